@@ -1,9 +1,20 @@
-"""The built-in apps. Importing this package registers them."""
+"""The built-in apps. Importing this package registers them.
+
+Every module of this package is imported (an app module needs no entry here); the
+classes below are the ones re-exported by name.
+"""
+
+import importlib
+import pkgutil
 
 from workgym.apps.calendar import CalendarApp
 from workgym.apps.files import FilesApp
 from workgym.apps.mail import MailApp
 from workgym.apps.sheets import SheetsApp
 from workgym.apps.terminal import TerminalApp
+
+for _info in pkgutil.iter_modules(__path__):
+    if not _info.name.startswith("_"):
+        importlib.import_module(f"{__name__}.{_info.name}")
 
 __all__ = ["CalendarApp", "FilesApp", "MailApp", "SheetsApp", "TerminalApp"]

@@ -26,10 +26,21 @@ from workgym.core._grading import (
 from workgym.core._seeding import derive_seed, rng_for
 from workgym.core._spec import DIFFICULTIES, Difficulty, TaskSpec, parse_seeds
 from workgym.core._trace import StopReason, Trace, TraceStats, Usage
-from workgym.core._world import Store, World, WorldSnapshot, WorldTemplate
+from workgym.core._world import (
+    MAX_FILE_BYTES,
+    MAX_WORKSPACE_BYTES,
+    MAX_WORKSPACE_FILES,
+    Store,
+    World,
+    WorldSnapshot,
+    WorldTemplate,
+)
 
 __all__ = [
     "DIFFICULTIES",
+    "MAX_FILE_BYTES",
+    "MAX_WORKSPACE_BYTES",
+    "MAX_WORKSPACE_FILES",
     "REWARD_SCHEMES",
     "App",
     "CallRecord",
@@ -61,7 +72,8 @@ __all__ = [
     "family_ids",
     "get_family",
     "make",
-    "make_from_spec", "parse_seeds",
+    "make_from_spec",
+    "parse_seeds",
     "register_family",
     "rng_for",
     "run_plan",

@@ -29,6 +29,12 @@ S = TypeVar("S", bound=Store)
 MAX_FILE_BYTES = 2_000_000
 """Largest file an app writes or a grader reads."""
 
+MAX_WORKSPACE_BYTES = 64_000_000
+"""Per-episode workspace quota: bytes of all regular files together."""
+
+MAX_WORKSPACE_FILES = 2_000
+"""Per-episode workspace quota: number of entries (files, folders, links)."""
+
 
 @dataclass(frozen=True)
 class WorldTemplate:
@@ -135,6 +141,91 @@ class World:
 
     def relative(self, path: Path) -> str:
         return path.relative_to(self.workspace).as_posix()
+
+    def read_file(self, rel: str, limit: int = MAX_FILE_BYTES) -> bytes:
+        """Read a workspace file for a tool: bounded, links refused, never blocking.
+
+        Raises:
+            ToolError: a missing path, a folder, a link, a special file (FIFO, socket,
+                device), or a file larger than ``limit`` bytes.
+        """
+        path = self.resolve(rel, must_exist=True)
+        mode = os.lstat(path).st_mode
+        if stat.S_ISDIR(mode):
+            raise ToolError(f"{rel!r} is a folder, not a file")
+        if not stat.S_ISREG(mode):
+            raise ToolError(f"{rel!r} is not a regular file")
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise ToolError(f"{rel!r} is not a regular file")
+            if os.fstat(fd).st_size > limit:
+                raise ToolError(f"{rel!r} is larger than {limit} bytes")
+            with os.fdopen(fd, "rb", closefd=False) as handle:
+                data = handle.read(limit + 1)
+        finally:
+            os.close(fd)
+        if len(data) > limit:
+            raise ToolError(f"{rel!r} is larger than {limit} bytes")
+        return data
+
+    def write_file(self, rel: str, data: bytes, *, overwrite: bool = True) -> Path:
+        """Write a workspace file for a tool, creating folders, within the episode's quota.
+
+        Raises:
+            ToolError: a bad path, a folder or special file in the way, an existing file
+                when not ``overwrite``, a file over ``MAX_FILE_BYTES``, or a write that
+                would take the workspace past its quota.
+        """
+        target = self.resolve(rel)
+        if target == self.workspace:
+            raise ToolError("the workspace root is a folder, not a file")
+        if len(data) > MAX_FILE_BYTES:
+            raise ToolError(f"content is larger than {MAX_FILE_BYTES} bytes")
+        try:
+            mode: int | None = os.lstat(target).st_mode
+        except FileNotFoundError:
+            mode = None
+        if mode is not None:
+            if stat.S_ISDIR(mode):
+                raise ToolError(f"{rel!r} is a folder")
+            if not stat.S_ISREG(mode):
+                raise ToolError(f"{rel!r} is not a regular file; it cannot be overwritten")
+            if not overwrite:
+                raise ToolError(f"{rel!r} exists and overwrite is false")
+        used_bytes, used_entries = self.usage()
+        replaced = os.lstat(target).st_size if mode is not None else 0
+        new_dirs = 0
+        parent = target.parent
+        while parent != self.workspace and not parent.exists():
+            new_dirs += 1
+            parent = parent.parent
+        if used_bytes - replaced + len(data) > MAX_WORKSPACE_BYTES:
+            raise ToolError(f"the workspace quota of {MAX_WORKSPACE_BYTES} bytes would be "
+                            "exceeded; delete files you no longer need")
+        if used_entries + new_dirs + (mode is None) > MAX_WORKSPACE_FILES:
+            raise ToolError(f"the workspace quota of {MAX_WORKSPACE_FILES} files and folders "
+                            "would be exceeded; delete files you no longer need")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        return target
+
+    def usage(self) -> tuple[int, int]:
+        """(bytes of regular files, number of entries) under the workspace, links not
+        followed."""
+        total = entries = 0
+        for dirpath, dirnames, filenames in os.walk(self.workspace, followlinks=False):
+            entries += len(dirnames) + len(filenames)
+            for name in filenames:
+                try:
+                    info = os.lstat(os.path.join(dirpath, name))
+                except OSError:
+                    continue
+                if stat.S_ISREG(info.st_mode):
+                    total += info.st_size
+        return total, entries
 
     # -- state ---------------------------------------------------------------------------
 
