@@ -65,7 +65,7 @@ def test_tools_are_listed_in_both_forms(ep):
     assert names == {"calendar_list_events", "calendar_get_event", "calendar_free_busy",
                      "calendar_list_rooms", "calendar_create_event", "calendar_update_event",
                      "calendar_cancel_event"}
-    create = next(t for t in ep.tools("mcp") if t["name"] == "calendar.create_event")
+    create = next(t for t in ep.tools("mcp") if t["name"] == "calendar_create_event")
     assert set(create["inputSchema"]["required"]) == {"title", "start", "end", "timezone",
                                                        "attendees"}
     assert "title" in create["inputSchema"]["properties"]

@@ -47,7 +47,7 @@ def test_episode_calls_grades_and_logs():
     task = make("examples/note-total-v1", seed=3, difficulty="easy")
     with task.start() as ep:
         assert {t["function"]["name"] for t in ep.tools("openai")} >= {"files_read", "files_write"}
-        assert {t["name"] for t in ep.tools("mcp")} >= {"files.read", "files.write"}
+        assert {t["name"] for t in ep.tools("mcp")} >= {"files_read", "files_write"}
         assert ep.grade().score == 0.0
         text = ep.call("files_read", '{"path": "notes/amounts.txt"}').text
         total = sum(int(line.split(": ")[1]) for line in text.splitlines())

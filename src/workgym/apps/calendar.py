@@ -249,7 +249,7 @@ class CalendarApp(App):
     def store(self) -> CalendarStore:
         return self.world.store("calendar", CalendarStore)
 
-    @tool(concurrent=True)
+    @tool(read_only=True)
     def list_events(
         self, calendar: str, start: str, end: str, timezone: str | None = None
     ) -> dict[str, Any]:
@@ -276,7 +276,7 @@ class CalendarApp(App):
             "events": [self._render(e, where) for e in events],
         }
 
-    @tool(concurrent=True)
+    @tool(read_only=True)
     def get_event(self, event_id: str, timezone: str | None = None) -> dict[str, Any]:
         """Show one event in full, cancelled ones included.
 
@@ -287,7 +287,7 @@ class CalendarApp(App):
         event = self._event(event_id)
         return self._render(event, zone(timezone if timezone is not None else event.timezone))
 
-    @tool(concurrent=True)
+    @tool(read_only=True)
     def free_busy(
         self, calendars: list[str], start: str, end: str, timezone: str | None = None
     ) -> dict[str, Any]:
@@ -330,7 +330,7 @@ class CalendarApp(App):
             }
         return {"timezone": where.key, "calendars": result}
 
-    @tool(concurrent=True)
+    @tool(read_only=True)
     def list_rooms(self, min_capacity: int | None = None) -> list[dict[str, Any]]:
         """List the meeting rooms (name, address, capacity, time zone), largest first.
 
@@ -343,7 +343,7 @@ class CalendarApp(App):
         rooms.sort(key=lambda r: (-r.capacity, r.name))
         return [r.model_dump() for r in rooms]
 
-    @tool
+    @tool(destructive=False)
     def create_event(
         self,
         title: str,
@@ -379,7 +379,7 @@ class CalendarApp(App):
         )
         return self._render(event, where)
 
-    @tool
+    @tool(idempotent=True)
     def update_event(
         self,
         event_id: str,
@@ -439,7 +439,7 @@ class CalendarApp(App):
             event.description = description
         return self._render(event, where)
 
-    @tool
+    @tool(idempotent=True)
     def cancel_event(self, event_id: str) -> str:
         """Cancel an event: it leaves every calendar and frees its room.
 

@@ -20,7 +20,7 @@ class FilesApp(App):
 
     name = "files"
 
-    @tool(concurrent=True)
+    @tool(read_only=True)
     def list(self, path: str = ".", recursive: bool = False) -> list[dict[str, Any]]:
         """List the files and folders in a folder of the workspace.
 
@@ -46,7 +46,7 @@ class FilesApp(App):
         entries.sort(key=lambda e: e["path"])
         return entries
 
-    @tool(concurrent=True)
+    @tool(read_only=True)
     def read(self, path: str) -> str:
         """Read a UTF-8 text file of the workspace.
 
@@ -63,7 +63,7 @@ class FilesApp(App):
         except UnicodeDecodeError:
             raise ToolError(f"{path!r} is not a UTF-8 text file") from None
 
-    @tool
+    @tool(idempotent=True)
     def write(self, path: str, content: str, overwrite: bool = True) -> str:
         """Write a text file (UTF-8), creating folders as needed.
 
@@ -84,7 +84,7 @@ class FilesApp(App):
         target.write_bytes(data)
         return f"wrote {len(data)} bytes to {self.world.relative(target)}"
 
-    @tool
+    @tool(idempotent=True)
     def move(self, source: str, destination: str) -> str:
         """Move or rename a file or folder. The destination must not exist.
 
@@ -104,7 +104,7 @@ class FilesApp(App):
         os.rename(src, dst)
         return f"moved {self.world.relative(src)} to {self.world.relative(dst)}"
 
-    @tool
+    @tool(idempotent=True)
     def delete(self, path: str) -> str:
         """Delete a file or an empty folder.
 
@@ -122,7 +122,7 @@ class FilesApp(App):
             target.unlink()
         return f"deleted {self.world.relative(target)}"
 
-    @tool(concurrent=True)
+    @tool(read_only=True)
     def search(self, pattern: str, path: str = ".", regex: bool = False) -> builtins.list[dict[str, Any]]:
         """Find lines in the workspace's text files that contain a pattern (case-insensitive).
 

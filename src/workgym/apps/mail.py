@@ -172,7 +172,7 @@ class MailApp(App):
     def store(self) -> MailStore:
         return self.world.store("mail", MailStore)
 
-    @tool(concurrent=True)
+    @tool(read_only=True)
     def list_folders(self) -> dict[str, Any]:
         """Your own address and the mail folders with how many messages each holds."""
         counts: dict[str, int] = dict.fromkeys(_STANDARD_FOLDERS, 0)
@@ -182,7 +182,7 @@ class MailApp(App):
         return {"address": self.store.address,
                 "folders": [{"name": f, "messages": counts[f]} for f in order]}
 
-    @tool(concurrent=True)
+    @tool(read_only=True)
     def search(
         self,
         query: str = "",
@@ -238,7 +238,7 @@ class MailApp(App):
         found.sort(key=lambda m: (m.when(), m.id), reverse=True)
         return [m.summary() for m in found[:limit]]
 
-    @tool(concurrent=True)
+    @tool(read_only=True)
     def read(self, message_id: str) -> dict[str, Any]:
         """Read a whole message: headers, body, and the names and sizes of its attachments.
 
@@ -247,7 +247,7 @@ class MailApp(App):
         """
         return self._message(message_id).full()
 
-    @tool
+    @tool(destructive=False)
     def send(self, to: list[str], subject: str, body: str, cc: list[str] | None = None,
              attachments: list[str] | None = None) -> dict[str, Any]:
         """Send a new message from your address.
@@ -264,7 +264,7 @@ class MailApp(App):
         files = self._files(attachments or [])
         return self._deliver(recipients, copies, subject, body, files, None)
 
-    @tool
+    @tool(destructive=False)
     def reply(self, message_id: str, body: str, reply_all: bool = False,
               attachments: list[str] | None = None) -> dict[str, Any]:
         """Reply to a message (to its sender; with reply_all, also to everyone it was sent to).
@@ -291,7 +291,7 @@ class MailApp(App):
         files = self._files(attachments or [])
         return self._deliver(recipients, copies, subject, body, files, original.id)
 
-    @tool
+    @tool(destructive=False)
     def forward(self, message_id: str, to: list[str], body: str = "") -> dict[str, Any]:
         """Forward a message, with its attachments, to other people.
 
@@ -311,7 +311,7 @@ class MailApp(App):
         files = [a.model_copy() for a in original.attachments]
         return self._deliver(recipients, [], subject, text, files, None)
 
-    @tool
+    @tool(idempotent=True)
     def save_attachment(self, message_id: str, filename: str, path: str,
                         overwrite: bool = False) -> str:
         """Save a message's attachment as a file in the workspace.

@@ -263,7 +263,7 @@ class SheetsApp(App):
 
     name = "sheets"
 
-    @tool(concurrent=True)
+    @tool(read_only=True)
     def list_sheets(self, path: str) -> list[dict[str, Any]]:
         """List the sheets of a workbook with the area each one uses.
 
@@ -279,7 +279,7 @@ class SheetsApp(App):
                            "rows": rows, "columns": columns})
         return result
 
-    @tool(concurrent=True)
+    @tool(read_only=True)
     def read_range(self, path: str, sheet: str | None = None,
                    range: str | None = None) -> dict[str, Any]:
         """Read cell values. Dates come back as ISO strings, formulas as their text ("=SUM(..)").
@@ -314,7 +314,7 @@ class SheetsApp(App):
         return {"sheet": ws.title, "range": _area(bottom - top + 1, right - left + 1, top, left),
                 "header": header, "rows": rows}
 
-    @tool
+    @tool(idempotent=True)
     def write_cells(self, path: str, sheet: str, cells: dict[str, CellValue]) -> str:
         """Set cell values. Strings "YYYY-MM-DD" become dates; strings starting with "=" are
         formulas; null clears a cell.
@@ -335,7 +335,7 @@ class SheetsApp(App):
         refs = ", ".join(ref.strip().upper() for ref in cells)
         return f"wrote {len(cells)} cell{'s' if len(cells) != 1 else ''} in {ws.title}: {refs}"
 
-    @tool
+    @tool(destructive=False)
     def append_rows(self, path: str, sheet: str, rows: list[list[CellValue]]) -> str:
         """Append rows below the last row that holds a value, starting in column A.
 
@@ -386,7 +386,7 @@ class SheetsApp(App):
         return f"deleted row{'s' if count != 1 else ''} {row}{f'-{last}' if count != 1 else ''} " \
             f"of {ws.title}"
 
-    @tool
+    @tool(destructive=False, idempotent=True)
     def add_sheet(self, path: str, name: str) -> str:
         """Add an empty sheet at the end of a workbook.
 
@@ -402,7 +402,7 @@ class SheetsApp(App):
         self._save(path, wb)
         return f"added sheet {name!r} to {path}"
 
-    @tool
+    @tool(destructive=False, idempotent=True)
     def create_workbook(self, path: str, sheet: str = "Sheet1") -> str:
         """Create a new workbook with one empty sheet. The file must not exist yet.
 
