@@ -1,0 +1,159 @@
+"""Full-text search for the apps: an SQLite FTS5 index over a store's records.
+
+The index lives in an in-memory SQLite database owned by one app instance (one episode).
+It is rebuilt only when the indexed texts change: the caller hands over the current rows
+on every search, and an unchanged tuple of the same strings compares equal at once.
+
+Ranking is FTS5's BM25 (``bm25()``, best first) with ties broken by the row's position in
+the order the caller gave, so the same store and query always give the same order.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from workgym.apps.mail import tokens
+from workgym.core import ToolError
+
+__all__ = ["MAX_QUERY_CHARS", "MAX_QUERY_TERMS", "Hit", "TextIndex", "fts_query",
+           "matches_terms", "word_terms"]
+
+MAX_QUERY_CHARS = 500
+MAX_QUERY_TERMS = 32
+# The same tokenizer for the indexed text and the query: case- and accent-folded words.
+_TOKENIZER = "unicode61 remove_diacritics 2"
+_SNIPPET_TOKENS = 16
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One matching row: its position in the rows searched and a snippet of its text."""
+
+    position: int
+    snippet: str
+
+
+def word_terms(query: str) -> list[tuple[str, bool]]:
+    """(word, is a prefix) for every word of a query matched against a record's own words
+    (the small lists, such as a directory, that need no ranked index).
+
+    Raises:
+        ToolError: a query that is too long or has words but no letters or digits.
+    """
+    if len(query) > MAX_QUERY_CHARS:
+        raise ToolError(f"query is longer than {MAX_QUERY_CHARS} characters")
+    wanted: list[tuple[str, bool]] = []
+    for word in query.split():
+        parts = tokens(word.rstrip("*"))
+        prefix = word.endswith("*")
+        wanted.extend((part, prefix and i == len(parts) - 1) for i, part in enumerate(parts))
+    if query.strip() and not wanted:
+        raise ToolError(f"query {query!r} has no words to search for; give letters or digits")
+    return wanted
+
+
+def matches_terms(text: str, wanted: list[tuple[str, bool]]) -> bool:
+    """Whether every wanted word is a word of ``text`` (or, for a prefix, starts one)."""
+    words = set(tokens(text))
+    return all(word in words if not prefix else any(w.startswith(word) for w in words)
+               for word, prefix in wanted)
+
+
+def fts_query(query: str) -> str:
+    """The FTS5 query for words a model typed: every word must match (AND), each as a
+    quoted phrase so no FTS5 syntax can be injected; a word ending in ``*`` matches as a
+    prefix.
+
+    Raises:
+        ToolError: a query that is too long, has too many words, or has no words at all.
+    """
+    if len(query) > MAX_QUERY_CHARS:
+        raise ToolError(f"query is longer than {MAX_QUERY_CHARS} characters; use a few "
+                        "distinctive words")
+    words = query.split()
+    if len(words) > MAX_QUERY_TERMS:
+        raise ToolError(f"query has more than {MAX_QUERY_TERMS} words; use fewer")
+    phrases = []
+    for word in words:
+        prefix = word.endswith("*")
+        text = word.rstrip("*")
+        if not any(ch.isalnum() for ch in text):
+            continue
+        phrases.append('"' + text.replace('"', '""') + '"' + ("*" if prefix else ""))
+    if not phrases:
+        raise ToolError(f"query {query!r} has no words to search for; give letters or digits")
+    return " AND ".join(phrases)
+
+
+class TextIndex:
+    """A full-text index over rows of text columns, cached while the rows stay the same.
+
+    Args:
+        columns: the number of text columns of every row.
+        weights: BM25 weight of each column (a title can count more than a body).
+        snippet_column: the column snippets are cut from; -1 lets FTS5 pick the column
+            that matches best.
+    """
+
+    def __init__(self, columns: int, weights: Sequence[float] | None = None,
+                 snippet_column: int = -1) -> None:
+        if columns < 1:
+            raise ValueError("an index needs at least one column")
+        weights = tuple(weights) if weights is not None else (1.0,) * columns
+        if len(weights) != columns:
+            raise ValueError(f"give one weight per column ({columns}), got {len(weights)}")
+        if not -1 <= snippet_column < columns:
+            raise ValueError(f"snippet_column must be between -1 and {columns - 1}")
+        self._columns = columns
+        self._weights = ", ".join(repr(float(w)) for w in weights)
+        self._snippet_column = snippet_column
+        self._rows: tuple[tuple[str, ...], ...] | None = None
+        self._db: sqlite3.Connection | None = None
+        # concurrent read tools of one episode may search at once; the cache is shared
+        self._lock = threading.Lock()
+
+    def search(self, rows: Sequence[tuple[str, ...]], query: str) -> list[Hit]:
+        """Rows matching every word of ``query``, best first, ties in the rows' order.
+
+        Raises:
+            ToolError: a query ``fts_query`` refuses, or one SQLite cannot parse.
+        """
+        match = fts_query(query)
+        snapshot = tuple(rows)
+        with self._lock:
+            db = self._index(snapshot)
+            try:
+                found = db.execute(
+                    f"SELECT rowid, snippet(docs, {self._snippet_column}, '[', ']', '...', "
+                    f"{_SNIPPET_TOKENS}) FROM docs WHERE docs MATCH ? "
+                    f"ORDER BY bm25(docs, {self._weights}), rowid",
+                    (match,),
+                ).fetchall()
+            except sqlite3.OperationalError:
+                raise ToolError(f"query {query!r} could not be searched; use plain words") \
+                    from None
+        return [Hit(position=int(rowid) - 1, snippet=str(snippet)) for rowid, snippet in found]
+
+    def _index(self, rows: tuple[tuple[str, ...], ...]) -> sqlite3.Connection:
+        if self._db is not None and rows == self._rows:
+            return self._db
+        for row in rows:
+            if len(row) != self._columns:
+                raise ValueError(f"every row needs {self._columns} columns, got {len(row)}")
+        if self._db is None:
+            self._db = sqlite3.connect(":memory:", check_same_thread=False)
+            names = ", ".join(f"c{i}" for i in range(self._columns))
+            self._db.execute(f"CREATE VIRTUAL TABLE docs USING fts5({names}, "
+                             f"tokenize = '{_TOKENIZER}')")
+        db = self._db
+        names = ", ".join(f"c{i}" for i in range(self._columns))
+        marks = ", ".join("?" for _ in range(self._columns + 1))
+        with db:
+            db.execute("DELETE FROM docs")
+            db.executemany(f"INSERT INTO docs(rowid, {names}) VALUES ({marks})",
+                           [(i + 1, *row) for i, row in enumerate(rows)])
+        self._rows = rows
+        return db
