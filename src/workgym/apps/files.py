@@ -1,18 +1,61 @@
-"""files: the episode's workspace folder (list, read, write, move, delete, search)."""
+"""files: the episode's workspace folder (list, read, write, move, delete, search).
+
+Every read goes through ``World.read_file`` (bounded, links and special files refused,
+never blocking on a FIFO) and every write through ``World.write_file`` (the episode's
+workspace quota). ``search`` runs regular expressions on RE2 (google-re2), whose time is
+linear in the text searched: no pattern can stall the process.
+"""
 
 from __future__ import annotations
 
 import builtins
+import io
 import os
-import re
 import stat
 from typing import Any
+
+import re2
 
 from workgym.core import App, ToolError, tool
 from workgym.core._world import MAX_FILE_BYTES
 
 _BINARY_HINTS = {".xlsx": "sheets", ".docx": "docs"}
 MAX_SEARCH_HITS = 100
+MAX_SEARCH_BYTES = 16_000_000
+"""Most bytes one search reads; a larger search must name a narrower path."""
+MAX_PATTERN_CHARS = 1_000
+MAX_LIST_ENTRIES = 2_000
+_REGEX_MEMORY = 8 << 20
+"""Memory RE2 may use for one compiled pattern (its default, made explicit)."""
+
+
+def compile_pattern(pattern: str, *, regex: bool) -> Any:
+    """A case-insensitive RE2 matcher for ``pattern`` (literal text unless ``regex``).
+
+    RE2 matches in time linear in the text, whatever the pattern; it has no
+    backreferences or lookaround, which a pattern using them is told.
+
+    Raises:
+        ToolError: an empty, overlong or invalid pattern.
+    """
+    if not pattern:
+        raise ToolError("pattern must not be empty")
+    if len(pattern) > MAX_PATTERN_CHARS:
+        raise ToolError(f"pattern is longer than {MAX_PATTERN_CHARS} characters")
+    options = re2.Options()
+    options.case_sensitive = False
+    options.literal = not regex
+    options.log_errors = False
+    options.max_mem = _REGEX_MEMORY
+    try:
+        return re2.compile(pattern, options)
+    except re2.error as exc:
+        detail = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(
+            exc.args[0], bytes) else str(exc)
+        raise ToolError(f"invalid regular expression: {detail} (RE2 syntax: no "
+                        "backreferences or lookaround)") from None
+    except UnicodeError:
+        raise ToolError("pattern is not valid Unicode text") from None
 
 
 class FilesApp(App):
@@ -29,20 +72,27 @@ class FilesApp(App):
             recursive: also list everything below sub-folders.
         """
         folder = self.world.workspace if path in (".", "") else self.world.resolve(path, must_exist=True)
-        if not folder.is_dir():
+        if not stat.S_ISDIR(os.lstat(folder).st_mode):
             raise ToolError(f"{path!r} is a file, not a folder")
         entries: list[dict[str, Any]] = []
         for dirpath, dirnames, filenames in os.walk(folder):
-            for name in dirnames:
+            for name in [*dirnames, *filenames]:
                 full = os.path.join(dirpath, name)
-                entries.append({"path": self._rel(full), "type": "folder"})
-            for name in sorted(filenames):
-                full = os.path.join(dirpath, name)
-                info = os.lstat(full)
-                kind = "link" if stat.S_ISLNK(info.st_mode) else "file"
+                try:
+                    info = os.lstat(full)
+                except OSError:
+                    continue
+                if stat.S_ISDIR(info.st_mode):
+                    entries.append({"path": self._rel(full), "type": "folder"})
+                    continue
+                kind = ("file" if stat.S_ISREG(info.st_mode) else
+                        "link" if stat.S_ISLNK(info.st_mode) else "special")
                 entries.append({"path": self._rel(full), "type": kind, "size": info.st_size})
-            if not recursive:
+            if not recursive or len(entries) > MAX_LIST_ENTRIES:
                 break
+        if len(entries) > MAX_LIST_ENTRIES:
+            raise ToolError(f"{path!r} holds more than {MAX_LIST_ENTRIES} entries; list a "
+                            "sub-folder, or without recursive")
         entries.sort(key=lambda e: e["path"])
         return entries
 
@@ -53,11 +103,10 @@ class FilesApp(App):
         Args:
             path: file relative to the workspace root.
         """
-        target = self._existing_file(path)
-        suffix = target.suffix.lower()
+        suffix = os.path.splitext(path)[1].lower()
         if suffix in _BINARY_HINTS:
             raise ToolError(f"{path!r} is a binary {suffix} file; use the {_BINARY_HINTS[suffix]} tools")
-        data = target.read_bytes()
+        data = self.world.read_file(path)
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError:
@@ -72,16 +121,14 @@ class FilesApp(App):
             content: the full new content of the file.
             overwrite: replace an existing file; when false, an existing file is an error.
         """
-        target = self.world.resolve(path)
-        if target.is_dir():
-            raise ToolError(f"{path!r} is a folder")
-        if target.exists() and not overwrite:
-            raise ToolError(f"{path!r} exists and overwrite is false")
-        data = content.encode("utf-8")
-        if len(data) > MAX_FILE_BYTES:
+        if len(content) > MAX_FILE_BYTES:
             raise ToolError(f"content is larger than {MAX_FILE_BYTES} bytes")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        try:
+            data = content.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ToolError("content is not valid Unicode text (it holds a lone surrogate)") \
+                from None
+        target = self.world.write_file(path, data, overwrite=overwrite)
         return f"wrote {len(data)} bytes to {self.world.relative(target)}"
 
     @tool(idempotent=True)
@@ -96,12 +143,21 @@ class FilesApp(App):
         dst = self.world.resolve(destination)
         if src == self.world.workspace:
             raise ToolError("the workspace root cannot be moved")
-        if dst.exists():
+        if dst == self.world.workspace or os.path.lexists(dst):
             raise ToolError(f"{destination!r} already exists")
         if dst.is_relative_to(src):
             raise ToolError("cannot move a folder into itself")
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        os.rename(src, dst)
+        new_folders = 0
+        parent = dst.parent
+        while parent != self.world.workspace and not os.path.lexists(parent):
+            new_folders, parent = new_folders + 1, parent.parent
+        self.world.check_quota(0, new_folders)
+        try:
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            os.rename(src, dst)
+        except OSError as exc:
+            raise ToolError(f"cannot move {source!r} to {destination!r}: {exc.strerror}") \
+                from None
         return f"moved {self.world.relative(src)} to {self.world.relative(dst)}"
 
     @tool(idempotent=True)
@@ -114,12 +170,15 @@ class FilesApp(App):
         target = self.world.resolve(path, must_exist=True)
         if target == self.world.workspace:
             raise ToolError("the workspace root cannot be deleted")
-        if target.is_dir():
-            if any(target.iterdir()):
-                raise ToolError(f"folder {path!r} is not empty")
-            target.rmdir()
-        else:
-            target.unlink()
+        try:
+            if stat.S_ISDIR(os.lstat(target).st_mode):
+                if any(target.iterdir()):
+                    raise ToolError(f"folder {path!r} is not empty")
+                target.rmdir()
+            else:
+                target.unlink()
+        except OSError as exc:
+            raise ToolError(f"cannot delete {path!r}: {exc.strerror}") from None
         return f"deleted {self.world.relative(target)}"
 
     @tool(read_only=True)
@@ -129,42 +188,42 @@ class FilesApp(App):
         Args:
             pattern: the text to look for (or a regular expression when ``regex`` is true).
             path: folder (or file) to search below, relative to the workspace root.
-            regex: treat ``pattern`` as a Python regular expression.
+            regex: treat ``pattern`` as a regular expression (RE2 syntax: Python's without
+                backreferences or lookaround).
         """
-        if not pattern:
-            raise ToolError("pattern must not be empty")
-        try:
-            matcher = re.compile(pattern if regex else re.escape(pattern), re.IGNORECASE)
-        except re.error as exc:
-            raise ToolError(f"invalid regular expression: {exc}") from None
+        matcher = compile_pattern(pattern, regex=regex)
         root = self.world.workspace if path in (".", "") else self.world.resolve(path, must_exist=True)
-        candidates = [str(root)] if root.is_file() else sorted(
-            os.path.join(d, f) for d, _, files in os.walk(root) for f in files
-        )
-        hits: builtins.list[dict[str, Any]] = []
+        if stat.S_ISDIR(os.lstat(root).st_mode):
+            candidates = sorted(os.path.join(d, f) for d, _, files in os.walk(root)
+                                for f in files)
+        else:
+            candidates = [str(root)]
+        sizes: dict[str, int] = {}
         for candidate in candidates:
-            if os.path.islink(candidate) or os.path.splitext(candidate)[1].lower() in _BINARY_HINTS:
-                continue
             try:
-                with open(candidate, encoding="utf-8") as handle:
-                    for number, line in enumerate(handle, 1):
-                        if matcher.search(line):
-                            hits.append({"path": self._rel(candidate), "line": number,
-                                         "text": line.rstrip("\n")[:300]})
-                            if len(hits) >= MAX_SEARCH_HITS:
-                                return hits
-            except (UnicodeDecodeError, OSError):
+                info = os.lstat(candidate)
+            except OSError:
                 continue
+            # regular files only: a FIFO or device would block or never end
+            if stat.S_ISREG(info.st_mode) and info.st_size <= MAX_FILE_BYTES and \
+                    os.path.splitext(candidate)[1].lower() not in _BINARY_HINTS:
+                sizes[candidate] = info.st_size
+        if sum(sizes.values()) > MAX_SEARCH_BYTES:
+            raise ToolError(f"the search would read more than {MAX_SEARCH_BYTES} bytes; give "
+                            "a narrower path")
+        hits: builtins.list[dict[str, Any]] = []
+        for candidate in sizes:
+            try:
+                text = self.world.read_file(self._rel(candidate)).decode("utf-8")
+            except (ToolError, UnicodeDecodeError):
+                continue  # changed meanwhile, or not text
+            for number, line in enumerate(io.StringIO(text, newline=None), 1):
+                if matcher.search(line):
+                    hits.append({"path": self._rel(candidate), "line": number,
+                                 "text": line.rstrip("\n")[:300]})
+                    if len(hits) >= MAX_SEARCH_HITS:
+                        return hits
         return hits
-
-    def _existing_file(self, path: str) -> Any:
-        target = self.world.resolve(path, must_exist=True)
-        if target.is_dir():
-            raise ToolError(f"{path!r} is a folder, not a file")
-        if target.stat().st_size > MAX_FILE_BYTES:
-            raise ToolError(f"{path!r} is larger than {MAX_FILE_BYTES} bytes")
-        return target
 
     def _rel(self, full: str) -> str:
         return os.path.relpath(full, self.world.workspace).replace(os.sep, "/")
-

@@ -1,6 +1,7 @@
 """Core API: specs, families, worlds, apps, episodes, criteria and grades."""
 
 from workgym.core._app import App, ToolError, ToolSpec, tool
+from workgym.core._bounded import SheetLimits, WorkbookValues
 from workgym.core._episode import CallRecord, Episode, ToolResult
 from workgym.core._family import (
     Task,
@@ -21,7 +22,9 @@ from workgym.core._grading import (
     Grade,
     GradeContext,
     GradeError,
+    InvalidGradeError,
     RewardScheme,
+    agent_content,
 )
 from workgym.core._seeding import derive_seed, rng_for
 from workgym.core._spec import DIFFICULTIES, Difficulty, TaskSpec, parse_seeds
@@ -51,7 +54,9 @@ __all__ = [
     "Grade",
     "GradeContext",
     "GradeError",
+    "InvalidGradeError",
     "RewardScheme",
+    "SheetLimits",
     "StopReason",
     "Store",
     "Task",
@@ -65,9 +70,11 @@ __all__ = [
     "TraceStats",
     "UnknownFamilyError",
     "Usage",
+    "WorkbookValues",
     "World",
     "WorldSnapshot",
     "WorldTemplate",
+    "agent_content",
     "derive_seed",
     "family_ids",
     "get_family",

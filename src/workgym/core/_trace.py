@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from workgym.core._episode import CallRecord
 from workgym.core._grading import Grade
@@ -55,13 +55,25 @@ class Trace(BaseModel):
     stop_reason: StopReason = "answer"
     truncated: bool = False
     error: str | None = None
-    """Set when the rollout failed for reasons outside the model (endpoint down): not a 0."""
+    """Set when the rollout failed for reasons outside the model (endpoint down, or an
+    invalid grade: a grader bug): not a 0. Such a trace is counted, never scored."""
     grade: Grade | None = None
     started_at: str | None = None
     duration_s: float = 0.0
     suite: str | None = None
     meta: dict[str, Any] = Field(default_factory=dict)
 
+    @model_validator(mode="after")
+    def _invalid_grade_is_an_error(self) -> Trace:
+        # A grade with an unscored criterion has no score: the rollout is an error, so
+        # every consumer (metrics, exports, progress) leaves it out and counts it.
+        if self.grade is not None and not self.grade.valid and self.error is None:
+            self.error = "invalid grade (grader error): " + "; ".join(self.grade.errors)
+        return self
+
     @property
     def score(self) -> float | None:
-        return None if self.grade is None else self.grade.score
+        """The dense score; None when not graded or the grade is invalid."""
+        if self.grade is None or not self.grade.valid:
+            return None
+        return self.grade.score

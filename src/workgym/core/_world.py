@@ -35,6 +35,9 @@ MAX_WORKSPACE_BYTES = 64_000_000
 MAX_WORKSPACE_FILES = 2_000
 """Per-episode workspace quota: number of entries (files, folders, links)."""
 
+MAX_PATH_CHARS = 1_024
+"""Longest workspace-relative path a tool accepts."""
+
 
 @dataclass(frozen=True)
 class WorldTemplate:
@@ -113,21 +116,25 @@ class World:
         """Map a workspace-relative path to a real path, refusing anything outside it.
 
         Raises:
-            ToolError: absolute paths, ``..`` escapes, symlinks, or a missing path when
-                ``must_exist``.
+            ToolError: absolute paths, ``..`` escapes, symlinks, overlong names, a path
+                through a file, or a missing path when ``must_exist``.
         """
         if not isinstance(rel, str) or not rel.strip():
             raise ToolError("path must be a non-empty string relative to the workspace")
         if "\x00" in rel:
             raise ToolError("path contains a NUL byte")
+        if len(rel) > MAX_PATH_CHARS:
+            raise ToolError(f"path is longer than {MAX_PATH_CHARS} characters")
         posix = PurePosixPath(rel.replace("\\", "/"))
         if posix.is_absolute():
             raise ToolError(f"path {rel!r} is absolute; give a path relative to the workspace")
         parts = [p for p in posix.parts if p not in ("", ".")]
         if any(p == ".." for p in parts):
             raise ToolError(f"path {rel!r} leaves the workspace ('..' is not allowed)")
+        if any(len(p.encode("utf-8", "surrogatepass")) > 255 for p in parts):
+            raise ToolError(f"path {rel!r} has a name longer than 255 bytes")
         current = self.workspace
-        for part in parts:
+        for number, part in enumerate(parts):
             current = current / part
             try:
                 mode = os.lstat(current).st_mode
@@ -135,8 +142,14 @@ class World:
                 if must_exist:
                     raise ToolError(f"no such file or folder: {rel!r}") from None
                 continue
+            except (OSError, ValueError) as exc:  # e.g. a name the file system refuses
+                raise ToolError(f"path {rel!r} cannot be used: "
+                                f"{getattr(exc, 'strerror', None) or exc}") from None
             if stat.S_ISLNK(mode):
                 raise ToolError(f"path {rel!r} goes through a symbolic link, which is not allowed")
+            if number < len(parts) - 1 and not stat.S_ISDIR(mode):
+                raise ToolError(f"path {rel!r} goes through {'/'.join(parts[:number + 1])!r}, "
+                                "which is a file, not a folder")
         return current
 
     def relative(self, path: Path) -> str:
@@ -150,16 +163,23 @@ class World:
                 device), or a file larger than ``limit`` bytes.
         """
         path = self.resolve(rel, must_exist=True)
+        if path == self.workspace:
+            raise ToolError("the workspace root is a folder, not a file")
         mode = os.lstat(path).st_mode
         if stat.S_ISDIR(mode):
             raise ToolError(f"{rel!r} is a folder, not a file")
         if not stat.S_ISREG(mode):
             raise ToolError(f"{rel!r} is not a regular file")
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
         try:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
+            # O_NONBLOCK: a FIFO swapped in after the check must not block the open
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
+        except OSError as exc:
+            raise ToolError(f"{rel!r} cannot be opened: {exc.strerror}") from None
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
                 raise ToolError(f"{rel!r} is not a regular file")
-            if os.fstat(fd).st_size > limit:
+            if info.st_size > limit:
                 raise ToolError(f"{rel!r} is larger than {limit} bytes")
             with os.fdopen(fd, "rb", closefd=False) as handle:
                 data = handle.read(limit + 1)
@@ -183,38 +203,65 @@ class World:
         if len(data) > MAX_FILE_BYTES:
             raise ToolError(f"content is larger than {MAX_FILE_BYTES} bytes")
         try:
-            mode: int | None = os.lstat(target).st_mode
+            info: os.stat_result | None = os.lstat(target)
         except FileNotFoundError:
-            mode = None
-        if mode is not None:
-            if stat.S_ISDIR(mode):
+            info = None
+        if info is not None:
+            if stat.S_ISDIR(info.st_mode):
                 raise ToolError(f"{rel!r} is a folder")
-            if not stat.S_ISREG(mode):
+            if not stat.S_ISREG(info.st_mode):
                 raise ToolError(f"{rel!r} is not a regular file; it cannot be overwritten")
             if not overwrite:
                 raise ToolError(f"{rel!r} exists and overwrite is false")
-        used_bytes, used_entries = self.usage()
-        replaced = os.lstat(target).st_size if mode is not None else 0
-        new_dirs = 0
-        parent = target.parent
-        while parent != self.workspace and not parent.exists():
-            new_dirs += 1
-            parent = parent.parent
-        if used_bytes - replaced + len(data) > MAX_WORKSPACE_BYTES:
-            raise ToolError(f"the workspace quota of {MAX_WORKSPACE_BYTES} bytes would be "
-                            "exceeded; delete files you no longer need")
-        if used_entries + new_dirs + (mode is None) > MAX_WORKSPACE_FILES:
-            raise ToolError(f"the workspace quota of {MAX_WORKSPACE_FILES} files and folders "
-                            "would be exceeded; delete files you no longer need")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+        self.check_quota(len(data) - (info.st_size if info is not None else 0),
+                         self._new_entries(target) + (info is None))
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW
+                         | getattr(os, "O_NONBLOCK", 0), 0o644)
+        except OSError as exc:
+            raise ToolError(f"{rel!r} cannot be written: {exc.strerror}") from None
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         return target
 
-    def usage(self) -> tuple[int, int]:
+    def _new_entries(self, target: Path) -> int:
+        """Folders that writing ``target`` would create."""
+        count = 0
+        parent = target.parent
+        while parent != self.workspace and not os.path.lexists(parent):
+            count += 1
+            parent = parent.parent
+        return count
+
+    def check_quota(self, more_bytes: int = 0, more_entries: int = 0) -> None:
+        """Refuse a change that would take the workspace past its quota.
+
+        Args:
+            more_bytes: bytes the change adds (negative when it frees some).
+            more_entries: files and folders it adds.
+
+        Raises:
+            ToolError: the workspace would hold more than ``MAX_WORKSPACE_BYTES`` bytes or
+                ``MAX_WORKSPACE_FILES`` entries; the message says to delete files.
+        """
+        used_bytes, used_entries = self.usage()
+        if more_bytes > 0 and used_bytes + more_bytes > MAX_WORKSPACE_BYTES:
+            raise ToolError(f"the workspace quota of {MAX_WORKSPACE_BYTES} bytes would be "
+                            f"exceeded ({used_bytes} used); delete files you no longer need")
+        if more_entries > 0 and used_entries + more_entries > MAX_WORKSPACE_FILES:
+            raise ToolError(f"the workspace quota of {MAX_WORKSPACE_FILES} files and folders "
+                            f"would be exceeded ({used_entries} used); delete files you no "
+                            "longer need")
+
+    def usage(self, *, stop_past: bool = False) -> tuple[int, int]:
         """(bytes of regular files, number of entries) under the workspace, links not
-        followed."""
+        followed.
+
+        Args:
+            stop_past: stop counting once either number passes its quota (the counts are
+                then only known to be over it): a bounded walk for a watchdog.
+        """
         total = entries = 0
         for dirpath, dirnames, filenames in os.walk(self.workspace, followlinks=False):
             entries += len(dirnames) + len(filenames)
@@ -225,6 +272,8 @@ class World:
                     continue
                 if stat.S_ISREG(info.st_mode):
                     total += info.st_size
+            if stop_past and (total > MAX_WORKSPACE_BYTES or entries > MAX_WORKSPACE_FILES):
+                break
         return total, entries
 
     # -- state ---------------------------------------------------------------------------

@@ -1,0 +1,394 @@
+"""Bounded, linear-time parsing of agent-written content: zip archives, xlsx workbooks,
+numbers and ``Key: value`` lines.
+
+Tools and graders both read what an agent wrote, and an agent can write anything: a
+zip bomb, a sheet with one cell at ``XFD1048576`` (openpyxl's ``iter_rows`` would walk
+1.7e10 cells), a merged range over a whole sheet (openpyxl creates one object per merged
+cell on load), a 5,000-digit number. Everything here checks declared and actual sizes
+before it parses, never expands a range into cells, and raises ``ValueError`` naming the
+limit that was hit. Callers turn that into their own error: a ``ToolError`` in a tool, a
+failed criterion in a grader.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import re
+import zipfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from xml.etree.ElementTree import ParseError, iterparse
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.utils.cell import column_index_from_string, get_column_letter
+
+__all__ = [
+    "MAX_UNZIPPED_BYTES",
+    "MAX_ZIP_MEMBERS",
+    "SheetLimits",
+    "SheetValues",
+    "WorkbookValues",
+    "line_values",
+    "load_workbook_bounded",
+    "parse_decimal",
+    "unzip_bounded",
+    "workbook_values",
+]
+
+MAX_UNZIPPED_BYTES = 16_000_000
+"""Most bytes an archive may hold once unpacked (all members together)."""
+MAX_ZIP_MEMBERS = 1_000
+"""Most members an archive may hold."""
+MAX_NUMBER_CHARS = 40
+"""Longest text ``parse_decimal`` reads as a number (spaces and separators included)."""
+
+_CHUNK = 1 << 16
+_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]{1,7})$")
+_NUMBER = re.compile(r"^[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
+
+
+# -- archives -----------------------------------------------------------------------------
+
+
+def unzip_bounded(data: bytes, *, max_bytes: int = MAX_UNZIPPED_BYTES,
+                  max_members: int = MAX_ZIP_MEMBERS) -> dict[str, bytes]:
+    """Every member of the zip archive ``data``, unpacked within limits.
+
+    The declared sizes in the central directory are checked before anything is
+    decompressed, and the bytes actually produced are counted while decompressing, so a
+    zip bomb (tiny archive, huge declared or undeclared content) stops at the limit.
+
+    Raises:
+        ValueError: not a zip archive, encrypted or duplicate members, too many members,
+            or more than ``max_bytes`` unpacked.
+    """
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise ValueError(f"not a zip archive ({exc})") from None
+    with archive:
+        infos = archive.infolist()
+        if len(infos) > max_members:
+            raise ValueError(f"the archive has {len(infos)} members, more than {max_members}")
+        declared = sum(info.file_size for info in infos)
+        if declared > max_bytes:
+            raise ValueError(f"the archive unpacks to {declared} bytes, more than {max_bytes}")
+        members: dict[str, bytes] = {}
+        produced = 0
+        for info in infos:
+            if info.flag_bits & 0x1:
+                raise ValueError(f"the archive member {info.filename!r} is encrypted")
+            if info.filename in members:
+                raise ValueError(f"the archive holds {info.filename!r} twice")
+            out = bytearray()
+            try:
+                with archive.open(info) as member:
+                    while chunk := member.read(_CHUNK):
+                        out += chunk
+                        produced += len(chunk)
+                        if len(out) > info.file_size or produced > max_bytes:
+                            raise ValueError(f"the archive member {info.filename!r} unpacks "
+                                             "to more than it declares")
+            except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError,
+                    zipfile.LargeZipFile) as exc:
+                raise ValueError(f"the archive member {info.filename!r} is corrupt "
+                                 f"({type(exc).__name__}: {exc})") from None
+            except Exception as exc:  # noqa: BLE001 - zlib/bz2/lzma errors have no common base
+                raise ValueError(f"the archive member {info.filename!r} cannot be unpacked "
+                                 f"({type(exc).__name__}: {exc})") from None
+            members[info.filename] = bytes(out)
+    return members
+
+
+# -- workbooks ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SheetLimits:
+    """How large a workbook the tools write and the readers accept."""
+
+    max_rows: int = 10_000
+    """Last row a cell may be in."""
+    max_columns: int = 256
+    """Last column a cell may be in (256 is IV)."""
+    max_cells: int = 10_000
+    """Most cells over all sheets: values, formats, merged and hyperlinked cells, and
+    shared strings alike. Parsing 10,000 cells takes openpyxl about 0.3 s."""
+    max_bytes: int = 4_000_000
+    """Most bytes the workbook's archive may unpack to."""
+
+    @property
+    def max_elements(self) -> int:
+        """Most XML elements over all parts (a cell is two or three; styles and the
+        like a few thousand)."""
+        return 4 * self.max_cells + 5_000
+
+    def __post_init__(self) -> None:
+        for name in ("max_rows", "max_columns", "max_cells", "max_bytes"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"SheetLimits.{name} must be positive")
+
+    @property
+    def last_cell(self) -> str:
+        return f"{get_column_letter(self.max_columns)}{self.max_rows}"
+
+
+DEFAULT_SHEET_LIMITS = SheetLimits()
+
+
+def _ref(text: str) -> tuple[int, int]:
+    """``"B7"`` (or ``"$B$7"``) -> (7, 2); ValueError for anything else."""
+    match = _REF.match(text)
+    if not match:
+        raise ValueError(f"bad cell reference {text[:40]!r}")
+    return int(match.group(2)), column_index_from_string(match.group(1).upper())
+
+
+def _area(ref: str) -> int:
+    """Number of cells an ``A1:C3`` range (or one cell) covers."""
+    first, _, last = ref.partition(":")
+    top, left = _ref(first)
+    bottom, right = _ref(last) if last else (top, left)
+    return (abs(bottom - top) + 1) * (abs(right - left) + 1)
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
+def _check_xml(name: str, xml: bytes, limits: SheetLimits, budget: list[int]) -> None:
+    """Walk one XML part once (linear), before openpyxl builds objects from it.
+
+    ``budget`` holds the cells and the elements left for the whole workbook. Merged and
+    hyperlinked ranges count every cell they cover, as openpyxl creates an object for
+    each; shared strings count as cells, as openpyxl builds each one.
+    """
+    def spend(cells: int) -> None:
+        budget[0] -= cells
+        budget[1] -= 1
+        if budget[0] < 0:
+            raise ValueError(f"the workbook has more than {limits.max_cells} cells")
+        if budget[1] < 0:
+            raise ValueError(f"the workbook has more than {limits.max_elements} XML elements")
+
+    try:
+        for _, element in iterparse(io.BytesIO(xml), events=("end",)):
+            tag = _local(element.tag)
+            if tag == "c":
+                spend(1)
+                ref = element.get("r")
+                if ref is not None:
+                    row, column = _ref(ref)
+                    if row > limits.max_rows or column > limits.max_columns:
+                        raise ValueError(f"{name}: cell {ref} is beyond {limits.last_cell}")
+            elif tag == "row":
+                spend(0)
+                r = element.get("r")
+                if r is not None and (not r.isdigit() or len(r) > 7 or int(r) > limits.max_rows):
+                    raise ValueError(f"{name}: row {r[:20]!r} is beyond row {limits.max_rows}")
+            elif tag in ("mergeCell", "hyperlink"):
+                ref = element.get("ref") or ""
+                spend(sum(_area(part) for part in ref.split()) if ref else 0)
+            elif tag == "si":
+                spend(1)
+            else:
+                spend(0)
+            element.clear()
+    except ParseError as exc:
+        raise ValueError(f"{name} is not well-formed XML ({exc})") from None
+
+
+def load_workbook_bounded(data: bytes, limits: SheetLimits = DEFAULT_SHEET_LIMITS) -> Workbook:
+    """Parse .xlsx bytes within ``limits`` (formulas kept as their text).
+
+    The archive is unpacked with :func:`unzip_bounded`, every worksheet is checked in one
+    linear pass (cell count, cell positions, merged and hyperlinked ranges), and only
+    then does openpyxl parse the unpacked copy.
+
+    Raises:
+        ValueError: not a readable workbook, or one past ``limits``.
+    """
+    members = unzip_bounded(data, max_bytes=limits.max_bytes)
+    budget = [limits.max_cells, limits.max_elements]
+    for name, part in members.items():
+        # Any member may be a worksheet (the workbook's relations name them), so every
+        # member that is XML is checked, not only xl/worksheets/*.xml.
+        if part[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            raise ValueError(f"{name} is UTF-16; workbook parts are read as UTF-8 XML only")
+        if part.removeprefix(b"\xef\xbb\xbf").lstrip()[:1] != b"<":
+            continue  # images and other binary parts
+        # A document type declaration is the only way to entities (and entity bombs);
+        # no part of a workbook needs one.
+        if b"<!DOCTYPE" in part or b"\x00" in part:
+            raise ValueError(f"{name} holds a document type declaration or is not UTF-8")
+        _check_xml(name, part, limits, budget)
+    clean = io.BytesIO()
+    with zipfile.ZipFile(clean, "w", zipfile.ZIP_STORED) as archive:
+        for name, part in members.items():
+            archive.writestr(name, part)
+    try:
+        return load_workbook(clean, data_only=False, rich_text=False)
+    except Exception as exc:  # noqa: BLE001  (zip, XML and openpyxl errors all mean "corrupt")
+        raise ValueError(f"not a readable .xlsx workbook ({type(exc).__name__}: {exc})") from None
+
+
+@dataclass(frozen=True)
+class SheetValues:
+    """The values of one worksheet, sparse: only cells that hold a value are stored."""
+
+    title: str
+    cells: dict[tuple[int, int], Any]
+    """(row, column) -> value."""
+
+    @functools.cached_property
+    def bounds(self) -> tuple[int, int] | None:
+        """(last row, last column) holding a value, or None for an empty sheet."""
+        if not self.cells:
+            return None
+        return max(r for r, _ in self.cells), max(c for _, c in self.cells)
+
+    def value(self, row: int, column: int) -> Any:
+        return self.cells.get((row, column))
+
+    def rows(self) -> Iterator[tuple[int, dict[int, Any]]]:
+        """(row number, {column: value}) for every row that holds a value, top down."""
+        by_row: dict[int, dict[int, Any]] = {}
+        for (row, column), value in self.cells.items():
+            by_row.setdefault(row, {})[column] = value
+        for row in sorted(by_row):
+            yield row, by_row[row]
+
+    def table(self, columns: Sequence[str]) -> list[tuple[Any, ...]]:
+        """The values of ``columns`` in every row under row 1 that holds any of them.
+
+        Columns are found by their title in row 1 (case-insensitive), wherever they are.
+
+        Raises:
+            ValueError: a column is missing from the header.
+        """
+        head: dict[str, int] = {}
+        for column in sorted(c for r, c in self.cells if r == 1):
+            title = self.cells[(1, column)]
+            head.setdefault(str(title).strip().casefold(), column)
+        missing = [c for c in columns if c.casefold() not in head]
+        if missing:
+            raise ValueError(f"the header of {self.title!r} lacks columns {missing}")
+        where = [head[c.casefold()] for c in columns]
+        found = []
+        for row, values in self.rows():
+            if row == 1:
+                continue
+            picked = tuple(values.get(c) for c in where)
+            if any(v is not None and str(v).strip() for v in picked):
+                found.append(picked)
+        return found
+
+
+@dataclass(frozen=True)
+class WorkbookValues:
+    """The values of a workbook, as the reading tools and graders see them."""
+
+    sheetnames: list[str]
+    """Every sheet, chart sheets included."""
+    worksheets: list[SheetValues]
+    """The worksheets, in order."""
+
+    def sheet(self, name: str) -> SheetValues:
+        """The worksheet ``name``.
+
+        Raises:
+            KeyError: no such worksheet (a chart sheet is not one).
+        """
+        for ws in self.worksheets:
+            if ws.title == name:
+                return ws
+        raise KeyError(name)
+
+
+def sheet_cells(ws: Any) -> dict[tuple[int, int], Any]:
+    """The cells of an openpyxl worksheet that hold a value, without walking its range.
+
+    ``ws.iter_rows()`` visits every position of the used rectangle (1.7e10 of them for
+    one cell at XFD1048576); the worksheet's own cell map holds only the cells that exist.
+    """
+    return {key: cell.value for key, cell in sorted(ws._cells.items())
+            if cell.value is not None}
+
+
+@functools.lru_cache(maxsize=32)
+def _values(data: bytes, limits: SheetLimits) -> WorkbookValues:
+    wb = load_workbook_bounded(data, limits)
+    return WorkbookValues(list(wb.sheetnames),
+                          [SheetValues(ws.title, sheet_cells(ws)) for ws in wb.worksheets])
+
+
+def workbook_values(data: bytes, limits: SheetLimits = DEFAULT_SHEET_LIMITS) -> WorkbookValues:
+    """The values of the workbook ``data``, parsed once per content (shared read-only:
+    callers must not change what they get).
+
+    Raises:
+        ValueError: not a readable workbook, or one past ``limits``.
+    """
+    return _values(data, limits)
+
+
+# -- numbers and lines --------------------------------------------------------------------
+
+
+def parse_decimal(value: object, *, max_digits: int = 18) -> Decimal:
+    """A finite number from a cell value or text, exactly (no float rounding of text).
+
+    Accepts ints, finite floats, Decimals and text such as ``"1,234.50"`` or ``"-3"``
+    (surrounding spaces allowed). Bools, NaN, infinities, exponents, and anything with
+    more than ``max_digits`` digits are refused, so no later arithmetic can overflow.
+
+    Raises:
+        ValueError: anything else, with the reason.
+    """
+    if isinstance(value, bool) or value is None:
+        raise ValueError(f"{value!r} is not a number")
+    if isinstance(value, int):
+        if value.bit_length() > 4 * max_digits:
+            raise ValueError(f"the number has more than {max_digits} digits")
+        number = Decimal(value)
+    elif isinstance(value, float | Decimal):
+        number = Decimal(value)
+    elif isinstance(value, str):
+        text = value.strip()
+        if len(text) > MAX_NUMBER_CHARS or not _NUMBER.match(text):
+            shown = text if len(text) <= 40 else text[:37] + "..."
+            raise ValueError(f"{shown!r} is not a plain number such as 1234.50")
+        try:
+            number = Decimal(text.replace(",", ""))
+        except InvalidOperation:
+            raise ValueError(f"{text!r} is not a number") from None
+    else:
+        # ValueError like every other refusal here: callers catch one kind
+        raise ValueError(f"a {type(value).__name__} is not a number")  # noqa: TRY004
+    if not number.is_finite():
+        raise ValueError(f"{value!r} is not a finite number")
+    digits = len(number.as_tuple().digits)
+    exponent = number.as_tuple().exponent
+    if not isinstance(exponent, int) or digits + max(0, exponent) > max_digits \
+            or (exponent < 0 and -exponent > max_digits):
+        raise ValueError(f"the number has more than {max_digits} digits")
+    return number
+
+
+def line_values(text: str, key: str) -> list[str]:
+    """The values of the ``Key: value`` lines of ``text`` (key case-insensitive, spaces
+    around key, colon and value ignored), in linear time.
+
+    A regular expression such as ``(?im)^\\s*key\\s*:\\s*(.*?)\\s*$`` takes quadratic time
+    on long runs of blank lines; this reads each line once.
+    """
+    wanted = key.strip().casefold()
+    found = []
+    for line in text.splitlines():
+        head, sep, rest = line.partition(":")
+        if sep and head.strip().casefold() == wanted:
+            found.append(rest.strip())
+    return found
