@@ -6,6 +6,20 @@ Example:
     >>> summary.overall.pass_at_k[1].value
 """
 
+from workgym.eval._attribution import (
+    FAILURE_CLASSES,
+    Attribution,
+    CriterionMove,
+    CriterionStat,
+    FailedTrace,
+    FamilyFailure,
+    attribute,
+    criterion_moves,
+    criterion_stats,
+    failure_class,
+    first_failed,
+)
+from workgym.eval._checks import Completeness, completeness, run_warnings
 from workgym.eval._compare import (
     BehaviourChange,
     Comparison,
@@ -31,10 +45,24 @@ from workgym.eval._metrics import (
     task_outcomes,
     task_values,
 )
+from workgym.eval._process import (
+    BUILTIN_PROCESS_CRITERIA,
+    ProcessCriterion,
+    ProcessResult,
+    ProcessStats,
+    ProcessSummary,
+    evaluate_process,
+    process_criteria_for,
+    process_reward,
+    process_stats,
+    register_process_criterion,
+    summarize_process,
+)
 from workgym.eval._report import (
     Report,
     build_report,
     render_html,
+    report_from_traces,
     report_renderables,
     write_report,
 )
@@ -49,13 +77,21 @@ from workgym.eval._summary import (
     summarize,
     summarize_group,
 )
+from workgym.eval._usage import Timing, ToolUsage, timings, tool_usage
+from workgym.eval._view import RunIndex, ViewerServer, export_viewer, trace_detail
 
 __all__ = [
-    "Behaviour", "BehaviourChange", "CIConfig", "Comparison", "Delta", "Estimate",
-    "GroupComparison", "GroupSummary", "MetricsConfig", "Report", "RunError", "RunSummary",
-    "TaskChange", "TaskOutcome", "behaviour", "build_report", "compare", "compare_outcomes",
-    "comparison_renderables", "default_ks", "estimate", "is_error", "is_success",
-    "load_config", "load_run", "mean_metric", "paired_delta", "pass_at_k", "pass_hat_k",
-    "render_comparison_html", "render_html", "report_renderables", "summarize",
-    "summarize_group", "task_outcomes", "task_values", "write_report",
+    "BUILTIN_PROCESS_CRITERIA", "FAILURE_CLASSES", "Attribution", "Behaviour", "BehaviourChange",
+    "CIConfig", "Comparison", "Completeness", "CriterionMove", "CriterionStat", "Delta",
+    "Estimate", "FailedTrace", "FamilyFailure", "GroupComparison", "GroupSummary", "MetricsConfig",
+    "ProcessCriterion", "ProcessResult", "ProcessStats", "ProcessSummary", "Report", "RunError",
+    "RunIndex", "RunSummary", "TaskChange", "TaskOutcome", "Timing", "ToolUsage", "ViewerServer",
+    "attribute", "behaviour", "build_report", "compare", "compare_outcomes",
+    "comparison_renderables", "completeness", "criterion_moves", "criterion_stats", "default_ks",
+    "estimate", "evaluate_process", "export_viewer", "failure_class", "first_failed", "is_error",
+    "is_success", "load_config", "load_run", "mean_metric", "paired_delta", "pass_at_k",
+    "pass_hat_k", "process_criteria_for", "process_reward", "process_stats",
+    "register_process_criterion", "render_comparison_html", "render_html", "report_from_traces",
+    "report_renderables", "run_warnings", "summarize", "summarize_group", "summarize_process",
+    "task_outcomes", "task_values", "timings", "tool_usage", "trace_detail", "write_report",
 ]
