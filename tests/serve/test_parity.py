@@ -43,8 +43,9 @@ def direct_episode() -> Episode:
 def listed(tools: list[Any]) -> list[dict[str, Any]]:
     """An SDK tool listing in the form of ``episode.tools("mcp")``; extra fields must be unset."""
     for t in tools:
-        assert t.title is None and t.output_schema is None and t.annotations is None, t
-    return [{"name": t.name, "description": t.description, "inputSchema": t.input_schema}
+        assert t.title is None and t.output_schema is None and t.annotations is not None, t
+    return [{"name": t.name, "description": t.description, "inputSchema": t.input_schema,
+             "annotations": t.annotations.model_dump(by_alias=True, exclude_none=True)}
             for t in tools]
 
 

@@ -1,12 +1,17 @@
-"""Serve an episode's apps as MCP servers (stdio, streamable HTTP, or in memory).
+"""Serve episodes' apps as MCP servers (stdio, streamable HTTP, or in memory).
 
 The MCP path and the direct path share one Episode: same tools, same schemas, same
-results, same world. ``workgym serve`` is the command-line entry point.
+results, same world. ``workgym serve`` is the command-line entry point; ``EpisodeHub``
+(``workgym serve --many``) serves many episodes from one HTTP server.
 """
 
+from workgym.serve._hub import CloseEpisode, CreateEpisode, EpisodeHub, HubConfig, serve_hub
 from workgym.serve._server import (
     HTTP_PATH,
+    PROMPT_NAME,
+    RESOURCE_URI,
     ConnectMode,
+    EpisodeGuard,
     build_server,
     connect_in_process,
     serve_http,
@@ -14,6 +19,7 @@ from workgym.serve._server import (
 )
 
 __all__ = [
-    "HTTP_PATH", "ConnectMode", "build_server", "connect_in_process", "serve_http",
-    "serve_stdio",
+    "HTTP_PATH", "PROMPT_NAME", "RESOURCE_URI", "CloseEpisode", "ConnectMode", "CreateEpisode",
+    "EpisodeGuard", "EpisodeHub", "HubConfig", "build_server", "connect_in_process",
+    "serve_http", "serve_hub", "serve_stdio",
 ]
