@@ -41,8 +41,8 @@ async def main(config: dict[str, Any]) -> dict[str, Any]:
         report["not_strict"] = sorted(n for n, t in function_tools.items()
                                       if not t.strict_json_schema)
         session = mcp.session
-        report["instructions"] = getattr(mcp, "server_initialize_result", None) and \
-            mcp.server_initialize_result.instructions
+        initialized = getattr(mcp, "server_initialize_result", None)
+        report["instructions"] = initialized.instructions if initialized else None
         prompts = await mcp.list_prompts()
         report["prompts"] = [p.name for p in prompts.prompts]
         prompt = await mcp.get_prompt("task")
@@ -69,8 +69,7 @@ async def main(config: dict[str, Any]) -> dict[str, Any]:
         if "sheets_write_cells" in tools:
             cells: Any = ([{"key": "A1", "value": "agents"}, {"key": "B1", "value": 2}]
                           if strict_args else {"A1": "agents", "B1": 2})
-            await invoke("sheets_create_workbook", {"path": "agents.xlsx", "sheet": "S"}
-                         if not strict_args else {"path": "agents.xlsx", "sheet": "S"})
+            await invoke("sheets_create_workbook", {"path": "agents.xlsx", "sheet": "S"})
             report["cells"] = await invoke("sheets_write_cells",
                                            {"path": "agents.xlsx", "sheet": "S", "cells": cells})
             report["cells_read"] = await invoke("sheets_read_range",
