@@ -1,8 +1,10 @@
 import os
 import shutil
 import socket
+import tempfile
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -151,12 +153,41 @@ def test_file_size_cpu_and_memory_limits(ep, monkeypatch):
 
 
 @needs_sandbox
-@pytest.mark.skipif(os.geteuid() == 0, reason="the kernel exempts the root user from "
-                    "RLIMIT_NPROC, so the process limit only holds for other users")
 def test_process_limit(ep, monkeypatch):
+    # holds when workgym runs as root too: the sandbox then runs as SANDBOX_UID
     monkeypatch.setattr(TerminalApp, "limits", SandboxLimits(processes=8))
     out = run(ep, "for i in $(seq 20); do sleep 1 & done; wait")
     assert "fork" in out["stderr"].lower()
+
+
+@needs_sandbox
+def test_fork_bomb_is_held_to_the_process_limit_even_as_root(ep):
+    started = time.monotonic()
+    out = run(ep, "f(){ f | f & }; f; sleep 1; ls /proc | grep -c '^[0-9]'", timeout_s=10)
+    assert time.monotonic() - started < 8
+    assert "cannot fork" in out["stderr"].lower()
+    assert int(out["stdout"].split()[-1]) <= TerminalApp.limits.processes + 1
+    if os.geteuid() == 0:
+        assert run(ep, "id -u")["stdout"].strip() == str(terminal.SANDBOX_UID)
+
+
+@needs_sandbox
+def test_terminal_writes_count_against_the_workspace_quota(ep):
+    out = run(ep, "i=0; while [ $i -lt 100 ]; do head -c 2000000 /dev/zero > f$i.bin; "
+                  "i=$((i+1)); done; mkdir -p many; echo done", timeout_s=30)
+    assert out["exit_code"] is None and "past its quota" in out["stderr"]
+    used, _ = ep.world.usage()
+    assert used < 1000  # every file the command created was removed
+    assert sorted(p for p in ep.world.files()) == ["data.csv", "notes/todo.txt"]
+    assert run(ep, "touch kept.txt")["exit_code"] == 0  # within the quota it works again
+
+
+@needs_sandbox
+def test_no_host_path_in_terminal_output(ep):
+    host = str(ep.world.workspace)
+    out = run(ep, f"echo {host}; cat /proc/self/mountinfo; ls {host}/nothing")
+    assert host not in out["stdout"] + out["stderr"]
+    assert "/workspace" in out["stdout"]
 
 
 def test_bad_arguments_are_tool_errors(ep):
@@ -182,7 +213,13 @@ def test_without_a_sandbox_nothing_runs(ep, monkeypatch):
 
 
 def test_a_refused_sandbox_is_reported(ep, monkeypatch, tmp_path):
-    # a bwrap that fails like one without user namespaces does
+    # a bwrap that fails like one without user namespaces does; in a folder that the
+    # sandbox's own uid can reach when the tests run as root
+    tmp_path.chmod(0o755)
+    temp_root = Path(tempfile.gettempdir())
+    for parent in tmp_path.parents:
+        if os.geteuid() == 0 and parent.is_relative_to(temp_root) and parent != temp_root:
+            parent.chmod(parent.stat().st_mode | 0o005)  # pytest's own folders only
     fake = tmp_path / "bwrap"
     fake.write_text("#!/bin/sh\necho 'bwrap: No permissions to create new namespace' >&2\n"
                     "exit 1\n")

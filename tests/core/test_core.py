@@ -19,7 +19,7 @@ from workgym.core import (
     tool,
 )
 from workgym.core._check import FamilyCheckError, check_family
-from workgym.core._grading import Criterion, CriterionResult
+from workgym.core._grading import Criterion, CriterionResult, InvalidGradeError
 
 
 def test_spec_round_trip_and_content_hash():
@@ -99,7 +99,9 @@ def test_guard_gates_and_reward_schemes():
     full = Grade(criteria=[result("a", True)], n_calls=5, reference_calls=3)
     assert full.reward("gamma", gamma=0.5) == 0.25
     unscored = Grade(criteria=[result("a", True), result("b", None)])
-    assert unscored.unscored == ["b"] and unscored.score == 1.0 and not unscored.passed
+    assert unscored.unscored == ["b"] and not unscored.valid and not unscored.passed
+    with pytest.raises(InvalidGradeError):  # never rescaled over the scored criteria
+        unscored.reward("dense")
     assert json.loads(full.model_dump_json())["score"] == 1.0
     with pytest.raises(ValueError):
         full.reward("sparse")  # type: ignore[arg-type]

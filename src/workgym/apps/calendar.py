@@ -25,6 +25,11 @@ MAX_WINDOW = timedelta(days=366)
 """Longest window list_events and free_busy accept."""
 MAX_CALENDARS = 50
 MAX_ATTENDEES = 100
+MAX_DESCRIPTION_CHARS = 10_000
+MIN_YEAR, MAX_YEAR = 1900, 2199
+"""Times outside these years are refused."""
+MAX_EVENTS = 5_000
+"""Most events a calendar store holds; creating more is refused."""
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 
 
@@ -195,23 +200,31 @@ def parse_time(text: str, local: ZoneInfo, what: str = "time") -> datetime:
     Raises:
         ToolError: unparseable text, or a local time that does not exist in ``local``.
     """
+    shown = text if not isinstance(text, str) or len(text) <= 64 else text[:61] + "..."
     try:
+        if len(text) > 64:
+            raise ValueError("too long")
         value = datetime.fromisoformat(text.strip())
-    except (ValueError, AttributeError):
+        if value.tzinfo is None:
+            aware = value.replace(tzinfo=local)
+            # zoneinfo silently shifts a skipped wall time; a round trip shows the skip
+            if aware.astimezone(UTC).astimezone(local).replace(tzinfo=None) != value:
+                raise ToolError(
+                    f"{what} {shown!r} does not exist in {local.key}: clocks skip that hour "
+                    "(daylight saving time starts); choose another time or give an offset"
+                )
+            value = aware
+        value = value.astimezone(UTC)
+    except (ValueError, AttributeError, TypeError, OverflowError):
+        # OverflowError: a time so near year 1 or 9999 that UTC falls outside the calendar
         raise ToolError(
-            f"{what} {text!r} is not an ISO 8601 time; write e.g. '2026-03-09T14:30' "
+            f"{what} {shown!r} is not an ISO 8601 time; write e.g. '2026-03-09T14:30' "
             "(local to the time zone given) or '2026-03-09T14:30:00+01:00'"
         ) from None
-    if value.tzinfo is None:
-        aware = value.replace(tzinfo=local)
-        # zoneinfo silently shifts a skipped wall time; a round trip shows the skip
-        if aware.astimezone(UTC).astimezone(local).replace(tzinfo=None) != value:
-            raise ToolError(
-                f"{what} {text!r} does not exist in {local.key}: clocks skip that hour "
-                "(daylight saving time starts); choose another time or give an offset"
-            )
-        value = aware
-    return value.astimezone(UTC)
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        # far times would overflow when shown in a zone ahead of or behind UTC
+        raise ToolError(f"{what} {shown!r} is outside the years {MIN_YEAR}-{MAX_YEAR}")
+    return value
 
 
 def to_utc_text(value: datetime) -> str:
@@ -222,6 +235,11 @@ def to_utc_text(value: datetime) -> str:
 def show_time(value: datetime, where: ZoneInfo) -> str:
     """ISO 8601 text in zone ``where``, with its offset."""
     return value.astimezone(where).isoformat()
+
+
+def _check_description(text: str) -> None:
+    if len(text) > MAX_DESCRIPTION_CHARS:
+        raise ToolError(f"description is longer than {MAX_DESCRIPTION_CHARS} characters")
 
 
 def _window(start: str, end: str, local: ZoneInfo) -> tuple[datetime, datetime]:
@@ -366,6 +384,9 @@ class CalendarApp(App):
             description: free text shown with the event.
         """
         title = self._title(title)
+        _check_description(description)
+        if len(self.store.events) >= MAX_EVENTS:
+            raise ToolError(f"the calendar holds {MAX_EVENTS} events, the most one task allows")
         where = zone(timezone)
         lo = parse_time(start, where, "start")
         hi = parse_time(end, where, "end")
@@ -411,9 +432,14 @@ class CalendarApp(App):
             raise ToolError("nothing to update: give at least one field to change")
         where = zone(timezone if timezone is not None else event.timezone)
         lo, hi = event.start_utc, event.end_utc
+        if description is not None:
+            _check_description(description)
         if start is not None:
             new_lo = parse_time(start, where, "start")
-            hi = hi + (new_lo - lo) if end is None else hi
+            try:
+                hi = hi + (new_lo - lo) if end is None else hi
+            except OverflowError:
+                raise ToolError("the event would end after the year 9999; give an end") from None
             lo = new_lo
         if end is not None:
             hi = parse_time(end, where, "end")

@@ -8,6 +8,7 @@ the world's frozen clock.
 from __future__ import annotations
 
 import base64
+import os
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -25,6 +26,16 @@ __all__ = ["Attachment", "MailApp", "MailStore", "Message", "address_of", "token
 
 MAX_RESULTS = 100
 MAX_RECIPIENTS = 50
+MAX_SUBJECT_CHARS = 500
+MAX_BODY_CHARS = 50_000
+"""Longest body a tool sends (a forward adds the quoted original, itself this long at
+most): graders read every body, so bodies are bounded."""
+MAX_STORED_BODY_CHARS = 3 * MAX_BODY_CHARS
+"""Longest body a message may have, quoted text included."""
+MAX_ATTACHMENTS = 20
+MAX_SENT = 1_000
+"""Most messages one episode may send."""
+MAX_QUERY_CHARS = 1_000
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 _ID = re.compile(r"^m(\d+)$")
 _WORD = re.compile(r"[^\W_]+")
@@ -211,6 +222,9 @@ class MailApp(App):
         """
         if not 1 <= limit <= MAX_RESULTS:
             raise ToolError(f"limit must be between 1 and {MAX_RESULTS}")
+        for name, value in (("query", query), ("sender", sender), ("to", to)):
+            if value is not None and len(value) > MAX_QUERY_CHARS:
+                raise ToolError(f"{name} is longer than {MAX_QUERY_CHARS} characters")
         terms = [(word.rstrip("*"), word.endswith("*")) for word in query.split()]
         wanted: list[tuple[str, bool]] = []
         for word, prefix in terms:
@@ -259,6 +273,7 @@ class MailApp(App):
             cc: addresses to copy.
             attachments: workspace paths of files to attach.
         """
+        _check_body(body)
         recipients = self._addresses(to, "to", required=True)
         copies = self._addresses(cc or [], "cc")
         files = self._files(attachments or [])
@@ -275,6 +290,7 @@ class MailApp(App):
             reply_all: also send to the original's other recipients (as Cc).
             attachments: workspace paths of files to attach.
         """
+        _check_body(body)
         original = self._message(message_id)
         own = self.store.address.lower()
         if original.folder == "sent":
@@ -300,6 +316,7 @@ class MailApp(App):
             to: recipient addresses.
             body: text to put above the forwarded message.
         """
+        _check_body(body)
         original = self._message(message_id)
         recipients = self._addresses(to, "to", required=True)
         quoted = (f"---------- Forwarded message ----------\nFrom: {original.sender}\n"
@@ -335,14 +352,13 @@ class MailApp(App):
             if not safe or safe in (".", ".."):
                 raise ToolError(f"give a file path: {filename!r} is no usable file name")
             target = self.world.resolve(f"{self.world.relative(target)}/{safe}")
-        if target.exists() and not overwrite:
+        if os.path.lexists(target) and not overwrite:
             raise ToolError(f"{self.world.relative(target)!r} exists; pass overwrite=true to "
                             "replace it")
         if target.is_dir():
             raise ToolError(f"{self.world.relative(target)!r} is a folder")
         data = attachment.data()
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        self.world.write_file(self.world.relative(target), data, overwrite=overwrite)
         return f"saved {filename} ({len(data)} bytes) to {self.world.relative(target)}"
 
     # -- helpers -------------------------------------------------------------------------
@@ -370,25 +386,34 @@ class MailApp(App):
         return result
 
     def _files(self, paths: list[str]) -> list[Attachment]:
+        if len(paths) > MAX_ATTACHMENTS:
+            raise ToolError(f"at most {MAX_ATTACHMENTS} attachments")
         found: list[Attachment] = []
         total = 0
         for rel in paths:
             try:
                 target = self.world.resolve(rel, must_exist=True)
+                data = self.world.read_file(rel)
             except ToolError as exc:
                 raise ToolError(f"cannot attach {rel!r}: {exc}") from None
-            if not target.is_file():
-                raise ToolError(f"cannot attach {rel!r}: it is not a file")
-            total += target.stat().st_size
+            total += len(data)
             if total > MAX_FILE_BYTES:
                 raise ToolError(f"attachments exceed {MAX_FILE_BYTES} bytes in all")
             if any(a.filename == target.name for a in found):
                 raise ToolError(f"two attachments are named {target.name!r}")
-            found.append(Attachment.from_bytes(target.name, target.read_bytes()))
+            found.append(Attachment.from_bytes(target.name, data))
         return found
 
     def _deliver(self, to: list[str], cc: list[str], subject: str, body: str,
                  attachments: list[Attachment], in_reply_to: str | None) -> dict[str, Any]:
+        if len(subject) > MAX_SUBJECT_CHARS:
+            raise ToolError(f"subject is longer than {MAX_SUBJECT_CHARS} characters")
+        if len(body) > MAX_STORED_BODY_CHARS:
+            raise ToolError(f"the message would be longer than {MAX_STORED_BODY_CHARS} "
+                            "characters; forward a shorter message or write a new one")
+        if sum(m.folder == "sent" for m in self.store.messages) >= MAX_SENT:
+            raise ToolError(f"this mailbox has sent {MAX_SENT} messages, the most one task "
+                            "allows")
         message = self.store.add(sender=self.store.address, to=to, cc=cc, subject=subject,
                                  body=body, date=self.world.now, folder="sent",
                                  attachments=attachments, in_reply_to=in_reply_to)
@@ -397,16 +422,24 @@ class MailApp(App):
     def _time(self, text: str, field: str, end_of_day: bool) -> datetime:
         """The bound ``text`` names; for ``until`` the first instant after it."""
         try:
+            if len(text) > 64:
+                raise ValueError("too long")
             value = datetime.fromisoformat(text.strip())
-        except ValueError:
+            if value.tzinfo is None:
+                value = value.replace(tzinfo=self.world.now.tzinfo)
+            if not end_of_day:
+                return value
+            is_date = len(text.strip()) == 10
+            return value + (timedelta(days=1) if is_date else timedelta(microseconds=1))
+        except (ValueError, OverflowError):  # OverflowError: a day after 9999-12-31
+            shown = text if len(text) <= 64 else text[:61] + "..."
             raise ToolError(f"{field} must be an ISO 8601 date or time such as '2026-03-02' "
-                            f"or '2026-03-02T09:00', got {text!r}") from None
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=self.world.now.tzinfo)
-        if not end_of_day:
-            return value
-        is_date = len(text.strip()) == 10
-        return value + (timedelta(days=1) if is_date else timedelta(microseconds=1))
+                            f"or '2026-03-02T09:00', got {shown!r}") from None
+
+
+def _check_body(body: str) -> None:
+    if len(body) > MAX_BODY_CHARS:
+        raise ToolError(f"body is longer than {MAX_BODY_CHARS} characters")
 
 
 def _matches(message: Message, wanted: list[tuple[str, bool]]) -> bool:

@@ -3,21 +3,26 @@
 The files are the state: there is no store. Every write saves through
 :func:`workbook_bytes`, so the same content always gives the same bytes (and the same
 world digest).
+
+Bounded: a workbook is unpacked and checked before openpyxl parses it
+(``workgym.core.SheetLimits``: at most ``MAX_CELLS`` cells, zip bombs refused), reads
+use only the cells that exist (a cell at XFD1048576 costs nothing to skip), and writes
+stay inside ``WRITE_LIMITS`` (rows 1-10000, columns A-IV).
 """
 
 from __future__ import annotations
 
-import functools
 import io
+import math
+import os
 import re
 import zipfile
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
 from openpyxl.utils.cell import column_index_from_string, get_column_letter, range_boundaries
 from openpyxl.utils.exceptions import IllegalCharacterError
@@ -25,7 +30,15 @@ from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
-from workgym.core import App, ToolError, tool
+from workgym.core import App, SheetLimits, ToolError, tool
+from workgym.core._bounded import (
+    DEFAULT_SHEET_LIMITS,
+    SheetValues,
+    WorkbookValues,
+    load_workbook_bounded,
+    sheet_cells,
+    workbook_values,
+)
 from workgym.core._world import MAX_FILE_BYTES
 
 __all__ = [
@@ -39,6 +52,16 @@ MAX_READ_CELLS = 5000
 """Most cells one ``read_range`` returns; larger reads must name a smaller range."""
 MAX_ROW = 1_048_576
 MAX_COLUMN = 16_384
+"""The last row and column of the file format (XFD1048576)."""
+WRITE_LIMITS = DEFAULT_SHEET_LIMITS
+"""Where the writing tools may put cells, and how many cells a workbook may hold."""
+READ_LIMITS = SheetLimits(max_rows=MAX_ROW, max_columns=MAX_COLUMN,
+                          max_cells=WRITE_LIMITS.max_cells)
+"""What the reading tools accept: cells anywhere in the format (read sparsely), as many
+as a written workbook may hold."""
+MAX_SHEETS = 64
+MAX_EXACT_INT = 2**53
+"""Integers beyond this lose digits in a spreadsheet's numbers; they are written as text."""
 
 # Fixed stamps: openpyxl writes the save time into docProps/core.xml and zip entries
 # carry the current time, either of which would make equal content differ in bytes.
@@ -115,42 +138,28 @@ def workbook_bytes(wb: Workbook) -> bytes:
     return out.getvalue()
 
 
-def load_workbook_bytes(data: bytes) -> Workbook:
-    """Parse .xlsx bytes (formulas kept as their text).
+def load_workbook_bytes(data: bytes, limits: SheetLimits = WRITE_LIMITS) -> Workbook:
+    """Parse .xlsx bytes (formulas kept as their text) within ``limits``: bounded unzip,
+    bounded cells (see ``workgym.core.SheetLimits``).
 
     Raises:
-        ValueError: the bytes are not a readable .xlsx workbook.
+        ValueError: the bytes are not a readable .xlsx workbook, or one past ``limits``.
     """
-    try:
-        return load_workbook(io.BytesIO(data), data_only=False, rich_text=False)
-    except Exception as exc:  # noqa: BLE001  (zip, XML and openpyxl errors all mean "corrupt")
-        raise ValueError(f"not a readable .xlsx workbook ({type(exc).__name__}: {exc})") from None
+    return load_workbook_bounded(data, limits)
 
 
 def table_rows(wb: Workbook, sheet: str, columns: Sequence[str]) -> list[tuple[Any, ...]]:
     """The values of ``columns`` in every row under the header that holds any of them.
 
     Columns are found by their title in row 1 (case-insensitive), wherever they are, so a
-    grader does not depend on the column order.
+    grader does not depend on the column order. Only cells that exist are visited.
 
     Raises:
         ValueError: no such sheet, or a column is missing from the header.
     """
-    if sheet not in wb.sheetnames:
+    if sheet not in wb.sheetnames or not isinstance(wb[sheet], Worksheet):
         raise ValueError(f"the workbook has no sheet {sheet!r}")
-    ws = wb[sheet]
-    first = next(ws.iter_rows(max_row=1, values_only=True), ())
-    head = [str(v).strip().casefold() if v is not None else "" for v in first]
-    missing = [c for c in columns if c.casefold() not in head]
-    if missing:
-        raise ValueError(f"the header of {sheet!r} lacks columns {missing}")
-    where = [head.index(c.casefold()) for c in columns]
-    rows = []
-    for values in ws.iter_rows(min_row=2, values_only=True):
-        picked = tuple(values[i] if i < len(values) else None for i in where)
-        if any(v is not None and str(v).strip() for v in picked):
-            rows.append(picked)
-    return rows
+    return SheetValues(sheet, sheet_cells(wb[sheet])).table(columns)
 
 
 def cell_json(value: Any) -> Any:
@@ -169,77 +178,53 @@ def cell_json(value: Any) -> Any:
     return text if isinstance(text, str) else str(value)
 
 
-def _parse_cell(ref: str) -> tuple[int, int]:
-    """``"B7"`` -> (row 7, column 2)."""
-    match = _CELL.match(ref.strip()) if isinstance(ref, str) else None
+def _parse_cell(ref: str, *, writing: bool = False) -> tuple[int, int]:
+    """``"B7"`` -> (row 7, column 2).
+
+    Args:
+        ref: the reference.
+        writing: a cell to write: it must lie inside ``WRITE_LIMITS``.
+    """
+    match = _CELL.match(ref.strip()) if isinstance(ref, str) and len(ref) < 40 else None
     if not match:
-        raise ToolError(f"bad cell reference {ref!r}; use A1-style references such as 'B7'")
+        shown = ref if len(ref) < 40 else ref[:37] + "..."
+        raise ToolError(f"bad cell reference {shown!r}; use A1-style references such as 'B7'")
     column = column_index_from_string(match.group(1).upper())
     row = int(match.group(2))
     if column > MAX_COLUMN or row > MAX_ROW:
         raise ToolError(f"cell reference {ref!r} is outside the sheet (last cell is XFD1048576)")
+    if writing and (row > WRITE_LIMITS.max_rows or column > WRITE_LIMITS.max_columns):
+        raise ToolError(f"cell {ref.strip().upper()} is beyond {WRITE_LIMITS.last_cell}, the "
+                        "last row and column the tools write")
     return row, column
 
 
 def _used_bounds(ws: Worksheet) -> tuple[int, int] | None:
-    """(last row, last column) holding a value, or None for an empty sheet."""
-    last_row = last_col = 0
-    for row in ws.iter_rows():
-        for cell in row:
-            if cell.value is not None:
-                last_row = max(last_row, cell.row)
-                last_col = max(last_col, cell.column)
-    return (last_row, last_col) if last_row else None
+    """(last row, last column) holding a value, or None for an empty sheet; only the
+    cells that exist are visited (``iter_rows`` would walk the whole rectangle)."""
+    return SheetValues(ws.title, sheet_cells(ws)).bounds
 
 
-@dataclass(frozen=True)
-class _SheetValues:
-    """What the reading tools need of a worksheet: its title, used area and values."""
-
-    title: str
-    bounds: tuple[int, int] | None
-    """``_used_bounds`` of the worksheet."""
-    cells: dict[tuple[int, int], Any]
-    """(row, column) -> value, for every cell that holds one."""
-
-    def value(self, row: int, column: int) -> Any:
-        return self.cells.get((row, column))
+def _sheet(book: WorkbookValues, name: str) -> SheetValues:
+    if name in book.sheetnames:
+        try:
+            return book.sheet(name)
+        except KeyError:
+            raise ToolError(f"{name!r} is a chart sheet, not a worksheet") from None
+    listing = ", ".join(repr(n) for n in book.sheetnames)
+    raise ToolError(f"no sheet named {name!r}; the workbook has {listing}")
 
 
-@dataclass(frozen=True)
-class _BookValues:
-    sheetnames: list[str]
-    """Every sheet, chart sheets included."""
-    worksheets: list[_SheetValues]
-    """The worksheets, in order."""
-
-    def sheet(self, name: str) -> _SheetValues:
-        if name in self.sheetnames:
-            for ws in self.worksheets:
-                if ws.title == name:
-                    return ws
-            raise ToolError(f"{name!r} is a chart sheet, not a worksheet")
-        listing = ", ".join(repr(n) for n in self.sheetnames)
-        raise ToolError(f"no sheet named {name!r}; the workbook has {listing}")
-
-
-@functools.lru_cache(maxsize=128)
-def _book_values(data: bytes) -> _BookValues:
+def _book_values(data: bytes) -> WorkbookValues:
     """The values of the workbook ``data``, parsed once per content and shared read-only:
     an agent reads the same workbook many times, and every episode of a task starts from
     the same bytes. The reading tools never touch openpyxl objects, which change when
     read.
 
     Raises:
-        ValueError: the bytes are not a readable .xlsx workbook.
+        ValueError: the bytes are not a readable .xlsx workbook, or one too large.
     """
-    wb = load_workbook_bytes(data)
-    sheets = []
-    for ws in wb.worksheets:
-        cells = {(cell.row, cell.column): cell.value
-                 for row in ws.iter_rows() for cell in row if cell.value is not None}
-        sheets.append(_SheetValues(ws.title, _used_bounds(ws), cells))
-    return _BookValues(list(wb.sheetnames), sheets)
+    return workbook_values(data, READ_LIMITS)
 
 
 def _to_cell(value: CellValue) -> Any:
@@ -294,7 +279,12 @@ class SheetsApp(App):
                 area when omitted.
         """
         book = self._read(path)
-        ws = book.sheet(sheet) if sheet is not None else book.worksheets[0]
+        if sheet is not None:
+            ws = _sheet(book, sheet)
+        elif book.worksheets:
+            ws = book.worksheets[0]
+        else:
+            raise ToolError(f"{path!r} has no worksheet (only chart sheets)")
         bounds = ws.bounds
         if range is None:
             if bounds is None:
@@ -326,9 +316,11 @@ class SheetsApp(App):
         """
         if not cells:
             raise ToolError("cells must name at least one cell")
+        if len(cells) > WRITE_LIMITS.max_cells:
+            raise ToolError(f"at most {WRITE_LIMITS.max_cells} cells per call")
+        targets = [(_parse_cell(ref, writing=True), value) for ref, value in cells.items()]
         wb = self._load(path)
         ws = self._sheet(wb, sheet)
-        targets = [(_parse_cell(ref), value) for ref, value in cells.items()]
         for (row, column), value in targets:
             self._set(ws, row, column, value)
         self._save(path, wb)
@@ -348,13 +340,17 @@ class SheetsApp(App):
             raise ToolError("rows must hold at least one non-empty row")
         wb = self._load(path)
         ws = self._sheet(wb, sheet)
+        if len(rows) > WRITE_LIMITS.max_rows:
+            raise ToolError(f"at most {WRITE_LIMITS.max_rows} rows per call")
+        width = max(len(row) for row in rows)
+        if width > WRITE_LIMITS.max_columns:
+            raise ToolError(f"a row has more than {WRITE_LIMITS.max_columns} values; the "
+                            f"tools write columns A to {get_column_letter(WRITE_LIMITS.max_columns)}")
         bounds = _used_bounds(ws)
         first = (bounds[0] if bounds else 0) + 1
-        if first + len(rows) - 1 > MAX_ROW:
-            raise ToolError("the rows would not fit in the sheet")
-        width = max(len(row) for row in rows)
-        if width > MAX_COLUMN:
-            raise ToolError(f"a row has more than {MAX_COLUMN} values")
+        if first + len(rows) - 1 > WRITE_LIMITS.max_rows:
+            raise ToolError(f"the rows would end below row {WRITE_LIMITS.max_rows}, the last "
+                            "row the tools write")
         for offset, row in enumerate(rows):
             for column, value in enumerate(row, 1):
                 self._set(ws, first + offset, column, value)
@@ -398,6 +394,8 @@ class SheetsApp(App):
         wb = self._load(path)
         if name.lower() in (title.lower() for title in wb.sheetnames):
             raise ToolError(f"sheet {name!r} already exists in {path}")
+        if len(wb.sheetnames) >= MAX_SHEETS:
+            raise ToolError(f"a workbook holds at most {MAX_SHEETS} sheets")
         wb.create_sheet(name)
         self._save(path, wb)
         return f"added sheet {name!r} to {path}"
@@ -412,12 +410,11 @@ class SheetsApp(App):
         """
         _check_sheet_name(sheet)
         target = self._xlsx_path(path)
-        if target.exists():
+        if os.path.lexists(target):
             raise ToolError(f"{path!r} already exists")
         wb = Workbook()
         wb.active.title = sheet
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(workbook_bytes(wb))
+        self.world.write_file(path, workbook_bytes(wb), overwrite=False)
         return f"created {self.world.relative(target)} with sheet {sheet!r}"
 
     # -- helpers -------------------------------------------------------------------------
@@ -429,34 +426,34 @@ class SheetsApp(App):
         return target
 
     def _bytes(self, path: str) -> bytes:
-        target = self._xlsx_path(path, must_exist=True)
-        if target.is_dir():
-            raise ToolError(f"{path!r} is a folder, not a workbook")
-        if target.stat().st_size > MAX_FILE_BYTES:
-            raise ToolError(f"{path!r} is larger than {MAX_FILE_BYTES} bytes")
-        return target.read_bytes()
+        self._xlsx_path(path, must_exist=True)
+        return self.world.read_file(path)
 
     def _load(self, path: str) -> Workbook:
         """A workbook of its own, for a tool that changes it."""
         try:
-            return load_workbook_bytes(self._bytes(path))
-        except ValueError:
-            raise ToolError(f"{path!r} is corrupt: it cannot be read as an .xlsx workbook") \
-                from None
+            return load_workbook_bytes(self._bytes(path), READ_LIMITS)
+        except ValueError as exc:
+            raise ToolError(f"{path!r} cannot be read as an .xlsx workbook (corrupt or too large): "
+                            f"{exc}") from None
 
-    def _read(self, path: str) -> _BookValues:
+    def _read(self, path: str) -> WorkbookValues:
         """The values of a workbook, for a tool that only reads it (parsed once per content)."""
         try:
             return _book_values(self._bytes(path))
-        except ValueError:
-            raise ToolError(f"{path!r} is corrupt: it cannot be read as an .xlsx workbook") \
-                from None
+        except ValueError as exc:
+            raise ToolError(f"{path!r} cannot be read as an .xlsx workbook (corrupt or too large): "
+                            f"{exc}") from None
 
     def _save(self, path: str, wb: Workbook) -> None:
+        cells = sum(len(ws._cells) for ws in wb.worksheets)
+        if cells > WRITE_LIMITS.max_cells:
+            raise ToolError(f"the workbook would hold {cells} cells, more than "
+                            f"{WRITE_LIMITS.max_cells}; not saved")
         data = workbook_bytes(wb)
         if len(data) > MAX_FILE_BYTES:
             raise ToolError(f"the workbook would be larger than {MAX_FILE_BYTES} bytes; not saved")
-        self._xlsx_path(path).write_bytes(data)
+        self.world.write_file(path, data)
 
     def _sheet(self, wb: Workbook, name: str) -> Worksheet:
         if name in wb.sheetnames:
@@ -470,6 +467,8 @@ class SheetsApp(App):
     def _range(self, text: str, bounds: tuple[int, int] | None) -> tuple[int, int, int, int]:
         """(top, left, bottom, right) of an A1 range; open ends are clamped to the used area."""
         try:
+            if len(text) > 40:
+                raise ValueError("too long")
             left, top, right, bottom = range_boundaries(text.strip().upper())
         except (ValueError, TypeError):
             raise ToolError(f"bad range {text!r}; use forms such as 'A1:E20', 'B7', 'A:C' "
@@ -487,14 +486,20 @@ class SheetsApp(App):
         return top, left, bottom, right
 
     def _set(self, ws: Worksheet, row: int, column: int, value: CellValue) -> None:
+        where = f"{get_column_letter(column)}{row}"
         if isinstance(value, str) and len(value) > 32_767:
             raise ToolError("a cell holds at most 32767 characters")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ToolError(f"cannot write {value!r} to {where}: cells hold finite numbers")
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_EXACT_INT:
+            raise ToolError(f"cannot write the integer to {where}: it has more digits than a "
+                            "spreadsheet number keeps; write it as text")
         try:
             cell = ws.cell(row=row, column=column)
             cell.value = _to_cell(value)
         except (ValueError, TypeError, IllegalCharacterError) as exc:  # e.g. control characters
-            raise ToolError(f"cannot write {value!r} to {get_column_letter(column)}{row}: "
-                            f"{exc}") from None
+            shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+            raise ToolError(f"cannot write {shown} to {where}: {exc}") from None
         if isinstance(cell.value, date):
             cell.number_format = "yyyy-mm-dd"
 

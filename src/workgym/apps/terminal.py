@@ -9,11 +9,21 @@ Every command runs under ``/bin/sh -c`` in a fresh `bubblewrap
 - no network (a new, empty network namespace), new pid, ipc, uts, cgroup and user
   namespaces, a new session (no terminal injection), no further user namespaces inside;
 - CPU time, address space, processes, file size and open files are limited
-  (``SandboxLimits``), set with ``prlimit`` inside the sandbox before the command starts
-  (the kernel exempts the root user from the process limit: run as an ordinary user for
-  it to hold);
+  (``SandboxLimits``), set with ``prlimit`` inside the sandbox before the command starts.
+  The kernel exempts uid 0 from the process limit, so when workgym runs as root the
+  sandbox runs as ``SANDBOX_UID``, an unprivileged id of no account (the workspace is
+  handed to that id before each command): the process limit holds for root too;
 - at the timeout the sandbox is killed, and with it every process the command started
-  (they all live in the sandbox's pid namespace, which dies with its first process).
+  (they all live in the sandbox's pid namespace, which dies with its first process);
+- writes count against the episode's workspace quota (``MAX_WORKSPACE_BYTES``,
+  ``MAX_WORKSPACE_FILES``). One file is at most ``file_size_mb`` (RLIMIT_FSIZE); a
+  watchdog measures the workspace while the command runs and kills the sandbox as soon
+  as it passes the quota. A command that ends over the quota is rolled back as far as
+  it can be: every file and folder it created is removed (files it changed in place
+  keep their new content) and the result says so. The quota check of every other tool
+  refuses further writes while the workspace stays over it;
+- no host path reaches the model: the workspace's host path is replaced by
+  ``/workspace`` in everything a command prints.
 
 Where ``bwrap`` is missing or cannot create its namespaces, the tool answers with a
 ``ToolError`` saying so: a command never runs unsandboxed.
@@ -29,24 +39,37 @@ import os
 import selectors
 import shutil
 import signal
+import stat
 import subprocess
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, ClassVar
 
 from pydantic import Field
 
-from workgym.core import App, ToolError, tool
+from workgym.core import App, ToolError, World, tool
+from workgym.core._world import MAX_WORKSPACE_BYTES, MAX_WORKSPACE_FILES
 
-__all__ = ["SANDBOX_WORKSPACE", "SandboxLimits", "TerminalApp", "sandbox_unavailable"]
+__all__ = ["SANDBOX_UID", "SANDBOX_WORKSPACE", "SandboxLimits", "TerminalApp",
+           "sandbox_unavailable"]
 
 SANDBOX_WORKSPACE = "/workspace"
 """Where the episode's workspace appears inside the sandbox (the commands' current folder)."""
 
 MAX_TIMEOUT_S = 60.0
 """Longest timeout a command may ask for."""
+
+SANDBOX_UID = 2_100_000_000
+"""The uid and gid sandboxed commands run as when workgym runs as root (no account has
+it: nothing on the host is theirs)."""
+
+_WATCH_INTERVAL_S = 0.05
+"""How often the quota watchdog measures the workspace while a command runs."""
 
 _PRLIMIT = "/usr/bin/prlimit"
 # Top-level system folders: merged-/usr systems have them as links into /usr, older
@@ -82,8 +105,9 @@ class SandboxLimits:
     processes: int = 64
     """Processes and threads the command may run at once (RLIMIT_NPROC, counted inside
     the sandbox's own user namespace)."""
-    file_size_mb: int = 64
-    """Largest file the command may write, in MiB (RLIMIT_FSIZE)."""
+    file_size_mb: int = 2
+    """Largest file the command may write, in MiB (RLIMIT_FSIZE); about what the other
+    tools read (``MAX_FILE_BYTES``)."""
     open_files: int = 256
     """Open file descriptors per process (RLIMIT_NOFILE)."""
     tmp_mb: int = 64
@@ -143,17 +167,54 @@ def _static_args(limits: SandboxLimits) -> tuple[str, ...]:
     )
 
 
-def sandbox_command(workspace: Path, command: str, limits: SandboxLimits) -> list[str]:
-    """The argv that runs ``command`` sandboxed over ``workspace``."""
+def sandbox_command(workspace_fd: int, command: str, limits: SandboxLimits) -> list[str]:
+    """The argv that runs ``command`` sandboxed over the workspace folder open as
+    ``workspace_fd`` (passed to bwrap, which binds it: bwrap running as ``SANDBOX_UID``
+    need not be able to walk the workspace's host path)."""
     bwrap = shutil.which("bwrap")
     if bwrap is None:
         raise ToolError(_UNAVAILABLE.format("bubblewrap (bwrap) is not installed; "
                                             "install the Debian package 'bubblewrap'"))
     # bwrap's root is a tmpfs of its own; made read-only once everything is mounted, so
     # writes can only go to the workspace and the size-limited /tmp
-    return [bwrap, *_static_args(limits), "--bind", str(workspace), SANDBOX_WORKSPACE,
+    return [bwrap, *_static_args(limits), "--bind-fd", str(workspace_fd), SANDBOX_WORKSPACE,
             "--remount-ro", "/", "--chdir", SANDBOX_WORKSPACE,
             "--", _PRLIMIT, *limits.prlimit_args(), "--", "/bin/sh", "-c", command]
+
+
+def _as_root() -> bool:
+    return os.geteuid() == 0
+
+
+@contextmanager
+def _workspace_fd(workspace: Path) -> Iterator[int]:
+    """The workspace open as a folder, handed to ``SANDBOX_UID`` when running as root."""
+    if _as_root():
+        _hand_over(workspace)
+    fd = os.open(workspace, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    try:
+        yield fd
+    finally:
+        os.close(fd)
+
+
+def _hand_over(workspace: Path) -> None:
+    """Make ``SANDBOX_UID`` own every entry of the workspace (links not followed), so
+    that commands running as it can change what the other tools wrote as root."""
+    os.lchown(workspace, SANDBOX_UID, SANDBOX_UID)
+    for dirpath, dirnames, filenames in os.walk(workspace, followlinks=False):
+        for name in (*dirnames, *filenames):
+            try:
+                os.lchown(os.path.join(dirpath, name), SANDBOX_UID, SANDBOX_UID)
+            except OSError:
+                continue
+
+
+def _popen_identity() -> dict[str, Any]:
+    """``Popen`` keywords that drop root to ``SANDBOX_UID`` before bwrap starts."""
+    if not _as_root():
+        return {}
+    return {"user": SANDBOX_UID, "group": SANDBOX_UID, "extra_groups": []}
 
 
 _UNAVAILABLE = "the terminal's sandbox is unavailable on this machine: {}. Commands never run " \
@@ -172,11 +233,13 @@ def sandbox_unavailable() -> str | None:
         return "bubblewrap (bwrap) is not installed; install the Debian package 'bubblewrap'"
     if not os.access(_PRLIMIT, os.X_OK):
         return f"{_PRLIMIT} (util-linux) is missing; it sets the sandbox's resource limits"
-    with tempfile.TemporaryDirectory(prefix="workgym-probe-") as folder:
-        argv = sandbox_command(Path(folder), "exit 0", SandboxLimits())
+    with tempfile.TemporaryDirectory(prefix="workgym-probe-") as folder, \
+            _workspace_fd(Path(folder)) as fd:
+        argv = sandbox_command(fd, "exit 0", SandboxLimits())
         try:
             done = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True,
-                                  timeout=30, env={}, check=False)
+                                  timeout=30, env={}, check=False, pass_fds=(fd,),
+                                  **_popen_identity())
         except (OSError, subprocess.TimeoutExpired) as exc:
             return f"bwrap could not start: {exc}"
     if done.returncode != 0:
@@ -221,26 +284,48 @@ class TerminalApp(App):
         if reason is not None:
             raise ToolError(_UNAVAILABLE.format(reason))
         limits = self.limits
-        argv = sandbox_command(self.world.workspace, command, limits)
-        stdout, stderr, code, timed_out = _run(argv, timeout_s, limits.output_bytes)
+        world = self.world
+        before = _entries(world.workspace)
+        used_before = world.usage()
+        watchdog = _QuotaWatch(world, used_before)
+        with _workspace_fd(world.workspace) as fd:
+            argv = sandbox_command(fd, command, limits)
+            stdout, stderr, code, timed_out = _run(argv, timeout_s, limits.output_bytes,
+                                                   (fd,), watchdog)
         errors = stderr.text()
-        if timed_out:
+        if watchdog.tripped:
+            timed_out = False
+        elif timed_out:
             errors += ("\n" if errors else "") + f"[killed after the {timeout_s:g} s timeout]"
-        return {"exit_code": None if timed_out else code, "timed_out": timed_out,
-                "stdout": stdout.text(), "stderr": errors}
+        note = _enforce_quota(world, before, used_before, watchdog.tripped)
+        if note:
+            errors += ("\n" if errors else "") + note
+        scrub = _Scrubber(world.workspace)
+        return {"exit_code": None if timed_out or watchdog.tripped else code,
+                "timed_out": timed_out, "stdout": scrub(stdout.text()),
+                "stderr": scrub(errors)}
 
 
-def _run(argv: list[str], timeout_s: float, keep: int) -> tuple[_Output, _Output, int, bool]:
-    """Run ``argv``, keeping at most ``keep`` bytes of each stream; kill it at the timeout.
+def _run(argv: list[str], timeout_s: float, keep: int, pass_fds: tuple[int, ...] = (),
+         watchdog: _QuotaWatch | None = None) -> tuple[_Output, _Output, int, bool]:
+    """Run ``argv``, keeping at most ``keep`` bytes of each stream; kill it at the timeout
+    (or when ``watchdog`` trips).
 
     Returns:
-        stdout, stderr, the exit code, and whether the timeout killed it.
+        stdout, stderr, the exit code, and whether it was killed.
     """
     deadline = time.monotonic() + timeout_s
-    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, env={}, start_new_session=True)
+    try:
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, env={}, start_new_session=True,
+                                pass_fds=pass_fds, **_popen_identity())
+    except OSError as exc:
+        raise ToolError(_UNAVAILABLE.format(f"bwrap could not start ({exc.strerror})")) \
+            from None
     if proc.stdout is None or proc.stderr is None:
         raise RuntimeError("subprocess gave no pipes")
+    if watchdog is not None:
+        watchdog.start(proc)
     outputs = {proc.stdout.fileno(): _Output(keep), proc.stderr.fileno(): _Output(keep)}
     timed_out = False
     with selectors.DefaultSelector() as selector:
@@ -271,6 +356,9 @@ def _run(argv: list[str], timeout_s: float, keep: int) -> tuple[_Output, _Output
     if timed_out:
         _kill(proc)
         code = proc.wait()
+    if watchdog is not None:
+        watchdog.stop()
+        timed_out = timed_out or watchdog.tripped
     stdout, stderr = outputs[proc.stdout.fileno()], outputs[proc.stderr.fileno()]
     proc.stdout.close()
     proc.stderr.close()
@@ -297,6 +385,107 @@ class _Output:
         # "ignore": the cut may split a multi-byte character
         return (self.data.decode("utf-8", "ignore")
                 + f"\n[output cut: first {self.keep} of {self.total} bytes shown]")
+
+
+class _QuotaWatch:
+    """Measures the workspace while a command runs; kills the sandbox past the quota.
+
+    The limit is the quota, or what the workspace held before the command when that was
+    already more (a command may then delete, but not grow it further).
+    """
+
+    def __init__(self, world: World, used_before: tuple[int, int]) -> None:
+        self._world = world
+        self._max_bytes = max(MAX_WORKSPACE_BYTES, used_before[0])
+        self._max_entries = max(MAX_WORKSPACE_FILES, used_before[1])
+        self._done = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.tripped = False
+
+    def start(self, proc: subprocess.Popen[bytes]) -> None:
+        self._thread = threading.Thread(target=self._watch, args=(proc,), daemon=True,
+                                        name="workgym-quota-watch")
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._done.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def _watch(self, proc: subprocess.Popen[bytes]) -> None:
+        while not self._done.wait(_WATCH_INTERVAL_S):
+            used, entries = _usage(self._world.workspace, self._max_bytes, self._max_entries)
+            if used > self._max_bytes or entries > self._max_entries:
+                self.tripped = True
+                _kill(proc)
+                return
+
+
+def _usage(workspace: Path, max_bytes: int, max_entries: int) -> tuple[int, int]:
+    """Bytes and entries under ``workspace``, counted only until either passes its limit."""
+    total = entries = 0
+    for dirpath, dirnames, filenames in os.walk(workspace, followlinks=False):
+        entries += len(dirnames) + len(filenames)
+        for name in filenames:
+            try:
+                info = os.lstat(os.path.join(dirpath, name))
+            except OSError:
+                continue
+            if stat.S_ISREG(info.st_mode):
+                total += info.st_size
+        if total > max_bytes or entries > max_entries:
+            break
+    return total, entries
+
+
+def _entries(workspace: Path) -> set[str]:
+    """Every path under ``workspace`` (links not followed)."""
+    found: set[str] = set()
+    for dirpath, dirnames, filenames in os.walk(workspace, followlinks=False):
+        for name in (*dirnames, *filenames):
+            found.add(os.path.join(dirpath, name))
+    return found
+
+
+def _enforce_quota(world: World, before: set[str], used_before: tuple[int, int],
+                   tripped: bool) -> str:
+    """Roll back a command that took the workspace past its quota: remove every entry it
+    created. Returns a note for the model ("" when within the quota)."""
+    max_bytes = max(MAX_WORKSPACE_BYTES, used_before[0])
+    max_entries = max(MAX_WORKSPACE_FILES, used_before[1])
+    used, entries = _usage(world.workspace, max_bytes, max_entries)
+    if not tripped and used <= max_bytes and entries <= max_entries:
+        return ""
+    created = _entries(world.workspace) - before
+    for path in sorted(created, key=len, reverse=True):  # children before their folders
+        try:
+            if stat.S_ISDIR(os.lstat(path).st_mode):
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                os.unlink(path)
+        except OSError:
+            continue
+    used, entries = world.usage()
+    note = (f"[stopped: the command took the workspace past its quota of "
+            f"{MAX_WORKSPACE_BYTES} bytes and {MAX_WORKSPACE_FILES} files; the "
+            f"{len(created)} files and folders it created were removed]")
+    if used > MAX_WORKSPACE_BYTES or entries > MAX_WORKSPACE_FILES:
+        note += (f" [the workspace still holds {used} bytes in {entries} entries, over the "
+                 "quota: delete files before writing more]")
+    return note
+
+
+class _Scrubber:
+    """Replaces the workspace's host path (as given, and resolved) with /workspace."""
+
+    def __init__(self, workspace: Path) -> None:
+        paths = {str(workspace), os.path.realpath(workspace)}
+        self._paths = sorted(paths, key=len, reverse=True)
+
+    def __call__(self, text: str) -> str:
+        for path in self._paths:
+            text = text.replace(path, SANDBOX_WORKSPACE)
+        return text
 
 
 def _kill(proc: subprocess.Popen[bytes]) -> None:

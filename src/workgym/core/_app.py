@@ -150,11 +150,37 @@ class ToolSpec:
 
     def validate(self, args: dict[str, Any]) -> dict[str, Any]:
         """Validate arguments; raise ToolError with a readable message on bad input."""
+        bad = _invalid_text(args)
+        if bad is not None:
+            raise ToolError(f"invalid arguments for {self.name}: {bad}")
         try:
             model = self.args_model.model_validate(args)
         except ValidationError as exc:
             raise ToolError(f"invalid arguments for {self.name}: {_explain(exc)}") from None
         return {key: getattr(model, key) for key in type(model).model_fields}
+
+
+def _invalid_text(args: Any) -> str | None:
+    """Why ``args`` holds text no tool may store, or None.
+
+    A lone surrogate (JSON allows ``"\\ud800"``) cannot be encoded as UTF-8: stored in a
+    world, it would break the world's JSON digest. The walk uses a stack, not recursion,
+    so deep nesting cannot overflow it.
+    """
+    stack = [args]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return "text holds a lone surrogate (not valid Unicode)"
+        elif isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, list | tuple):
+            stack.extend(value)
+    return None
 
 
 def _explain(exc: ValidationError) -> str:

@@ -211,7 +211,10 @@ def load_workbook_bounded(data: bytes, limits: SheetLimits = DEFAULT_SHEET_LIMIT
     Raises:
         ValueError: not a readable workbook, or one past ``limits``.
     """
-    members = unzip_bounded(data, max_bytes=limits.max_bytes)
+    try:
+        members = unzip_bounded(data, max_bytes=limits.max_bytes)
+    except ValueError as exc:
+        raise ValueError(f"not a readable .xlsx workbook: {exc}") from None
     budget = [limits.max_cells, limits.max_elements]
     for name, part in members.items():
         # Any member may be a worksheet (the workbook's relations name them), so every

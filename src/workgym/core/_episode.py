@@ -108,6 +108,10 @@ class Episode:
             except json.JSONDecodeError as exc:
                 return self._log(canonical, args, started, "invalid_json",
                                  f"error: arguments are not valid JSON ({exc.msg} at position {exc.pos})")
+            except (ValueError, RecursionError) as exc:  # a 5,000-digit number, deep nesting
+                return self._log(canonical, args, started, "invalid_json",
+                                 f"error: arguments cannot be read ({type(exc).__name__}: "
+                                 f"{str(exc)[:200]})")
         if args is None:
             args = {}
         if spec is None:
