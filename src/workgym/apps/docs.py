@@ -13,6 +13,7 @@ does bounded work whatever file the agent wrote. Reads parse a file once per con
 
 from __future__ import annotations
 
+import bisect
 import functools
 import io
 from collections.abc import Callable, Sequence
@@ -55,7 +56,9 @@ MAX_READ = 200
 MAX_READ_CHARS = 60_000
 """Most characters of text one read returns; past that it stops and says where to go on."""
 MAX_MATCHES = 100
-MAX_GROWTH = 1_000_000
+MAX_REPLACEMENTS = 1_000
+"""Most occurrences one replace_text replaces."""
+MAX_GROWTH = 200_000
 """Most characters one replace_text may add to a document."""
 READ_TABLE_ROWS = 25
 """Rows of a table that ``read`` shows; ``read_table`` pages through the rest."""
@@ -408,7 +411,7 @@ def _section_span(text: str, heading: str, occurrence: int) -> tuple[int, int, M
                          f"for); the headings are: {listing}")
     chosen = found[occurrence - 1]
     lines = text.split("\n")
-    end = len(lines)
+    end = len(lines) - 1 if lines[-1] == "" else len(lines)  # keep the final line break
     for h in outline:
         if h.line > chosen.line and h.level <= chosen.level:
             end = h.line - 1
@@ -449,6 +452,14 @@ def _find_all(haystack: str, needle: str) -> list[int]:
     return starts
 
 
+def _lines(text: str) -> list[str]:
+    """The lines of a text; a final line break ends the last line, it starts no new one."""
+    lines = text.split("\n")
+    if len(lines) > 1 and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
 def _snippet(text: str, start: int, end: int) -> str:
     left = max(0, start - _SNIPPET)
     right = min(len(text), end + _SNIPPET)
@@ -468,25 +479,28 @@ def _check_text(value: str, what: str, limit: int) -> str:
 
 
 def _splice_runs(runs: list[Run], starts: list[int], length: int, new: str) -> None:
-    """Replace ``length`` characters at each of ``starts`` (offsets into the runs' joined
-    text) with ``new``: the replacement takes the formatting of the run where the match
-    begins, and runs keep their own formatting around it."""
-    texts = [run.text for run in runs]
-    owner = [k for k, t in enumerate(texts) for _ in t]
-    out: list[list[str]] = [[] for _ in runs]
-    begins = set(starts)
-    skip_until = -1
-    for pos, ch in enumerate("".join(texts)):
-        if pos in begins:
-            out[owner[pos]].append(new)
-            skip_until = pos + length
-        if pos < skip_until:
+    """Replace ``length`` characters at each of ``starts`` (sorted offsets of matches that
+    do not overlap, into the runs' joined text) with ``new``. The replacement goes into
+    the run where its match begins, so it takes that run's formatting; the text around
+    each match keeps its own run."""
+    ends = [at + length for at in starts]
+    offset = 0
+    for run in runs:
+        text = run.text
+        first, last = offset, offset + len(text)
+        offset = last
+        j = bisect.bisect_right(ends, first)  # the first match ending inside or after it
+        if not text or j == len(starts) or starts[j] >= last:
             continue
-        out[owner[pos]].append(ch)
-    for run, before, after in zip(runs, texts, out, strict=True):
-        joined = "".join(after)
-        if joined != before:
-            run.text = joined
+        pieces: list[str] = []
+        cursor = first
+        while j < len(starts) and starts[j] < last:
+            if starts[j] >= first:
+                pieces += [text[cursor - first:starts[j] - first], new]
+            cursor = max(cursor, min(ends[j], last))
+            j += 1
+        pieces.append(text[cursor - first:])
+        run.text = "".join(pieces)
 
 
 def _set_paragraph_text(paragraph: Paragraph, text: str) -> None:
@@ -538,12 +552,13 @@ class DocsApp(App):
         if self.world.resolve(path).exists():
             raise ToolError(f"{path!r} already exists; edit it with the other docs tools")
         if kind == "md":
-            self._write(path, (f"# {title}\n" if title.strip() else "").encode("utf-8"))
+            self._write(path, (f"# {title}\n" if title.strip() else "").encode("utf-8"),
+                        overwrite=False)
         else:
             document = docx.Document()
             if title.strip():
                 document.add_paragraph(title, "Title")
-            self._save(path, document)
+            self._save(path, document, overwrite=False)
         return f"created {path}"
 
     @tool(concurrent=True)
@@ -569,7 +584,7 @@ class DocsApp(App):
         if start < 1:
             raise ToolError("start must be 1 or more (blocks and lines are numbered from 1)")
         if kind == "md":
-            lines = self._markdown(path).split("\n")
+            lines = _lines(self._markdown(path))
             shown: list[dict[str, Any]] = []
             budget = MAX_READ_CHARS
             number = start
@@ -664,7 +679,7 @@ class DocsApp(App):
         needle = fold(text)
         places: list[tuple[dict[str, Any], str]] = []
         if self._kind(path) == "md":
-            for number, line in enumerate(self._markdown(path).split("\n"), 1):
+            for number, line in enumerate(_lines(self._markdown(path)), 1):
                 places.append(({"line": number}, line.rstrip("\r")))
         else:
             for number, block in enumerate(self._content(path).blocks, 1):
@@ -777,8 +792,14 @@ class DocsApp(App):
                 last = at + len(old)
             pieces.append(text[last:])
             self._write(path, "".join(pieces).encode("utf-8"))
-            return {"path": path, "replaced": len(starts),
-                    "lines": sorted({text.count("\n", 0, at) + 1 for at in starts})}
+            lines: list[int] = []
+            line, last = 1, 0
+            for at in starts:
+                line += text.count("\n", last, at)
+                last = at
+                if not lines or lines[-1] != line:
+                    lines.append(line)
+            return {"path": path, "replaced": len(starts), "lines": lines}
         document = self._open(path)
         plan: list[tuple[int, list[Run], list[int]]] = []
         for number, element in enumerate(_block_elements(document), 1):
@@ -994,7 +1015,8 @@ class DocsApp(App):
         body = content.split("\n") if content else []
         if body and body[-1] == "":
             body.pop()
-        if body and end < len(lines) and body[-1].strip():
+        followed = end < len(lines) - (lines[-1] == "")  # by a heading, not the end
+        if body and followed and body[-1].strip():
             body.append("")  # a blank line before the next heading
         updated = lines[:start] + body + lines[end:]
         self._write(path, "\n".join(updated).encode("utf-8"))
@@ -1037,19 +1059,19 @@ class DocsApp(App):
         except UnicodeDecodeError:
             raise ToolError(f"{path!r} is not UTF-8 text") from None
 
-    def _save(self, path: str, document: DocxDocument) -> None:
+    def _save(self, path: str, document: DocxDocument, overwrite: bool = True) -> None:
         data = docx_bytes(document)
         try:
             check_package(data, ".docx document")
         except ValueError as exc:
             raise ToolError(f"not saved: {exc}") from None
-        self._write(path, data)
+        self._write(path, data, overwrite=overwrite)
 
-    def _write(self, path: str, data: bytes) -> None:
+    def _write(self, path: str, data: bytes, overwrite: bool = True) -> None:
         if len(data) > MAX_FILE_BYTES:
             raise ToolError(f"the document would be larger than {MAX_FILE_BYTES} bytes; not "
                             "saved")
-        self.world.write_file(path, data)
+        self.world.write_file(path, data, overwrite=overwrite)
 
     def _block(self, blocks: Sequence[DocxBlock], number: int,
                kind: Literal["paragraph", "table"]) -> DocxBlock:
@@ -1105,6 +1127,9 @@ class DocsApp(App):
                             "occurs (try match_case=false)")
 
     def _check_growth(self, count: int, old: str, new: str) -> None:
+        if count > MAX_REPLACEMENTS:
+            raise ToolError(f"{old!r} occurs {count} times; at most {MAX_REPLACEMENTS} are "
+                            "replaced at once: give a longer piece of text")
         if count * (len(new) - len(old)) > MAX_GROWTH:
             raise ToolError(f"replacing {count} occurrences would add more than {MAX_GROWTH} "
                             "characters; replace fewer at a time")
