@@ -329,3 +329,17 @@ async def test_mcp_path_gives_the_same_results(start_episode):
             expected = direct.call(name, args)
             assert (not result.is_error, result.content[0].text) == (expected.ok, expected.text)
     assert served.world.digest() == direct.world.digest()
+
+
+def test_a_patched_index_ranks_as_a_fresh_one(start_episode):
+    episode = start_episode(("tickets",), family="tests/tickets", now=NOW,
+                            stores={"tickets": _store()})
+    assert ids(ok(episode, "tickets.search", query="kiosk")) == ["OPS-1"]
+    ok(episode, "tickets.comment", ticket_id="WEB-1", body="kiosk kiosk: the footer again")
+    ok(episode, "tickets.create", project="OPS", title="Kiosk reboot loop")
+    ok(episode, "tickets.update", ticket_id="OPS-2", description="Also the kiosk keys.")
+    patched = ok(episode, "tickets.search", query="kiosk")
+    fresh = start_episode(("tickets",), family="tests/tickets", now=NOW,
+                          stores={"tickets": episode.world.store("tickets", TicketsStore)})
+    assert ok(fresh, "tickets.search", query="kiosk") == patched
+    assert sorted(ids(patched)) == ["OPS-1", "OPS-2", "OPS-4", "WEB-1"]

@@ -265,3 +265,18 @@ async def test_mcp_path_gives_the_same_results(start_episode):
             expected = direct.call(name, args)
             assert (not result.is_error, result.content[0].text) == (expected.ok, expected.text)
     assert served.world.digest() == direct.world.digest()
+
+
+def test_a_patched_index_ranks_as_a_fresh_one(start_episode):
+    episode = start_episode(("wiki",), family="tests/wiki", now=NOW, stores={"wiki": _store()})
+    ok(episode, "wiki.search", query="rollback")  # builds the index
+    ok(episode, "wiki.edit", page="Café Policy", body="Rollback coffee, rollback tea.",
+       summary="s")
+    ok(episode, "wiki.create", title="Rollback FAQ", body="rollback rollback")
+    ok(episode, "wiki.edit", page="Rollback Guide", body="Gone.", summary="s")
+    patched = ok(episode, "wiki.search", query="rollback")
+    fresh = start_episode(("wiki",), family="tests/wiki", now=NOW,
+                          stores={"wiki": episode.world.store("wiki", WikiStore)})
+    assert ok(fresh, "wiki.search", query="rollback") == patched
+    assert titles(patched) == ["Rollback FAQ", "Rollback Guide", "Café Policy",
+                               "Deploy Runbook", "On-call"]

@@ -1,11 +1,11 @@
 """Full-text search for the apps: an SQLite FTS5 index over a store's records.
 
 The index lives in an in-memory SQLite database owned by one app instance (one episode).
-It is rebuilt only when the indexed texts change: the caller hands over the current rows
-on every search, and an unchanged tuple of the same strings compares equal at once.
-
-Ranking is FTS5's BM25 (``bm25()``, best first) with ties broken by the row's position in
-the order the caller gave, so the same store and query always give the same order.
+The caller hands over the current rows on every search: an unchanged tuple of the same
+strings compares equal at once and the index is used as it is; rows that changed or were
+added (the usual case after a write) are patched in; anything else rebuilds it. Ranking is FTS5's BM25 (``bm25()``, best first) with ties broken by the
+row's position in the order the caller gave, so the same store and query always give the
+same order, however the index got to its state.
 """
 
 from __future__ import annotations
@@ -13,12 +13,13 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
 from workgym.apps.mail import tokens
 from workgym.core import ToolError
 
-__all__ = ["MAX_QUERY_CHARS", "MAX_QUERY_TERMS", "Hit", "TextIndex", "fts_query",
+__all__ = ["MAX_QUERY_CHARS", "MAX_QUERY_TERMS", "TextIndex", "fts_query",
            "matches_terms", "word_terms"]
 
 MAX_QUERY_CHARS = 500
@@ -26,14 +27,6 @@ MAX_QUERY_TERMS = 32
 # The same tokenizer for the indexed text and the query: case- and accent-folded words.
 _TOKENIZER = "unicode61 remove_diacritics 2"
 _SNIPPET_TOKENS = 16
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One matching row: its position in the rows searched and a snippet of its text."""
-
-    position: int
-    snippet: str
 
 
 def word_terms(query: str) -> list[tuple[str, bool]]:
@@ -57,9 +50,15 @@ def word_terms(query: str) -> list[tuple[str, bool]]:
 
 def matches_terms(text: str, wanted: list[tuple[str, bool]]) -> bool:
     """Whether every wanted word is a word of ``text`` (or, for a prefix, starts one)."""
-    words = set(tokens(text))
+    words = _word_set(text)
     return all(word in words if not prefix else any(w.startswith(word) for w in words)
                for word, prefix in wanted)
+
+
+@lru_cache(maxsize=8192)
+def _word_set(text: str) -> frozenset[str]:
+    # directory records are matched again on every search; their words rarely change
+    return frozenset(tokens(text))
 
 
 def fts_query(query: str) -> str:
@@ -115,45 +114,74 @@ class TextIndex:
         # concurrent read tools of one episode may search at once; the cache is shared
         self._lock = threading.Lock()
 
-    def search(self, rows: Sequence[tuple[str, ...]], query: str) -> list[Hit]:
-        """Rows matching every word of ``query``, best first, ties in the rows' order.
+    def search(self, rows: Sequence[tuple[str, ...]], query: str) -> list[int]:
+        """Positions of the rows matching every word of ``query``, best first, ties in
+        the rows' order.
 
         Raises:
             ToolError: a query ``fts_query`` refuses, or one SQLite cannot parse.
         """
         match = fts_query(query)
-        snapshot = tuple(rows)
         with self._lock:
-            db = self._index(snapshot)
-            try:
-                found = db.execute(
-                    f"SELECT rowid, snippet(docs, {self._snippet_column}, '[', ']', '...', "
-                    f"{_SNIPPET_TOKENS}) FROM docs WHERE docs MATCH ? "
-                    f"ORDER BY bm25(docs, {self._weights}), rowid",
-                    (match,),
-                ).fetchall()
-            except sqlite3.OperationalError:
-                raise ToolError(f"query {query!r} could not be searched; use plain words") \
-                    from None
-        return [Hit(position=int(rowid) - 1, snippet=str(snippet)) for rowid, snippet in found]
+            db = self._sync(tuple(rows))
+            found = self._run(db, "SELECT rowid FROM docs WHERE docs MATCH ? "
+                              f"ORDER BY bm25(docs, {self._weights}), rowid", (match,), query)
+        return [int(rowid) - 1 for (rowid,) in found]
 
-    def _index(self, rows: tuple[tuple[str, ...], ...]) -> sqlite3.Connection:
-        if self._db is not None and rows == self._rows:
+    def snippets(self, rows: Sequence[tuple[str, ...]], query: str,
+                 positions: Sequence[int]) -> dict[int, str]:
+        """A snippet per row position (of those ``search`` found), the matched words in
+        [brackets]; cut only for the rows asked for, since that is the costly part."""
+        if not positions:
+            return {}
+        match = fts_query(query)
+        wanted = sorted({p + 1 for p in positions})
+        marks = ", ".join("?" for _ in wanted)
+        with self._lock:
+            db = self._sync(tuple(rows))
+            found = self._run(
+                db, f"SELECT rowid, snippet(docs, {self._snippet_column}, '[', ']', '...', "
+                f"{_SNIPPET_TOKENS}) FROM docs WHERE docs MATCH ? AND rowid IN ({marks})",
+                (match, *wanted), query)
+        return {int(rowid) - 1: str(snippet) for rowid, snippet in found}
+
+    @staticmethod
+    def _run(db: sqlite3.Connection, sql: str, args: tuple[Any, ...], query: str) -> list[Any]:
+        try:
+            return db.execute(sql, args).fetchall()
+        except sqlite3.OperationalError:
+            raise ToolError(f"query {query!r} could not be searched; use plain words") from None
+
+    def _sync(self, rows: tuple[tuple[str, ...], ...]) -> sqlite3.Connection:
+        """The index, brought up to ``rows``: unchanged, patched where rows changed or were
+        added (the usual case after a write), or rebuilt."""
+        old = self._rows
+        if self._db is not None and old is not None and rows == old:
             return self._db
         for row in rows:
             if len(row) != self._columns:
                 raise ValueError(f"every row needs {self._columns} columns, got {len(row)}")
-        if self._db is None:
-            self._db = sqlite3.connect(":memory:", check_same_thread=False)
-            names = ", ".join(f"c{i}" for i in range(self._columns))
-            self._db.execute(f"CREATE VIRTUAL TABLE docs USING fts5({names}, "
-                             f"tokenize = '{_TOKENIZER}')")
-        db = self._db
         names = ", ".join(f"c{i}" for i in range(self._columns))
         marks = ", ".join("?" for _ in range(self._columns + 1))
+        insert = f"INSERT INTO docs(rowid, {names}) VALUES ({marks})"
+        if self._db is None:
+            self._db = sqlite3.connect(":memory:", check_same_thread=False)
+        db = self._db
         with db:
-            db.execute("DELETE FROM docs")
-            db.executemany(f"INSERT INTO docs(rowid, {names}) VALUES ({marks})",
-                           [(i + 1, *row) for i, row in enumerate(rows)])
+            if old is not None and len(rows) >= len(old):
+                # tuples compare element by element, identical strings by identity: cheap
+                changed = [i for i in range(len(old)) if rows[i] != old[i]]
+                if len(changed) <= len(old) // 2:
+                    sets = ", ".join(f"c{i} = ?" for i in range(self._columns))
+                    db.executemany(f"UPDATE docs SET {sets} WHERE rowid = ?",
+                                   [(*rows[i], i + 1) for i in changed])
+                    db.executemany(insert, [(i + 1, *rows[i])
+                                            for i in range(len(old), len(rows))])
+                    self._rows = rows
+                    return db
+            db.execute("DROP TABLE IF EXISTS docs")
+            db.execute(f"CREATE VIRTUAL TABLE docs USING fts5({names}, "
+                       f"tokenize = '{_TOKENIZER}')")
+            db.executemany(insert, [(i + 1, *row) for i, row in enumerate(rows)])
         self._rows = rows
         return db

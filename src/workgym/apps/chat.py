@@ -412,10 +412,10 @@ class ChatApp(App):
         start = self._time(since, "since", end_of_day=False) if since else None
         end = self._time(until, "until", end_of_day=True) if until else None
         visible = {c.id: c for c in store.conversations if self._visible(c)}
-        hits = self._index.search([(m.text,) for m in store.messages], query)
+        rows = [(m.text,) for m in store.messages]
         found = []
-        for hit in hits:
-            m = store.messages[hit.position]
+        for position in self._index.search(rows, query):
+            m = store.messages[position]
             if m.conversation not in visible or (where is not None and m.conversation != where):
                 continue
             if author is not None and m.user != author:
@@ -423,10 +423,16 @@ class ChatApp(App):
             when = m.when()
             if (start is not None and when < start) or (end is not None and when >= end):
                 continue
-            found.append({"id": m.id, "channel": visible[m.conversation].label,
-                          "thread": m.thread, "user": m.user, "name": self._name(m.user),
-                          "at": m.at, "text": m.text, "snippet": hit.snippet})
-        return {"total": len(found), "offset": offset, "results": found[offset:offset + limit]}
+            found.append(position)
+        page = found[offset:offset + limit]
+        snippets = self._index.snippets(rows, query, page)
+        results = []
+        for position in page:
+            m = store.messages[position]
+            results.append({"id": m.id, "channel": visible[m.conversation].label,
+                            "thread": m.thread, "user": m.user, "name": self._name(m.user),
+                            "at": m.at, "text": m.text, "snippet": snippets.get(position, "")})
+        return {"total": len(found), "offset": offset, "results": results}
 
     @tool
     def post(self, channel: Key, text: Text) -> dict[str, Any]:
@@ -598,7 +604,7 @@ class ChatApp(App):
         self._check_room(text)
         message = self.store.add_message(where.id, self.store.me, text, self.world.now,
                                          thread=thread)
-        shown = self._render(message, self._reply_counts())
+        shown = self._render(message, {})  # a message just posted has no replies yet
         return {"id": message.id, "channel": where.label, **shown}
 
     def _time(self, text: str, field: str, end_of_day: bool) -> datetime:

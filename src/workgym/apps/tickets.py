@@ -489,13 +489,11 @@ class TicketsApp(App):
         owner = self._who(assignee, "assignee", allow_none=True) if assignee is not None else ""
         author = self._who(reporter, "reporter") if reporter is not None else None
         tag = _tool_label(label) if label is not None else None
-        snippets: dict[int, str] = {}
+        texts: list[tuple[str, str]] = []
         if query.strip():
-            hits = self._index.search(
-                [(t.title, "\n".join([t.description, *(c.body for c in t.comments)]))
-                 for t in store.tickets], query)
-            order = [h.position for h in hits]
-            snippets = {h.position: h.snippet for h in hits}
+            texts = [(t.title, "\n".join([t.description, *(c.body for c in t.comments)]))
+                     for t in store.tickets]
+            order = self._index.search(texts, query)
         else:
             order = list(range(len(store.tickets)))
         found: list[tuple[int, Ticket]] = []
@@ -519,11 +517,13 @@ class TicketsApp(App):
         chosen = sort or ("relevance" if query.strip() else "id")
         if chosen != "relevance" or not query.strip():
             found.sort(key=_sort_key("id" if chosen == "relevance" else chosen))
+        page = found[offset:offset + limit]
+        snippets = self._index.snippets(texts, query, [p for p, _ in page]) if texts else {}
         rows = []
-        for position, t in found[offset:offset + limit]:
+        for position, t in page:
             row = t.summary()
-            if position in snippets:
-                row["snippet"] = snippets[position]
+            if texts:
+                row["snippet"] = snippets.get(position, "")
             rows.append(row)
         return {"total": len(found), "offset": offset, "results": rows}
 

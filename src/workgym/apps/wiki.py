@@ -293,9 +293,12 @@ class WikiApp(App):
             offset: results to skip, for the next page.
         """
         pages = self.store.pages
-        hits = self._index.search([(p.title, p.body) for p in pages], query)
-        rows = [{**self._summary(pages[h.position]), "snippet": h.snippet} for h in hits]
-        return {"total": len(rows), "offset": offset, "results": rows[offset:offset + limit]}
+        texts = [(p.title, p.body) for p in pages]
+        found = self._index.search(texts, query)
+        page = found[offset:offset + limit]
+        snippets = self._index.snippets(texts, query, page)
+        rows = [{**self._summary(pages[p]), "snippet": snippets.get(p, "")} for p in page]
+        return {"total": len(found), "offset": offset, "results": rows}
 
     @tool(concurrent=True)
     def read(self, page: PageKey, revision: RevisionNumber | None = None) -> dict[str, Any]:
