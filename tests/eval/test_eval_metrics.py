@@ -94,9 +94,9 @@ def test_success_threshold():
     assert not is_success(_grade(True, False, False), threshold=0.5)
     # a failed guard gates the score to 0 at any threshold
     assert not is_success(_grade(True, True, guard=False), threshold=0.1)
-    # an unscored criterion is excluded from the score but never makes a full success
+    # an unscored criterion makes the grade invalid: never a success at any threshold
     g = _grade(True, None)
-    assert g.score == 1.0 and not is_success(g)
+    assert not g.valid and not is_success(g) and not is_success(g, threshold=0.5)
     for bad in (0.0, -0.1, 1.5):
         with pytest.raises(ValueError):
             is_success(g, bad)

@@ -420,7 +420,7 @@ class Summary(BaseModel):
 
 def summarize(traces: Sequence[Trace]) -> Summary:
     """Mean score, pass rate and a few behaviour numbers over ``traces``."""
-    graded = [t for t in traces if t.grade is not None]
+    graded = [t for t in traces if t.grade is not None and t.grade.valid]
 
     def mean(values: list[float]) -> float | None:
         return round(statistics.fmean(values), 4) if values else None

@@ -121,6 +121,8 @@ def is_success(grade: Grade, threshold: float = 1.0) -> bool:
         ValueError: threshold outside (0, 1].
     """
     check_threshold(threshold)
+    if not grade.valid:
+        return False
     if threshold >= 1.0:
         return grade.passed
     return grade.score >= threshold
@@ -186,8 +188,10 @@ class TaskOutcome:
 
 
 def is_error(trace: Trace) -> bool:
-    """An infrastructure failure (or a trace never graded): excluded from metrics."""
-    return trace.error is not None or trace.grade is None
+    """An infrastructure failure, a trace never graded, or an invalid grade (a criterion
+    a grader bug left unscored): counted as an error, excluded from metrics, never
+    rescaled over the scored criteria."""
+    return trace.error is not None or trace.grade is None or not trace.grade.valid
 
 
 def task_outcomes(traces: Iterable[Trace], threshold: float = 1.0) -> list[TaskOutcome]:
