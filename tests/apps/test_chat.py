@@ -3,7 +3,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from workgym.apps import chat
-from workgym.apps.chat import ChatStore
+from workgym.apps.chat import ChatApp, ChatStore
 from workgym.core import Episode
 from workgym.serve import connect_in_process
 
@@ -316,3 +316,9 @@ async def test_mcp_path_gives_the_same_results(start_episode):
             expected = direct.call(name, args)
             assert (not result.is_error, result.content[0].text) == (expected.ok, expected.text)
     assert served.world.digest() == direct.world.digest()
+
+
+def test_reads_are_marked_read_only_and_run_beside_other_calls():
+    specs = ChatApp.tool_specs()
+    assert sorted(n for n, s in specs.items() if s.read_only) == ['list_channels', 'list_users', 'read_channel', 'read_thread', 'search']
+    assert all(s.concurrent == s.read_only for s in specs.values())

@@ -2,7 +2,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from workgym.apps.contacts import MAX_PEOPLE, ContactsStore, build_contacts
+from workgym.apps.contacts import MAX_PEOPLE, ContactsApp, ContactsStore, build_contacts
 from workgym.core import Episode
 from workgym.serve import connect_in_process
 
@@ -223,3 +223,9 @@ async def test_mcp_path_gives_the_same_results(start_episode):
             expected = direct.call(name, args)
             assert (not result.is_error, result.content[0].text) == (expected.ok, expected.text)
     assert served.world.digest() == direct.world.digest()
+
+
+def test_reads_are_marked_read_only_and_run_beside_other_calls():
+    specs = ContactsApp.tool_specs()
+    assert sorted(n for n, s in specs.items() if s.read_only) == ['get', 'list_offices', 'list_team', 'list_teams', 'manager_chain', 'reports', 'search']
+    assert all(s.concurrent == s.read_only for s in specs.values())

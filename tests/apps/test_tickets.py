@@ -3,7 +3,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from workgym.apps import tickets
-from workgym.apps.tickets import TicketsStore
+from workgym.apps.tickets import TicketsApp, TicketsStore
 from workgym.core import Episode
 from workgym.serve import connect_in_process
 
@@ -343,3 +343,9 @@ def test_a_patched_index_ranks_as_a_fresh_one(start_episode):
                           stores={"tickets": episode.world.store("tickets", TicketsStore)})
     assert ok(fresh, "tickets.search", query="kiosk") == patched
     assert sorted(ids(patched)) == ["OPS-1", "OPS-2", "OPS-4", "WEB-1"]
+
+
+def test_reads_are_marked_read_only_and_run_beside_other_calls():
+    specs = TicketsApp.tool_specs()
+    assert sorted(n for n, s in specs.items() if s.read_only) == ['get', 'get_project', 'list_projects', 'search']
+    assert all(s.concurrent == s.read_only for s in specs.values())

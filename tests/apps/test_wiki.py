@@ -3,7 +3,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from workgym.apps import wiki
-from workgym.apps.wiki import WikiStore, links_in, norm_title, page_text
+from workgym.apps.wiki import WikiApp, WikiStore, links_in, norm_title, page_text
 from workgym.core import Episode, GradeError
 from workgym.serve import connect_in_process
 
@@ -280,3 +280,9 @@ def test_a_patched_index_ranks_as_a_fresh_one(start_episode):
     assert ok(fresh, "wiki.search", query="rollback") == patched
     assert titles(patched) == ["Rollback FAQ", "Rollback Guide", "Café Policy",
                                "Deploy Runbook", "On-call"]
+
+
+def test_reads_are_marked_read_only_and_run_beside_other_calls():
+    specs = WikiApp.tool_specs()
+    assert sorted(n for n, s in specs.items() if s.read_only) == ['backlinks', 'diff', 'history', 'list_pages', 'read', 'search']
+    assert all(s.concurrent == s.read_only for s in specs.values())

@@ -283,7 +283,7 @@ class ChatApp(App):
     def store(self) -> ChatStore:
         return self.world.store("chat", ChatStore)
 
-    @tool(concurrent=True)
+    @tool(read_only=True)
     def list_channels(self, include_direct: bool = False, limit: Limit = 100,
                       offset: Offset = 0) -> dict[str, Any]:
         """The channels you can see (public ones, and private ones you are in), by name;
@@ -315,7 +315,7 @@ class ChatApp(App):
                  "messages": counts.get(c.id, 0)} for c in seen]
         return {"total": len(rows), "offset": offset, "results": rows[offset:offset + limit]}
 
-    @tool(concurrent=True)
+    @tool(read_only=True)
     def list_users(self, query: Annotated[str, Field(max_length=200)] = "",
                    limit: Limit = 50, offset: Offset = 0) -> dict[str, Any]:
         """People in the workspace, by handle. Every word of the query must equal a word of
@@ -334,7 +334,7 @@ class ChatApp(App):
         return {"you": self.store.me, "total": len(found), "offset": offset,
                 "results": found[offset:offset + limit]}
 
-    @tool(concurrent=True)
+    @tool(read_only=True)
     def read_channel(self, channel: Key, limit: Limit = 20, offset: Offset = 0) -> dict[str, Any]:
         """A conversation's top-level messages, newest first (thread replies are read with
         read_thread), and who is in it.
@@ -360,7 +360,7 @@ class ChatApp(App):
                 "total": len(top), "offset": offset,
                 "messages": [self._render(m, counts) for m in page]}
 
-    @tool(concurrent=True)
+    @tool(read_only=True)
     def read_thread(self, message_id: Key, limit: Limit = 50, offset: Offset = 0) -> dict[str, Any]:
         """A thread: its top-level message and the replies, oldest first. Given a reply,
         shows the thread it belongs to.
@@ -382,7 +382,7 @@ class ChatApp(App):
                 "parent": self._render(parent, counts), "total": len(replies), "offset": offset,
                 "replies": [self._render(m, counts) for m in replies[offset:offset + limit]]}
 
-    @tool(concurrent=True)
+    @tool(read_only=True)
     def search(self, query: Annotated[str, Field(min_length=1, max_length=500)],
                channel: Key | None = None, user: Key | None = None,
                since: Key | None = None, until: Key | None = None,
@@ -434,7 +434,7 @@ class ChatApp(App):
                             "at": m.at, "text": m.text, "snippet": snippets.get(position, "")})
         return {"total": len(found), "offset": offset, "results": results}
 
-    @tool
+    @tool(destructive=False)
     def post(self, channel: Key, text: Text) -> dict[str, Any]:
         """Post a message at the top level of a channel or conversation.
 
@@ -449,7 +449,7 @@ class ChatApp(App):
         where = self._conversation(channel)
         return self._post(where, text, None)
 
-    @tool
+    @tool(destructive=False)
     def reply(self, message_id: Key, text: Text) -> dict[str, Any]:
         """Reply in a message's thread (given a reply, in the thread it belongs to).
 
@@ -467,7 +467,7 @@ class ChatApp(App):
             raise ToolError(f"{message_id} belongs to no conversation")
         return self._post(where, text, parent_id)
 
-    @tool
+    @tool(destructive=False, idempotent=True)
     def react(self, message_id: Key, emoji: Annotated[str, Field(min_length=1, max_length=52)]
               ) -> dict[str, Any]:
         """Add your reaction to a message.
@@ -499,7 +499,7 @@ class ChatApp(App):
             existing.users.append(me)
         return {"message": message.id, "reactions": _reactions(message)}
 
-    @tool
+    @tool(destructive=False)
     def send_direct(self, to: Annotated[list[Key], Field(min_length=1, max_length=MAX_DIRECT)],
                     text: Text) -> dict[str, Any]:
         """Send a direct message to one person, or to a small group (up to 8 people) in

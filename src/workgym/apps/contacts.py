@@ -217,7 +217,7 @@ class ContactsApp(App):
     def store(self) -> ContactsStore:
         return self.world.store("contacts", ContactsStore)
 
-    @tool(concurrent=True)
+    @tool(read_only=True)
     def search(self, query: Query = "", team: Key | None = None, office: Key | None = None,
                limit: Limit = 20, offset: Offset = 0) -> dict[str, Any]:
         """Find people, sorted by name. Every word of the query must equal a word of the
@@ -250,7 +250,7 @@ class ContactsApp(App):
         found.sort(key=_by_name)
         return _page([p.summary() for p in found], limit, offset)
 
-    @tool(concurrent=True)
+    @tool(read_only=True)
     def get(self, person: Key) -> dict[str, Any]:
         """Everything about one person: title, team, manager, office and its address, time
         zone with their current local time, phone, address and number of direct reports.
@@ -271,7 +271,7 @@ class ContactsApp(App):
             "direct_reports": len(self.store.direct_reports(p.email)),
         }
 
-    @tool(concurrent=True)
+    @tool(read_only=True)
     def list_teams(self, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
         """The teams, by name, with how many people each has and their offices.
 
@@ -290,7 +290,7 @@ class ContactsApp(App):
                 for name, members in sorted(teams.items(), key=lambda kv: kv[0].casefold())]
         return _page(rows, limit, offset)
 
-    @tool(concurrent=True)
+    @tool(read_only=True)
     def list_team(self, team: Key, limit: Limit = 50, offset: Offset = 0) -> dict[str, Any]:
         """The members of one team, by name.
 
@@ -307,7 +307,7 @@ class ContactsApp(App):
         page = _page([{**p.summary(), "manager": p.manager} for p in members], limit, offset)
         return {"team": members[0].team, **page}
 
-    @tool(concurrent=True)
+    @tool(read_only=True)
     def reports(self, person: Key, transitive: bool = False, limit: Limit = 50,
                 offset: Offset = 0) -> dict[str, Any]:
         """The people who report to someone: directly, or (transitive) everyone below them
@@ -330,7 +330,7 @@ class ContactsApp(App):
         rows = [{**p.summary(), "manager": p.manager, "depth": d} for p, d in below]
         return {"manager": boss.email, "transitive": transitive, **_page(rows, limit, offset)}
 
-    @tool(concurrent=True)
+    @tool(read_only=True)
     def manager_chain(self, person: Key) -> dict[str, Any]:
         """The chain of managers above someone, their own manager first, up to the top
         of the org chart.
@@ -347,7 +347,7 @@ class ContactsApp(App):
         return {"person": p.email,
                 "chain": [{**m.summary(), "level": i} for i, m in enumerate(chain, start=1)]}
 
-    @tool(concurrent=True)
+    @tool(read_only=True)
     def list_offices(self) -> list[dict[str, Any]]:
         """The offices, by name: address, city, country, time zone and headcount."""
         counts: dict[str, int] = {}

@@ -81,7 +81,7 @@ class MemoryApp(App):
     def store(self) -> MemoryStore:
         return self.world.store("memory", MemoryStore)
 
-    @tool(concurrent=True)
+    @tool(read_only=True)
     def get(self, key: KeyText) -> dict[str, Any]:
         """The value stored under a key.
 
@@ -95,7 +95,7 @@ class MemoryApp(App):
             raise ToolError(f"nothing is stored under {key!r}; list_keys shows the keys")
         return {"key": key, "value": value}
 
-    @tool(concurrent=True)
+    @tool(read_only=True)
     def get_many(self, keys: Keys) -> dict[str, Any]:
         """The values under several keys at once (up to 50); keys with nothing stored are
         listed as missing rather than failing the call.
@@ -115,7 +115,7 @@ class MemoryApp(App):
                 missing.append(key)
         return {"values": values, "missing": missing}
 
-    @tool(concurrent=True)
+    @tool(read_only=True)
     def list_keys(self, prefix: Annotated[str, Field(max_length=MAX_KEY)] = "",
                   limit: Limit = 50, offset: Offset = 0) -> dict[str, Any]:
         """The keys, sorted, optionally only those starting with a prefix, each with the
@@ -132,7 +132,7 @@ class MemoryApp(App):
                 for k, v in self.store.entries.items() if k.startswith(prefix)]
         return {"total": len(rows), "offset": offset, "results": rows[offset:offset + limit]}
 
-    @tool
+    @tool(idempotent=True)
     def set(self, key: KeyText, value: Value) -> dict[str, Any]:
         """Store a value under a key, replacing what was there.
 
@@ -158,7 +158,7 @@ class MemoryApp(App):
         store.put(key, value)
         return {"key": key, "created": old is None, "size": len(value)}
 
-    @tool
+    @tool(idempotent=True)
     def delete(self, key: KeyText) -> str:
         """Forget a key and its value.
 

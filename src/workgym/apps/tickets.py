@@ -413,7 +413,7 @@ class TicketsApp(App):
     def store(self) -> TicketsStore:
         return self.world.store("tickets", TicketsStore)
 
-    @tool(concurrent=True)
+    @tool(read_only=True)
     def list_projects(self) -> list[dict[str, Any]]:
         """The projects, by key, with how many tickets each has and how many are open."""
         store = self.store
@@ -425,7 +425,7 @@ class TicketsApp(App):
                          "open": sum(t.state not in p.closed for t in mine)})
         return rows
 
-    @tool(concurrent=True)
+    @tool(read_only=True)
     def get_project(self, project: Key) -> dict[str, Any]:
         """A project's workflow and people: every state (in order) with whether it counts
         as closed and the states a ticket in it may move to, the state new tickets start
@@ -444,7 +444,7 @@ class TicketsApp(App):
                 "priorities": list(PRIORITIES), "labels": labels,
                 "members": [{"email": m, "name": self._name(m)} for m in p.members]}
 
-    @tool(concurrent=True)
+    @tool(read_only=True)
     def search(
         self,
         query: Annotated[str, Field(max_length=500)] = "",
@@ -527,7 +527,7 @@ class TicketsApp(App):
             rows.append(row)
         return {"total": len(found), "offset": offset, "results": rows}
 
-    @tool(concurrent=True)
+    @tool(read_only=True)
     def get(self, ticket_id: Key) -> dict[str, Any]:
         """One ticket in full: fields, description, comments (oldest first), links (with
         the linked tickets' titles and states), the states it may move to next, and its
@@ -553,7 +553,7 @@ class TicketsApp(App):
                 "history_total": len(t.history),
                 "history": [c.model_dump() for c in t.history[-_SHOWN_HISTORY:]]}
 
-    @tool
+    @tool(destructive=False)
     def create(
         self,
         project: Key,
@@ -593,7 +593,7 @@ class TicketsApp(App):
                                   labels=tags, due=when)
         return ticket.summary()
 
-    @tool
+    @tool(idempotent=True)
     def update(
         self,
         ticket_id: Key,
@@ -663,7 +663,7 @@ class TicketsApp(App):
             self._record(t, name, *shown)
         return {**t.summary(), "changed": changed}
 
-    @tool
+    @tool(idempotent=True)
     def transition(self, ticket_id: Key, state: Key,
                    comment: Annotated[str, Field(max_length=MAX_COMMENT)] | None = None
                    ) -> dict[str, Any]:
@@ -703,7 +703,7 @@ class TicketsApp(App):
             self._comment(t, text)
         return {**t.summary(), "from": previous}
 
-    @tool
+    @tool(destructive=False)
     def comment(self, ticket_id: Key,
                 body: Annotated[str, Field(min_length=1, max_length=MAX_COMMENT)]
                 ) -> dict[str, Any]:
@@ -721,7 +721,7 @@ class TicketsApp(App):
         self._check_comment(t, text)
         return {"ticket": t.id, **self._comment(t, text).model_dump()}
 
-    @tool
+    @tool(destructive=False, idempotent=True)
     def link(self, ticket_id: Key, kind: LinkKind, target_id: Key) -> dict[str, Any]:
         """Link two tickets; the other ticket gets the inverse link (a ticket that
         ``blocks`` another makes it ``blocked_by`` this one).

@@ -256,7 +256,7 @@ class WikiApp(App):
     def store(self) -> WikiStore:
         return self.world.store("wiki", WikiStore)
 
-    @tool(concurrent=True)
+    @tool(read_only=True)
     def list_pages(self, prefix: Annotated[str, Field(max_length=MAX_TITLE)] = "",
                    limit: Limit = 50, offset: Offset = 0) -> dict[str, Any]:
         """The pages, by title, optionally only those whose title starts with a prefix
@@ -277,7 +277,7 @@ class WikiApp(App):
         rows = [self._summary(p) for p in pages]
         return {"total": len(rows), "offset": offset, "results": rows[offset:offset + limit]}
 
-    @tool(concurrent=True)
+    @tool(read_only=True)
     def search(self, query: Annotated[str, Field(min_length=1, max_length=500)],
                limit: Limit = 20, offset: Offset = 0) -> dict[str, Any]:
         """Search the pages' current titles and texts, best match first. Every word must
@@ -300,7 +300,7 @@ class WikiApp(App):
         rows = [{**self._summary(pages[p]), "snippet": snippets.get(p, "")} for p in page]
         return {"total": len(found), "offset": offset, "results": rows}
 
-    @tool(concurrent=True)
+    @tool(read_only=True)
     def read(self, page: PageKey, revision: RevisionNumber | None = None) -> dict[str, Any]:
         """Read a page: its current text, or the text of an earlier revision.
 
@@ -327,7 +327,7 @@ class WikiApp(App):
                 "at": shown.at, "summary": shown.summary, "body": shown.body, "links": links,
                 "redirected_from": via}
 
-    @tool(concurrent=True)
+    @tool(read_only=True)
     def history(self, page: PageKey, limit: Limit = 20, offset: Offset = 0) -> dict[str, Any]:
         """A page's revisions, newest first.
 
@@ -345,7 +345,7 @@ class WikiApp(App):
         return {"id": found.id, "title": found.title, "total": len(rows), "offset": offset,
                 "revisions": rows[offset:offset + limit]}
 
-    @tool(concurrent=True)
+    @tool(read_only=True)
     def backlinks(self, page: PageKey, limit: Limit = 50, offset: Offset = 0) -> dict[str, Any]:
         """The pages whose current text links to this page (by its title or by an old
         title that redirects to it), by title.
@@ -363,7 +363,7 @@ class WikiApp(App):
         return {"id": found.id, "title": found.title, "total": len(rows), "offset": offset,
                 "results": rows[offset:offset + limit]}
 
-    @tool(concurrent=True)
+    @tool(read_only=True)
     def diff(self, page: PageKey, from_revision: RevisionNumber,
              to_revision: RevisionNumber | None = None) -> str:
         """The changes between two revisions of a page as a unified diff (lines starting
@@ -391,7 +391,7 @@ class WikiApp(App):
             return text[:MAX_DIFF_CHARS] + f"\n[diff cut at {MAX_DIFF_CHARS} characters]"
         return text
 
-    @tool
+    @tool(destructive=False)
     def create(self, title: PageKey, body: Body,
                summary: Summary = "created") -> dict[str, Any]:
         """Create a page.
@@ -417,7 +417,7 @@ class WikiApp(App):
                                    summary=summary.strip() or "created")
         return self._summary(page)
 
-    @tool
+    @tool(idempotent=True)
     def edit(self, page: PageKey, body: Body,
              summary: Annotated[str, Field(min_length=1, max_length=MAX_SUMMARY)],
              base_revision: RevisionNumber | None = None) -> dict[str, Any]:
@@ -450,7 +450,7 @@ class WikiApp(App):
         self.store.add_revision(found.id, body, self.store.me, self.world.now, summary.strip())
         return self._summary(found)
 
-    @tool
+    @tool(idempotent=True)
     def move(self, page: PageKey, new_title: PageKey,
              summary: Summary = "") -> dict[str, Any]:
         """Rename a page. The old title becomes a redirect to the page, so links to it
