@@ -53,11 +53,11 @@ def text(rng: random.Random, n: int) -> str:
 def stores() -> dict[str, Store]:
     rng = random.Random(7)
     people: list[dict[str, Any]] = [{"email": "p0@example.org", "name": "Person 0",
-                                     "team": "Leadership", "title": "Chief Executive"}]
+                                     "team": "Leadership", "role": "Chief Executive"}]
     for i in range(1, 300):
         people.append({"email": f"p{i}@example.org", "name": f"Person {i}",
                        "team": TEAMS[i % len(TEAMS)],
-                       "title": rng.choice(["Engineer", "Manager"]),
+                       "role": rng.choice(["Engineer", "Manager"]),
                        "manager": f"p{(i - 1) // 4}@example.org", "timezone": "Europe/Berlin"})
     contacts = build_contacts(people)
 

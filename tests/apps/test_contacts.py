@@ -16,27 +16,27 @@ OFFICES = [
      "timezone": "America/Chicago"},
 ]
 PEOPLE = [
-    {"email": "amara.okafor@example.org", "name": "Amara Okafor", "title": "Chief Executive",
+    {"email": "amara.okafor@example.org", "name": "Amara Okafor", "role": "Chief Executive",
      "team": "Leadership", "timezone": "Europe/Berlin", "office": "Berlin"},
-    {"email": "Bruno.Silva@example.org", "name": "Bruno Silva", "title": "VP Engineering",
+    {"email": "Bruno.Silva@example.org", "name": "Bruno Silva", "role": "VP Engineering",
      "team": "Leadership", "manager": "amara.okafor@example.org", "office": "Berlin",
      "timezone": "Europe/Berlin", "phone": "+49 30 1234"},
-    {"email": "chen.tanaka@example.org", "name": "Chen Tanaka", "title": "Engineering Manager",
+    {"email": "chen.tanaka@example.org", "name": "Chen Tanaka", "role": "Engineering Manager",
      "team": "Platform", "manager": "bruno.silva@example.org", "office": "Austin",
      "timezone": "America/Chicago"},
-    {"email": "dalia.haddad@example.org", "name": "Dalia Haddad", "title": "Engineering Manager",
+    {"email": "dalia.haddad@example.org", "name": "Dalia Haddad", "role": "Engineering Manager",
      "team": "Payments", "manager": "bruno.silva@example.org", "office": "Berlin",
      "timezone": "Europe/Berlin"},
-    {"email": "emeka.novak@example.org", "name": "Emeka Novák", "title": "Platform Engineer",
+    {"email": "emeka.novak@example.org", "name": "Emeka Novák", "role": "Platform Engineer",
      "team": "Platform", "manager": "chen.tanaka@example.org", "office": "Austin",
      "timezone": "America/Chicago"},
-    {"email": "freya.costa@example.org", "name": "Freya Costa", "title": "Site Reliability Engineer",
+    {"email": "freya.costa@example.org", "name": "Freya Costa", "role": "Site Reliability Engineer",
      "team": "Platform", "manager": "chen.tanaka@example.org", "timezone": "Asia/Tokyo",
      "address": "Shibuya, Tokyo"},
-    {"email": "ines.costa@example.org", "name": "Ines Costa", "title": "Payments Engineer",
+    {"email": "ines.costa@example.org", "name": "Ines Costa", "role": "Payments Engineer",
      "team": "Payments", "manager": "dalia.haddad@example.org", "office": "Berlin",
      "timezone": "Europe/Berlin"},
-    {"email": "ines.costa2@example.org", "name": "Ines Costa", "title": "Recruiter",
+    {"email": "ines.costa2@example.org", "name": "Ines Costa", "role": "Recruiter",
      "team": "People", "manager": "amara.okafor@example.org", "office": "Austin",
      "timezone": "America/Chicago"},
 ]
@@ -92,7 +92,7 @@ def test_search_filters_and_pages(ep):
 def test_get_by_address_or_unique_name(ep):
     bruno = ok(ep, "contacts.get", person="BRUNO.SILVA@example.org")
     assert bruno == {
-        "email": "bruno.silva@example.org", "name": "Bruno Silva", "title": "VP Engineering",
+        "email": "bruno.silva@example.org", "name": "Bruno Silva", "role": "VP Engineering",
         "team": "Leadership", "office": "Berlin", "timezone": "Europe/Berlin",
         "manager": {"email": "amara.okafor@example.org", "name": "Amara Okafor"},
         "office_address": "Torstraße 1, 10119 Berlin", "local_time": "2026-03-02T09:00:00+01:00",
@@ -229,3 +229,9 @@ def test_reads_are_marked_read_only_and_run_beside_other_calls():
     specs = ContactsApp.tool_specs()
     assert sorted(n for n, s in specs.items() if s.read_only) == ['get', 'list_offices', 'list_team', 'list_teams', 'manager_chain', 'reports', 'search']
     assert all(s.concurrent == s.read_only for s in specs.values())
+
+
+def test_build_contacts_reads_empty_manager_and_office_as_none():
+    store = build_contacts([{"email": "head@example.org", "name": "Head", "manager": "",
+                             "office": ""}])
+    assert store.people[0].manager is None and store.people[0].office is None

@@ -56,8 +56,8 @@ class Person(BaseModel):
     """Unique, lower-case; the person's key."""
     name: str
     """Full name."""
-    title: str = ""
-    """Role or job title, e.g. ``Staff Engineer``."""
+    role: str = ""
+    """Job title, e.g. ``Staff Engineer``."""
     team: str = ""
     manager: str | None = None
     """E-mail of their manager; None at the top of the chart."""
@@ -70,7 +70,7 @@ class Person(BaseModel):
     """Where a remote person works from, or a mailing address."""
 
     def summary(self) -> dict[str, Any]:
-        return {"email": self.email, "name": self.name, "title": self.title,
+        return {"email": self.email, "name": self.name, "role": self.role,
                 "team": self.team, "office": self.office, "timezone": self.timezone}
 
 
@@ -158,7 +158,8 @@ def build_contacts(people: Iterable[Mapping[str, Any]],
 
     Args:
         people: one mapping per person with the fields of ``Person`` (``email`` and
-            ``name`` required; ``manager`` an e-mail address, ``office`` an office name).
+            ``name`` required; ``manager`` an e-mail address, ``office`` an office name;
+            an empty manager or office means none).
         offices: one mapping per office with the fields of ``Office``.
 
     Raises:
@@ -182,8 +183,9 @@ def build_contacts(people: Iterable[Mapping[str, Any]],
     emails: set[str] = set()
     for p in staff:
         p.email = address_of(p.email)
-        if p.manager is not None:
-            p.manager = address_of(p.manager)
+        # "" reads as "none", as in the shared people content
+        p.manager = address_of(p.manager) if p.manager else None
+        p.office = p.office or None
         if "@" not in p.email:
             raise ValueError(f"{p.name!r} needs an e-mail address, got {p.email!r}")
         if p.email in emails:
@@ -221,10 +223,10 @@ class ContactsApp(App):
     def search(self, query: Query = "", team: Key | None = None, office: Key | None = None,
                limit: Limit = 20, offset: Offset = 0) -> dict[str, Any]:
         """Find people, sorted by name. Every word of the query must equal a word of the
-        person's name, e-mail, title, team or office (case- and accent-insensitive; end a
+        person's name, e-mail, role, team or office (case- and accent-insensitive; end a
         word with * to match its prefix).
 
-        Returns ``{"total", "offset", "results": [{email, name, title, team, office,
+        Returns ``{"total", "offset", "results": [{email, name, role, team, office,
         timezone}]}``.
 
         Args:
@@ -244,7 +246,7 @@ class ContactsApp(App):
             if office_key is not None and p.office != office_key:
                 continue
             if wanted and not matches_terms(
-                    " ".join([p.name, p.email, p.title, p.team, p.office or ""]), wanted):
+                    " ".join([p.name, p.email, p.role, p.team, p.office or ""]), wanted):
                 continue
             found.append(p)
         found.sort(key=_by_name)
@@ -252,7 +254,7 @@ class ContactsApp(App):
 
     @tool(read_only=True)
     def get(self, person: Key) -> dict[str, Any]:
-        """Everything about one person: title, team, manager, office and its address, time
+        """Everything about one person: role, team, manager, office and its address, time
         zone with their current local time, phone, address and number of direct reports.
 
         Args:
@@ -294,7 +296,7 @@ class ContactsApp(App):
     def list_team(self, team: Key, limit: Limit = 50, offset: Offset = 0) -> dict[str, Any]:
         """The members of one team, by name.
 
-        Returns ``{"team", "total", "offset", "results": [{email, name, title, team,
+        Returns ``{"team", "total", "offset", "results": [{email, name, role, team,
         office, timezone, manager}]}``.
 
         Args:
@@ -314,7 +316,7 @@ class ContactsApp(App):
         in the org chart, level by level.
 
         Returns ``{"manager", "transitive", "total", "offset", "results": [{email, name,
-        title, team, office, timezone, manager, depth}]}`` where depth 1 means a direct
+        role, team, office, timezone, manager, depth}]}`` where depth 1 means a direct
         report.
 
         Args:
@@ -335,7 +337,7 @@ class ContactsApp(App):
         """The chain of managers above someone, their own manager first, up to the top
         of the org chart.
 
-        Returns ``{"person", "chain": [{email, name, title, team, office, timezone,
+        Returns ``{"person", "chain": [{email, name, role, team, office, timezone,
         level}]}`` where level 1 is the direct manager; an empty chain means nobody is
         above them.
 
@@ -365,14 +367,14 @@ class ContactsApp(App):
             found = self.store.person(text)
             if found is None:
                 raise ToolError(f"nobody has the address {text!r}; search finds people by "
-                                "name, team or title")
+                                "name, team or role")
             return found
         wanted = " ".join(text.split()).casefold()
         named = sorted((p for p in self.store.people if p.name.casefold() == wanted),
                        key=_by_name)
         if not named:
             raise ToolError(f"nobody is named {text!r}; give an e-mail address or a full name "
-                            "(search finds people by name, team or title)")
+                            "(search finds people by name, team or role)")
         if len(named) > 1:
             emails = ", ".join(p.email for p in named[:10])
             raise ToolError(f"{len(named)} people are named {text!r} ({emails}); give the "
