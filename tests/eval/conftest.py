@@ -24,3 +24,12 @@ def trace_factory() -> Callable[..., Trace]:
 @pytest.fixture
 def run_writer() -> Callable[..., Path]:
     return write_run
+
+
+@pytest.fixture(scope="session")
+def flawed_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A run of real episodes of every built-in family with failures of every kind."""
+    from failing_run import flawed_traces, write_traces
+
+    return write_traces(tmp_path_factory.mktemp("runs") / "flawed", flawed_traces(),
+                        {"policy": "flawed", "model": "scripted-flawed", "k": 1})

@@ -1,4 +1,4 @@
-"""Evaluation subcommands: report, compare."""
+"""Evaluation subcommands: report, compare, view."""
 
 from __future__ import annotations
 
@@ -65,51 +65,171 @@ def _show(result: BaseModel, renderables: Callable[[Any], Iterable[Any]], as_jso
         out.print(part)
 
 
+def _expected_traces(run: Path) -> int | None:
+    """The traces a run's config asks for (tasks x k), when it is a workgym run config."""
+    from workgym.eval._runs import load_config
+
+    try:
+        from workgym.agent import RunConfig
+
+        config = RunConfig.model_validate(load_config(run))
+        return len(config.specs()) * config.k
+    except Exception:  # noqa: BLE001 - an external benchmark's run, or families not installed
+        return None
+
+
 @app.command()
 def report(
     run: Annotated[Path, typer.Argument(help="Run folder (holding traces.jsonl).")],
     threshold: Threshold = 1.0,
     seed: Seed = 0,
     as_json: AsJson = False,
+    mark_baseline: Annotated[bool, typer.Option(
+        "--mark-baseline", envvar="WORKGYM_MARK_BASELINE",
+        help="Also mark the run as the baseline that 'workgym compare' measures others "
+             "against.")] = False,
+    viewer: Annotated[bool, typer.Option(
+        envvar="WORKGYM_REPORT_VIEWER",
+        help="Export the trace viewer next to report.html (RUN/viewer/).")] = True,
 ) -> None:
-    """Report a run: print its metrics, write report.json and report.html into it."""
+    """Report a run: print its metrics, write report.json, report.html and the trace
+    viewer into it."""
     from rich.console import Console
 
+    from workgym.eval._baseline import mark_baseline as mark
     from workgym.eval._report import build_report, report_renderables, write_report
     from workgym.eval._runs import RunError
 
     try:
-        result = build_report(run, _config(threshold, seed))
+        result = build_report(run, _config(threshold, seed), expected=_expected_traces(run))
     except RunError as exc:
         raise _fail(str(exc)) from None
-    json_path, html_path = write_report(result)
+    json_path, html_path = write_report(result, viewer=viewer)
     _show(result, report_renderables, as_json)
-    Console(stderr=True).print(f"wrote {json_path} and {html_path}", highlight=False,
-                               soft_wrap=True)
+    err = Console(stderr=True)
+    err.print(f"wrote {json_path} and {html_path}", highlight=False, soft_wrap=True)
+    if mark_baseline:
+        err.print(f"marked {run} as the baseline ({mark(run)})", highlight=False, soft_wrap=True)
 
 
 @app.command()
 def compare(
-    run_a: Annotated[Path, typer.Argument(help="Baseline run folder (A).")],
-    run_b: Annotated[Path, typer.Argument(help="Run folder measured against it (B).")],
+    runs: Annotated[list[Path], typer.Argument(
+        help="BASELINE RUN, or RUN alone to compare it against the baseline marked next to "
+             "it (workgym report BASELINE --mark-baseline).", show_default=False)],
+    baseline: Annotated[Path | None, typer.Option(
+        envvar="WORKGYM_BASELINE", help="The baseline run folder (instead of a first RUN).")
+    ] = None,
     threshold: Threshold = 1.0,
     seed: Seed = 0,
     as_json: AsJson = False,
     html: Annotated[Path | None, typer.Option(envvar="WORKGYM_COMPARE_HTML",
                                               help="Also write an HTML page here.")] = None,
+    fail_on_regression: Annotated[bool, typer.Option(
+        "--fail-on-regression", envvar="WORKGYM_FAIL_ON_REGRESSION",
+        help="Exit 1 when a task solved in the baseline is solved no more (for CI).")] = False,
 ) -> None:
-    """Compare run B against run A: paired deltas per category, regressions, behaviour."""
+    """Compare a run against a baseline: regressions first, then paired deltas per
+    category, the criteria that moved most, improvements and behaviour."""
     from rich.console import Console
 
+    from workgym.eval._baseline import baseline_changed, find_baseline
     from workgym.eval._compare import compare as compare_runs
     from workgym.eval._compare import comparison_renderables, render_comparison_html
     from workgym.eval._runs import RunError
+    from workgym.eval._view import RunIndex, export_viewer
 
+    err = Console(stderr=True)
     try:
+        if len(runs) > 2 or (len(runs) == 2 and baseline is not None):
+            raise typer.BadParameter("give BASELINE RUN, or RUN with --baseline, or RUN alone")
+        if len(runs) == 2:
+            run_a, run_b = runs
+        else:
+            run_b = runs[0]
+            run_a = baseline if baseline is not None else find_baseline(run_b)
+            err.print(f"baseline: {run_a}", highlight=False, soft_wrap=True)
         result = compare_runs(run_a, run_b, _config(threshold, seed))
+        if baseline_changed(run_a):
+            changed = (f"the baseline {run_a} changed since it was marked (resumed or "
+                       "rerun); mark it again if that is intended")
+            result = result.model_copy(update={"warnings": [*result.warnings, changed]})
+        viewer = None
+        if result.regressed:
+            # The regressed tasks only, B beside A: small whatever the runs' size.
+            folder = Path(run_b) if Path(run_b).is_dir() else Path(run_b).parent
+            page = export_viewer([RunIndex.load(run_b, threshold), RunIndex.load(run_a, threshold)],
+                                 folder / "regressions",
+                                 only_tasks={c.task_id for c in result.regressed})
+            viewer = page.resolve().as_uri()
     except RunError as exc:
         raise _fail(str(exc)) from None
-    _show(result, comparison_renderables, as_json)
+    if as_json:
+        print(result.model_dump_json(indent=2))
+    else:
+        out = _stdout()
+        for part in comparison_renderables(result, viewer=viewer):
+            out.print(part)
     if html is not None:
-        html.write_text(render_comparison_html(result), encoding="utf-8")
-        Console(stderr=True).print(f"wrote {html}", highlight=False, soft_wrap=True)
+        html.write_text(render_comparison_html(result, viewer), encoding="utf-8")
+        err.print(f"wrote {html}", highlight=False, soft_wrap=True)
+    if fail_on_regression and result.regressed:
+        err.print(f"[red]{len(result.regressed)} regressions[/red]: tasks solved in "
+                  f"{run_a} are not solved in {run_b}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
+
+
+@app.command()
+def view(
+    runs: Annotated[list[Path], typer.Argument(
+        help="Run folders: the first is listed, the others can be opened beside it.",
+        show_default=False)],
+    port: Annotated[int, typer.Option(envvar="WORKGYM_VIEW_PORT", min=0, max=65535,
+                                      help="Port on 127.0.0.1 (0: any free port).")] = 8765,
+    export: Annotated[Path | None, typer.Option(
+        envvar="WORKGYM_VIEW_EXPORT",
+        help="Write the viewer as static files into this folder instead of serving it.")
+    ] = None,
+    threshold: Threshold = 1.0,
+    open_browser: Annotated[bool, typer.Option(
+        "--open/--no-open", envvar="WORKGYM_VIEW_OPEN",
+        help="Open the page in the default browser.")] = False,
+) -> None:
+    """Browse traces: filter them, read one (prompt, turns, tool calls, grade), or the
+    same task in two runs side by side. Served on 127.0.0.1 until Ctrl-C."""
+    from rich.console import Console
+
+    from workgym.eval._runs import RunError
+    from workgym.eval._view import RunIndex, ViewerServer, export_viewer
+
+    err = Console(stderr=True)
+    try:
+        indexes = []
+        for run in runs:
+            with err.status(f"indexing {run}"):
+                indexes.append(RunIndex.load(run, threshold))
+    except RunError as exc:
+        raise _fail(str(exc)) from None
+    if export is not None:
+        page = export_viewer(indexes, export)
+        print(page)
+        return
+    try:
+        server = ViewerServer(indexes, port)
+    except OSError as exc:
+        raise _fail(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}; "
+                    "pick another --port (0: any free one)") from None
+    total = sum(len(i) for i in indexes)
+    print(server.url, flush=True)
+    err.print(f"serving {total} traces of {len(indexes)} run(s); Ctrl-C stops",
+              highlight=False)
+    if open_browser:
+        import webbrowser
+
+        webbrowser.open(server.url)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.httpd.server_close()

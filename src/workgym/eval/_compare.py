@@ -7,11 +7,13 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlencode
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, computed_field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from workgym.core._trace import Trace
+from workgym.eval._attribution import CriterionMove, criterion_moves
 from workgym.eval._metrics import (
     CIConfig,
     Number,
@@ -21,7 +23,7 @@ from workgym.eval._metrics import (
     task_outcomes,
     task_values,
 )
-from workgym.eval._report import CSS, figure, fmt, html_table, img_tag, png_base64
+from workgym.eval._report import CSS, figure, fmt, html_table, img_tag, pct, png_base64
 from workgym.eval._runs import load_run, run_name
 from workgym.eval._summary import (
     Behaviour,
@@ -179,6 +181,11 @@ class Comparison(BaseModel):
     """Behaviour of A over the common tasks."""
     behaviour_b: Behaviour
     behaviour: dict[str, BehaviourChange]
+    criteria: list[CriterionMove] = Field(default_factory=list)
+    """Criterion groups checked in both runs (over the common tasks), the largest change
+    of failure rate first."""
+    warnings: list[str] = Field(default_factory=list)
+    """What to know before reading the comparison (e.g. the baseline changed)."""
 
 
 RunLike = str | Path | Sequence[Trace]
@@ -247,8 +254,9 @@ def compare(run_a: RunLike, run_b: RunLike, config: MetricsConfig | None = None)
     pairs = [(o, b_by_id[o.task_id]) for o in out_a if o.task_id in common]
     regressed = [_change(oa, ob) for oa, ob in pairs if oa.any_success and not ob.any_success]
     improved = [_change(oa, ob) for oa, ob in pairs if not oa.any_success and ob.any_success]
-    beh_a = behaviour([t for t in traces_a if not is_error(t) and t.task_id in common])
-    beh_b = behaviour([t for t in traces_b if not is_error(t) and t.task_id in common])
+    common_a = [t for t in traces_a if not is_error(t) and t.task_id in common]
+    common_b = [t for t in traces_b if not is_error(t) and t.task_id in common]
+    beh_a, beh_b = behaviour(common_a), behaviour(common_b)
     changes = {f: BehaviourChange(a=getattr(beh_a, f), b=getattr(beh_b, f),
                                   delta=getattr(beh_b, f) - getattr(beh_a, f))
                for f in BEHAVIOUR_FIELDS}
@@ -264,6 +272,7 @@ def compare(run_a: RunLike, run_b: RunLike, config: MetricsConfig | None = None)
         regressed=sorted(regressed, key=lambda c: (c.family, c.difficulty, c.seed)),
         improved=sorted(improved, key=lambda c: (c.family, c.difficulty, c.seed)),
         behaviour_a=beh_a, behaviour_b=beh_b, behaviour=changes,
+        criteria=criterion_moves(common_a, common_b, config.threshold),
     )
 
 
@@ -289,8 +298,16 @@ def _shown_metrics(c: Comparison) -> list[str]:
     return ["pass@1", "mean_score"]
 
 
-def comparison_renderables(c: Comparison, max_tasks: int = 20) -> list[RenderableType]:
-    """The comparison as rich renderables: deltas per group, flipped tasks, behaviour."""
+def trace_link(viewer: str, change: TaskChange) -> str:
+    """The address of a flipped task in a comparison viewer (run B beside run A)."""
+    return f"{viewer}#{urlencode({'run': 0, 'task': change.task_id, 'sample': 0, 'with': 1})}"
+
+
+def comparison_renderables(c: Comparison, max_tasks: int = 20,
+                           viewer: str | None = None) -> list[RenderableType]:
+    """The comparison as rich renderables: regressions first (with links to their traces
+    when ``viewer`` is given), then deltas per group, the criteria that moved most,
+    improvements and behaviour."""
     from rich import box
     from rich.table import Table
     from rich.text import Text
@@ -299,6 +316,32 @@ def comparison_renderables(c: Comparison, max_tasks: int = 20) -> list[Renderabl
         f"B = {c.b} against A = {c.a}: {c.common} common tasks ({c.only_in_a} only in A, "
         f"{c.only_in_b} only in B); errors, not scored: A {c.errors_a}, B {c.errors_b}",
         style="bold")]
+    for warning in c.warnings:
+        parts.append(Text(f"warning: {warning}", style="bold yellow"))
+
+    def changes(title: str, items: Sequence[TaskChange], style: str) -> None:
+        if not items:
+            parts.append(Text(f"{title}: none", style=style if style == "red" else ""))
+            return
+        t = Table(title=f"{title} ({len(items)})", title_justify="left",
+                  title_style=f"bold {style}", box=box.SIMPLE_HEAD)
+        for col in ("task", "family", "difficulty", "seed", "passed A", "passed B",
+                    "score A", "score B"):
+            left = col in ("task", "family", "difficulty")
+            t.add_column(col, justify="left" if left else "right")
+        for ch in items[:max_tasks]:
+            t.add_row(ch.task_id, ch.family, ch.difficulty, str(ch.seed),
+                      f"{ch.passed_a}/{ch.samples_a}", f"{ch.passed_b}/{ch.samples_b}",
+                      fmt(ch.score_a), fmt(ch.score_b))
+        if len(items) > max_tasks:
+            t.caption = f"and {len(items) - max_tasks} more (see --json)"
+            t.caption_justify = "left"
+        parts.append(t)
+        if viewer is not None and style == "red":
+            links = "\n".join(f"  {trace_link(viewer, ch)}" for ch in items[:max_tasks])
+            parts.append(Text(f"their traces, B beside A:\n{links}", style="dim"))
+
+    changes("regressed: solved in A, not in B", c.regressed, "red")
     level = f"{100 * c.ci.level:g}%"
     table = Table(title=f"B - A over common tasks, {level} paired {c.ci.method} CI over tasks",
                   title_justify="left", box=box.SIMPLE_HEAD, title_style="bold")
@@ -320,25 +363,20 @@ def comparison_renderables(c: Comparison, max_tasks: int = 20) -> list[Renderabl
                 cells += [f"{fmt(d.a)} -> {fmt(d.b)}", Text(fmt_delta(d), style=style)]
             table.add_row(*cells)
     parts.append(table)
-    for title, items, style in (("regressed: solved in A, not in B", c.regressed, "red"),
-                                ("improved: solved in B, not in A", c.improved, "green")):
-        if not items:
-            parts.append(Text(f"{title}: none"))
-            continue
-        t = Table(title=f"{title} ({len(items)})", title_justify="left",
-                  title_style=f"bold {style}", box=box.SIMPLE_HEAD)
-        for col in ("task", "family", "difficulty", "seed", "passed A", "passed B",
-                    "score A", "score B"):
-            left = col in ("task", "family", "difficulty")
-            t.add_column(col, justify="left" if left else "right")
-        for ch in items[:max_tasks]:
-            t.add_row(ch.task_id, ch.family, ch.difficulty, str(ch.seed),
-                      f"{ch.passed_a}/{ch.samples_a}", f"{ch.passed_b}/{ch.samples_b}",
-                      fmt(ch.score_a), fmt(ch.score_b))
-        if len(items) > max_tasks:
-            t.caption = f"and {len(items) - max_tasks} more (see --json)"
-            t.caption_justify = "left"
-        parts.append(t)
+    moved = [mv for mv in c.criteria if not math.isnan(mv.delta) and mv.delta != 0]
+    if moved:
+        crit = Table(title="criteria whose failure rate moved most (over the common tasks)",
+                     title_justify="left", box=box.SIMPLE_HEAD, title_style="bold")
+        for col in ("family", "criterion", "fails A", "fails B", "change"):
+            crit.add_column(col, justify="left" if col in ("family", "criterion") else "right")
+        for mv in moved[:max_tasks // 2]:
+            crit.add_row(mv.family, mv.group, pct(mv.failure_rate_a), pct(mv.failure_rate_b),
+                         Text(f"{100 * mv.delta:+.1f} pp",
+                              style="red" if mv.delta > 0 else "green"))
+        parts.append(crit)
+    else:
+        parts.append(Text("criteria: no failure rate moved"))
+    changes("improved: solved in B, not in A", c.improved, "green")
     beh = Table(title="behaviour over the common tasks", title_justify="left",
                 box=box.SIMPLE_HEAD, title_style="bold")
     for col in ("", "A", "B", "delta"):
@@ -368,8 +406,9 @@ def plot_deltas(c: Comparison, metric: str = "pass@1") -> str:
     return png_base64(fig)
 
 
-def render_comparison_html(c: Comparison) -> str:
-    """The comparison as one self-contained HTML page."""
+def render_comparison_html(c: Comparison, viewer: str | None = None) -> str:
+    """The comparison as one self-contained HTML page: regressions first (linked to their
+    traces, B beside A, when ``viewer`` is given), then deltas, criteria, improvements."""
     metrics = list(c.overall.deltas)
     head = ["group", "tasks", *(f"{m} A / B / delta" for m in metrics)]
     rows: list[Sequence[str] | str] = []
@@ -390,13 +429,20 @@ def render_comparison_html(c: Comparison) -> str:
                    "score B"]
 
     def change_rows(items: Sequence[TaskChange]) -> list[Sequence[str] | str]:
-        return [[html.escape(ch.task_id), html.escape(ch.family), ch.difficulty, str(ch.seed),
+        return [[(f'<a href="{html.escape(trace_link(viewer, ch))}">{html.escape(ch.task_id)}</a>'
+                  if viewer is not None else html.escape(ch.task_id)),
+                 html.escape(ch.family), ch.difficulty, str(ch.seed),
                  f"{ch.passed_a}/{ch.samples_a}", f"{ch.passed_b}/{ch.samples_b}",
                  fmt(ch.score_a), fmt(ch.score_b)] for ch in items]
 
     beh_rows: list[Sequence[str] | str] = [[n, fmt(ch.a), fmt(ch.b), _signed(ch.delta)]
                                            for n, ch in c.behaviour.items()]
+    crit_rows: list[Sequence[str] | str] = [
+        [html.escape(m.family), html.escape(m.group), pct(m.failure_rate_a),
+         pct(m.failure_rate_b), f"{100 * m.delta:+.1f} pp", str(m.traces_a), str(m.traces_b)]
+        for m in c.criteria if not math.isnan(m.delta)]
     title = f"{html.escape(c.b)} vs {html.escape(c.a)}"
+    warnings = "".join(f"<li>{html.escape(w)}</li>" for w in c.warnings)
     parts = [
         "<!doctype html>", '<html lang="en"><head><meta charset="utf-8">',
         f"<title>workgym comparison: {title}</title><style>{CSS}</style></head><body>",
@@ -405,14 +451,19 @@ def render_comparison_html(c: Comparison) -> str:
         f"only in B); errors not scored: A {c.errors_a}, B {c.errors_b}. Deltas are B - A over "
         f"the common tasks, with a {100 * c.ci.level:g}% paired {c.ci.method} interval over "
         f"tasks (seed {c.ci.seed}); bold green or red when it excludes 0.</p>"),
+        f'<div class="box warn"><ul>{warnings}</ul></div>' if warnings else "",
+        f"<h2>Regressed: {len(c.regressed)}</h2>",
+        '<p class="note">Solved by some sample in A, by none in B.</p>',
+        html_table(change_head, change_rows(c.regressed), 3),
         "<h2>Deltas</h2>", html_table(head, rows),
         "<h2>pass@1 delta per category</h2>", img_tag(plot_deltas(c), "pass@1 delta per category"),
-        f"<h2>Regressed: {len(c.regressed)}</h2>",
-        html_table(change_head, change_rows(c.regressed), 3),
+        "<h2>Criteria, largest change of failure rate first</h2>",
+        html_table(["family", "criterion group", "fails in A", "fails in B", "change",
+                    "traces A", "traces B"], crit_rows, 2),
         f"<h2>Improved: {len(c.improved)}</h2>",
         html_table(change_head, change_rows(c.improved), 3),
         "<h2>Behaviour over the common tasks</h2>",
         html_table(["", "A", "B", "delta"], beh_rows),
         "</body></html>",
     ]
-    return "\n".join(parts) + "\n"
+    return "\n".join(p for p in parts if p) + "\n"
