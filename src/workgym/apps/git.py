@@ -401,30 +401,65 @@ class _Ignores:
 
 
 class _Objects(DiskObjectStore):
-    """A repository's objects: loose ones read through the world's bounded reader, packs
-    only when they are plain files, never alternates."""
+    """A repository's objects: loose ones read with a size limit, without following links
+    and without blocking; packs only when they are plain files; never alternates."""
 
     def __init__(self, world: World, git_dir: str) -> None:
-        self._world = world
-        self._rel = f"{git_dir}/objects" if git_dir else "objects"
-        super().__init__(str(world.resolve(self._rel)), loose_object_size_limit=MAX_FILE_BYTES)
+        path = world.resolve(f"{git_dir}/objects")  # refuses links on the way there
+        super().__init__(str(path), loose_object_size_limit=MAX_FILE_BYTES)
+        self._fd: int | None = None
+        try:
+            self._fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        except OSError:
+            pass  # no objects folder yet: every lookup misses
 
     @property
     def alternates(self) -> list[Any]:
         return []
 
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+        super().close()
+
+    def _read_loose(self, hexsha: str) -> bytes | None:
+        """A loose object's file, opened relative to the objects folder: no component may
+        be a link, nothing but a regular file is read, and no more than the limit."""
+        if self._fd is None:
+            return None
+        try:
+            fan = os.open(hexsha[:2], os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW,
+                          dir_fd=self._fd)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise ToolError(f"objects/{hexsha[:2]} is not a plain folder ({exc.strerror})") \
+                from None
+        try:
+            fd = os.open(hexsha[2:], os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=fan)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise ToolError(f"object {hexsha} cannot be read ({exc.strerror})") from None
+        finally:
+            os.close(fan)
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
+                raise ToolError(f"object {hexsha} is not a regular file within "
+                                f"{MAX_FILE_BYTES} bytes")
+            with os.fdopen(fd, "rb", closefd=False) as handle:
+                return handle.read(MAX_FILE_BYTES + 1)
+        finally:
+            os.close(fd)
+
     def _get_loose_object(self, sha: bytes) -> ShaFile | None:
         hexsha = sha.decode("ascii") if len(sha) == 40 else sha.hex()
-        rel = f"{self._rel}/{hexsha[:2]}/{hexsha[2:]}"
-        try:
-            path = self._world.resolve(rel)
-        except ToolError:
+        data = self._read_loose(hexsha)
+        if data is None:
             return None
-        if not os.path.lexists(path):
-            return None
-        data = self._world.read_file(rel, MAX_FILE_BYTES)
-        obj = ShaFile.from_file(io.BytesIO(data), max_size=MAX_FILE_BYTES)
-        return obj
+        return ShaFile.from_file(io.BytesIO(data), max_size=MAX_FILE_BYTES)
 
     def _update_pack_cache(self) -> list[Any]:
         try:
@@ -490,6 +525,8 @@ class _Repo:
             raise ToolError(f"{self.git} is not a folder; only plain repositories are supported")
         with _guarded():
             self.objects = _Objects(world, self.git)
+        self._cache: dict[str, ShaFile] = {}
+        """Objects read in this call (an object never changes under its id)."""
 
     def close(self) -> None:
         self.objects.close()
@@ -570,11 +607,17 @@ class _Repo:
     # -- objects ------------------------------------------------------------------------
 
     def get(self, sha: str) -> ShaFile:
+        found = self._cache.get(sha)
+        if found is not None:
+            return found
         with _guarded():
             try:
-                return self.objects[ObjectID(sha.encode("ascii"))]
+                found = self.objects[ObjectID(sha.encode("ascii"))]
             except KeyError:
                 raise ToolError(f"object {sha} is missing from the repository") from None
+        if len(self._cache) < 50_000:
+            self._cache[sha] = found
+        return found
 
     def commit(self, sha: str) -> Commit:
         obj = self.get(sha)
