@@ -257,8 +257,10 @@ def test_message_limits(ep, monkeypatch):
     err(ep, "chat.send_direct", "holds 11 messages", to=["omar"], text="too many")
     assert ep.world.store("chat", ChatStore).direct_with("omar") is None  # nothing half-made
     monkeypatch.setattr(chat, "MAX_MESSAGES", 100)
-    monkeypatch.setattr(chat, "MAX_STORE_CHARS", 400)
-    err(ep, "chat.reply", "characters of messages", message_id="msg0001", text="y" * 300)
+    monkeypatch.setattr(chat, "MAX_WRITTEN_CHARS", 400)
+    ok(ep, "chat.reply", message_id="msg0001", text="y" * 390)  # 8 were written above
+    err(ep, "chat.reply", "400 characters of messages", message_id="msg0001", text="y" * 3)
+    assert ep.world.store("chat", ChatStore).written == 398
     monkeypatch.setattr(chat, "MAX_REACTIONS", 1)
     ok(ep, "chat.react", message_id="msg0001", emoji="a")
     err(ep, "chat.react", "1 kinds of reaction", message_id="msg0001", emoji="b")

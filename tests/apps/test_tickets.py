@@ -268,8 +268,11 @@ def test_bounds(ep, monkeypatch):
     monkeypatch.setattr(tickets, "MAX_HISTORY", 3)
     err(ep, "tickets.update", "has 3 recorded changes", ticket_id="OPS-1", priority="low",
         title="Something else")
-    monkeypatch.setattr(tickets, "MAX_STORE_CHARS", 200)
-    err(ep, "tickets.update", "characters of text", ticket_id="OPS-3", description="x" * 200)
+    monkeypatch.setattr(tickets, "MAX_WRITTEN_CHARS", 200)
+    ok(ep, "tickets.update", ticket_id="OPS-3", description="x" * 190)  # "second" before
+    err(ep, "tickets.update", "200 characters of descriptions", ticket_id="OPS-3",
+        description="y" * 5)
+    assert ep.world.store("tickets", TicketsStore).written == 196
     monkeypatch.setattr(tickets, "MAX_LINKS", 1)
     err(ep, "tickets.link", "has 1 links", ticket_id="OPS-1", kind="relates_to",
         target_id="WEB-1")

@@ -206,8 +206,11 @@ def test_bounds(ep, monkeypatch):
     monkeypatch.setattr(wiki, "MAX_REVISIONS", 2)
     err(ep, "wiki.edit", "has 2 revisions", page="On-call", body="y", summary="s")
     err(ep, "wiki.move", "has 2 revisions", page="On-call", new_title="Pager")
-    monkeypatch.setattr(wiki, "MAX_STORE_CHARS", 400)
-    err(ep, "wiki.edit", "characters of text", page="Café Policy", body="z" * 200, summary="s")
+    monkeypatch.setattr(wiki, "MAX_REVISIONS", 200)
+    monkeypatch.setattr(wiki, "MAX_WRITTEN_CHARS", 400)
+    ok(ep, "wiki.edit", page="Café Policy", body="z" * 380, summary="s")
+    err(ep, "wiki.move", "400 characters of page text", page="Café Policy", new_title="Cafe")
+    assert ep.world.store("wiki", WikiStore).written == 380
     monkeypatch.setattr(wiki, "MAX_DIFF_CHARS", 30)
     store = ep.world.store("wiki", WikiStore)
     store.add_revision("Café Policy", "\n".join(f"line {i}" for i in range(50)), "vera", day(9),

@@ -25,8 +25,8 @@ MAX_TEXT = 4_000
 """Longest message."""
 MAX_MESSAGES = 5_000
 """Most messages a workspace holds."""
-MAX_STORE_CHARS = 2_000_000
-"""Most characters of message text a workspace holds."""
+MAX_WRITTEN_CHARS = 1_000_000
+"""Most characters of message text the tools may write in one episode."""
 MAX_REACTIONS = 50
 """Most distinct reactions on one message."""
 MAX_DIRECT = 8
@@ -117,6 +117,15 @@ class ChatStore(Store):
     users: list[ChatUser] = Field(default_factory=list)
     conversations: list[Conversation] = Field(default_factory=list)
     messages: list[ChatMessage] = Field(default_factory=list)
+    next_message: int = 1
+    """Number of the next message id; ``add_message`` keeps it, so add messages that way."""
+    written: int = 0
+    """Characters of text the tools have written (bounded by ``MAX_WRITTEN_CHARS``)."""
+
+    def model_post_init(self, context: Any, /) -> None:
+        # a store built with messages already in it numbers on after the highest
+        self.next_message = max(self.next_message, 1 + max(map(_number, (
+            m.id for m in self.messages)), default=0))
 
     # -- building (for families; tools validate before they call these) -----------------
 
@@ -198,10 +207,10 @@ class ChatStore(Store):
             parent = self.message(thread)
             if parent is None or parent.thread is not None or parent.conversation != where.id:
                 raise ValueError(f"{thread!r} is no top-level message of {where.label}")
-        number = 1 + max((int(m.id[3:]) for m in self.messages if m.id[3:].isdigit()), default=0)
-        message = ChatMessage(id=f"msg{number:04d}", conversation=where.id, user=user,
-                              text=text, at=when, thread=thread)
+        message = ChatMessage(id=f"msg{self.next_message:04d}", conversation=where.id,
+                              user=user, text=text, at=when, thread=thread)
         self.messages.append(message)
+        self.next_message += 1
         return message
 
     # -- reading (for tools and graders) -------------------------------------------------
@@ -266,7 +275,7 @@ def _chronological(messages: Iterable[ChatMessage]) -> list[ChatMessage]:
 
 def _number(message_id: str) -> int:
     digits = message_id[3:]
-    return int(digits) if digits.isdigit() else 0
+    return int(digits) if message_id.startswith("msg") and digits.isdigit() else 0
 
 
 class ChatApp(App):
@@ -594,9 +603,11 @@ class ChatApp(App):
             raise ToolError("text must not be blank")
         if len(store.messages) >= MAX_MESSAGES:
             raise ToolError(f"the workspace holds {MAX_MESSAGES} messages, the most it can")
-        if sum(len(m.text) for m in store.messages) + len(text) > MAX_STORE_CHARS:
-            raise ToolError(f"the workspace holds {MAX_STORE_CHARS} characters of messages, "
-                            "the most it can")
+        # what the tools wrote is counted as they write it, rather than summing every
+        # message on each post; what the family put there is bounded by the family
+        if store.written + len(text) > MAX_WRITTEN_CHARS:
+            raise ToolError(f"{MAX_WRITTEN_CHARS} characters of messages have been written, "
+                            "the most one task allows")
 
     def _post(self, where: Conversation, text: str, thread: str | None) -> dict[str, Any]:
         if where.archived:
@@ -604,6 +615,7 @@ class ChatApp(App):
         self._check_room(text)
         message = self.store.add_message(where.id, self.store.me, text, self.world.now,
                                          thread=thread)
+        self.store.written += len(text)
         shown = self._render(message, {})  # a message just posted has no replies yet
         return {"id": message.id, "channel": where.label, **shown}
 

@@ -58,8 +58,8 @@ MAX_HISTORY = 500
 MAX_LINKS = 50
 MAX_LABELS = 20
 MAX_LABEL = 40
-MAX_STORE_CHARS = 4_000_000
-"""Most characters of descriptions and comments the tracker holds."""
+MAX_WRITTEN_CHARS = 2_000_000
+"""Most characters of descriptions and comments the tools may write in one episode."""
 MAX_RESULTS = 100
 _SHOWN_HISTORY = 50
 _LABEL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_:/.")
@@ -183,6 +183,16 @@ class TicketsStore(Store):
     users: list[TicketUser] = Field(default_factory=list)
     projects: list[Project] = Field(default_factory=list)
     tickets: list[Ticket] = Field(default_factory=list)
+    next_comment: int = 1
+    """Number of the next comment id; ``add_comment`` keeps it, so add comments that way."""
+    written: int = 0
+    """Characters of text the tools have written (bounded by ``MAX_WRITTEN_CHARS``)."""
+
+    def model_post_init(self, context: Any, /) -> None:
+        # a store built with comments already in it numbers on after the highest
+        self.next_comment = max(self.next_comment, 1 + max(
+            (int(c.id[2:]) for t in self.tickets for c in t.comments
+             if c.id.startswith("cm") and c.id[2:].isdigit()), default=0))
 
     # -- building (for families; the tools validate before they change anything) --------
 
@@ -305,10 +315,10 @@ class TicketsStore(Store):
         found = self.ticket(ticket)
         if found is None:
             raise ValueError(f"no ticket {ticket!r}")
-        numbers = [int(c.id[2:]) for t in self.tickets for c in t.comments if c.id[2:].isdigit()]
-        comment = Comment(id=f"cm{max(numbers, default=0) + 1:04d}", author=address_of(author),
+        comment = Comment(id=f"cm{self.next_comment:04d}", author=address_of(author),
                           body=body, at=_stamp(at))
         found.comments.append(comment)
+        self.next_comment += 1
         return comment
 
     def add_link(self, ticket: str, kind: LinkKind, target: str) -> None:
@@ -591,6 +601,7 @@ class TicketsApp(App):
         ticket = store.add_ticket(p.key, clean_title, self.world.now, description=description,
                                   priority=priority, assignee=owner, reporter=store.me,
                                   labels=tags, due=when)
+        store.written += len(description)
         return ticket.summary()
 
     @tool(idempotent=True)
@@ -655,12 +666,14 @@ class TicketsApp(App):
             raise ToolError(f"{t.id} already has those values; nothing changed")
         self._check_history(t, len(changed))
         if "description" in changed:
-            self._check_room(len(new["description"]) - len(t.description))
+            self._check_room(len(new["description"]))
         for name in changed:
             old, value = getattr(t, name), new[name]
             shown = (None, None) if name == "description" else (_shown(old), _shown(value))
             setattr(t, name, value)
             self._record(t, name, *shown)
+        if "description" in changed:
+            self.store.written += len(new["description"])
         return {**t.summary(), "changed": changed}
 
     @tool(idempotent=True)
@@ -810,6 +823,7 @@ class TicketsApp(App):
 
     def _comment(self, t: Ticket, text: str) -> Comment:
         comment = self.store.add_comment(t.id, self.store.me, text, self.world.now)
+        self.store.written += len(text)
         self._record(t, "comment", None, comment.id)
         return comment
 
@@ -826,11 +840,10 @@ class TicketsApp(App):
                             "holds")
 
     def _check_room(self, more: int) -> None:
-        used = sum(len(t.description) + sum(len(c.body) for c in t.comments)
-                   for t in self.store.tickets)
-        if used + more > MAX_STORE_CHARS:
-            raise ToolError(f"the tracker holds {MAX_STORE_CHARS} characters of text, the "
-                            "most it can")
+        # counted as the tools write, not summed over the tracker on every write
+        if self.store.written + more > MAX_WRITTEN_CHARS:
+            raise ToolError(f"{MAX_WRITTEN_CHARS} characters of descriptions and comments "
+                            "have been written, the most one task allows")
 
 
 def _sort_key(sort: str) -> Any:

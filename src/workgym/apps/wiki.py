@@ -31,8 +31,9 @@ MAX_SUMMARY = 500
 MAX_PAGES = 1_000
 MAX_REVISIONS = 200
 """Most revisions of one page."""
-MAX_STORE_CHARS = 8_000_000
-"""Most characters of page text the wiki holds, over every revision."""
+MAX_WRITTEN_CHARS = 4_000_000
+"""Most characters of page text the tools may write in one episode (a revision counts its
+whole text)."""
 MAX_LINKS = 500
 """Most links read from one page."""
 MAX_DIFF_CHARS = 20_000
@@ -103,6 +104,8 @@ class WikiStore(Store):
     """The agent's name, the author of its revisions."""
     pages: list[Page] = Field(default_factory=list)
     redirects: list[Redirect] = Field(default_factory=list)
+    written: int = 0
+    """Characters of text the tools have written (bounded by ``MAX_WRITTEN_CHARS``)."""
 
     def add_page(self, title: str, body: str, author: str, at: datetime | str,
                  summary: str = "created") -> Page:
@@ -415,6 +418,7 @@ class WikiApp(App):
         self._check_room(len(body))
         page = self.store.add_page(clean, body, self.store.me, self.world.now,
                                    summary=summary.strip() or "created")
+        self._spend(len(body))
         return self._summary(page)
 
     @tool(idempotent=True)
@@ -448,6 +452,7 @@ class WikiApp(App):
         self._check_revisions(found)
         self._check_room(len(body))
         self.store.add_revision(found.id, body, self.store.me, self.world.now, summary.strip())
+        self._spend(len(body))
         return self._summary(found)
 
     @tool(idempotent=True)
@@ -484,6 +489,7 @@ class WikiApp(App):
         note = f"moved from {old!r} to {clean!r}" + (f": {summary.strip()}" if summary.strip()
                                                      else "")
         store.add_revision(found.id, found.body, store.me, self.world.now, note, title=clean)
+        self._spend(len(found.body))
         return {**self._summary(found), "redirect_from": old}
 
     # -- helpers -------------------------------------------------------------------------
@@ -510,10 +516,13 @@ class WikiApp(App):
                             "holds")
 
     def _check_room(self, more: int) -> None:
-        used = sum(len(r.body) for p in self.store.pages for r in p.revisions)
-        if used + more > MAX_STORE_CHARS:
-            raise ToolError(f"the wiki holds {MAX_STORE_CHARS} characters of text over all "
-                            "revisions, the most it can")
+        # counted as the tools write, not summed over every revision on every write
+        if self.store.written + more > MAX_WRITTEN_CHARS:
+            raise ToolError(f"{MAX_WRITTEN_CHARS} characters of page text have been written, "
+                            "the most one task allows")
+
+    def _spend(self, chars: int) -> None:
+        self.store.written += chars
 
 
 def _tool_title(title: str) -> str:
