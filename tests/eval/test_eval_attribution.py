@@ -85,7 +85,9 @@ def test_attribution_ranks_criteria_and_families():
 
 
 def test_criterion_moves_rank_the_largest_change_first():
-    rows = lambda a, b: [("a", "a", a, False), ("b", "b", b, False)]  # noqa: E731
+    def rows(a, b):
+        return [("a", "a", a, False), ("b", "b", b, False)]
+
     before = [graded("office/a", i, rows(True, i % 2 == 0), [READ]) for i in range(4)]
     after = [graded("office/a", i, rows(i == 0, i % 2 == 0), [READ]) for i in range(4)]
     moves = criterion_moves(before, after)

@@ -21,8 +21,11 @@ from workgym.eval._view import COLUMNS
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 COL = {name: i for i, name in enumerate(COLUMNS)}
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                                reason="needs Debian's chromium: apt-get install chromium")
+# Slow: a browser per module and a report per test take seconds; CI installs chromium in
+# its slow section for them.
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                                 reason="needs Debian's chromium: apt-get install chromium")]
 sync_api = pytest.importorskip("playwright.sync_api",
                                reason="needs the playwright package: pip install playwright")
 
@@ -164,7 +167,6 @@ def test_report_reads_top_down_in_chromium(flawed_run, page, tmp_path):
     assert all("no tool calls" in shown.nth(i).inner_text() for i in range(shown.count()))
 
 
-@pytest.mark.slow
 def test_ten_thousand_traces_load_without_stalling(page, tmp_path):
     traces = []
     for i in range(10_000):
