@@ -1,8 +1,29 @@
-"""A minimal task family: copy the totals from a note into a file.
+"""examples/note-total: add up the amounts in the notes and write the total to a file.
 
-Copy this file to start a family of your own, then run ``check_family`` on it:
+Copy this file (or run ``workgym new-family CATEGORY/NAME``) to start a family of your
+own, then check it:
 
     python examples/minimal_family.py
+    workgym check examples/note-total-v1 --import minimal_family   (from examples/)
+
+Description:
+    ``notes/amounts.txt`` lists amounts, one ``item N: amount`` line each; at ``hard``
+    more notes under ``notes/extra/`` hold more of them. The agent writes their sum to
+    ``total.txt``.
+
+Apps:
+    files.
+
+Criteria:
+    - ``total written``: ``total.txt`` holds the total and nothing else.
+    - guard ``note untouched``: nothing under ``notes/`` changed.
+
+Difficulty:
+    easy 3 amounts, medium 6 (2 reference calls each); hard 6 plus 24 more notes of 2
+    amounts each (26 calls). No richness distractors.
+
+Version history:
+    v1: first version.
 """
 
 from __future__ import annotations
@@ -14,6 +35,8 @@ from pydantic import BaseModel
 from workgym.core import (
     Criterion,
     GradeContext,
+    Level,
+    Levels,
     Task,
     TaskFamily,
     TaskSpec,
@@ -22,48 +45,64 @@ from workgym.core import (
     register_family,
     rng_for,
 )
+from workgym.criteria import unchanged
 
 
 class Knobs(BaseModel, frozen=True):
     items: int
-    """How many numbers the note holds."""
+    """How many amounts notes/amounts.txt holds."""
+    extra_notes: int = 0
+    """More notes under notes/extra/, two amounts each."""
 
 
 @register_family
-class NoteTotal(TaskFamily):
-    """Add up the amounts in notes/amounts.txt and write the total to total.txt."""
+class NoteTotal(TaskFamily[Knobs]):
+    """Add up the amounts in the notes under notes/ and write the total to total.txt."""
 
     name = "examples/note-total"
     version = 1
     apps = ("files",)
-    levels = {"easy": Knobs(items=3), "medium": Knobs(items=6), "hard": Knobs(items=12)}
+    levels = Levels(
+        easy=Level(Knobs(items=3), calls=2),
+        medium=Level(Knobs(items=6), calls=2),
+        hard=Level(Knobs(items=6, extra_notes=24), calls=26),
+    )
 
     def generate(self, spec: TaskSpec) -> Task:
+        k = self.knobs(spec)
         rng = rng_for(spec, "amounts")
-        amounts = [rng.randint(1, 500) for _ in range(self.knobs(spec).items)]
+        amounts = [rng.randint(1, 500) for _ in range(k.items)]
+        files = {"notes/amounts.txt": "".join(
+            f"item {i}: {a}\n" for i, a in enumerate(amounts, 1)).encode()}
+        for n in range(k.extra_notes):
+            more = [rng.randint(1, 500) for _ in range(2)]
+            amounts += more
+            files[f"notes/extra/note-{n + 1:02d}.txt"] = "".join(
+                f"item {i}: {a}\n" for i, a in enumerate(more, 1)).encode()
         total = sum(amounts)
-        note = "".join(f"item {i}: {a}\n" for i, a in enumerate(amounts, 1))
 
         def total_written(ctx: GradeContext) -> tuple[bool, str]:
             text = ctx.read_text("total.txt").strip()
-            return text == str(total), f"total.txt holds {text!r}"
+            return text == str(total), f"total.txt holds {text[:40]!r}"
 
-        def note_untouched(ctx: GradeContext) -> tuple[bool, str]:
-            return ctx.file_unchanged("notes/amounts.txt"), "notes/amounts.txt unchanged"
-
+        reads = [ToolCall("files.read", {"path": path}) for path in files]
+        if k.extra_notes:
+            reads.insert(0, ToolCall("files.list", {"path": "notes", "recursive": True}))
         return Task(
             spec=spec,
-            prompt="Add up the amounts in notes/amounts.txt and write the total to total.txt.",
+            prompt=("Add up the amounts in the notes under notes/ (notes/amounts.txt and any "
+                    "other note there) and write the total to total.txt."),
             apps=self.apps,
-            template=WorldTemplate(now=datetime(2026, 3, 2, 9, 0, tzinfo=UTC),
-                                   files={"notes/amounts.txt": note.encode()}),
+            template=WorldTemplate(now=datetime(2026, 3, 2, 9, 0, tzinfo=UTC), files=files),
             criteria=(
                 Criterion("total written", total_written),
-                Criterion("note untouched", note_untouched, guard=True),
+                unchanged("note untouched", folders=["notes"]),
             ),
             reference=(
-                ToolCall("files.read", {"path": "notes/amounts.txt"}),
-                ToolCall("files.write", {"path": "total.txt", "content": f"{total}\n"}),
+                *reads,
+                # items: the argument that carries the answer, for check_family's near misses
+                ToolCall("files.write", {"path": "total.txt", "content": f"{total}\n"},
+                         items={"content": ()}),
             ),
             artifacts=("total.txt",),
         )
@@ -74,3 +113,5 @@ if __name__ == "__main__":
 
     report = check_family(NoteTotal(), seeds=20)
     print(f"{report.family_id}: ok, reference calls per level {report.reference_calls}")
+    for note in report.notes:
+        print(f"  note: {note}")

@@ -46,7 +46,7 @@ __all__ = [
 
 def __getattr__(name: str) -> object:
     if name == "check_family":
-        from workgym.core._check import check_family
+        from workgym.checks import check_family
 
         return check_family
     raise AttributeError(name)

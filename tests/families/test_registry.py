@@ -1,21 +1,26 @@
-"""Every built-in family meets the contract of check_family."""
+"""Every registered family meets the contract of check_family, and nothing else is asked."""
 
 import pytest
 
 import workgym
-from workgym.core._check import check_family
+from workgym.checks import check_family
 
-BUILTIN = [fid for fid in workgym.family_ids()
-           if type(workgym.get_family(fid)).__module__.startswith("workgym.families.")]
+FAMILIES = workgym.family_ids()
 
 
 def test_the_builtin_families_are_registered() -> None:
     assert {"office/library-catalogue-v1", "calendar/team-offsite-v1",
-            "finance/expense-reconciliation-v1"} <= set(BUILTIN)
+            "finance/expense-reconciliation-v1"} <= set(FAMILIES)
 
 
-@pytest.mark.parametrize("family_id", BUILTIN)
+@pytest.mark.parametrize("family_id", FAMILIES)
 def test_family_contract(family_id: str) -> None:
-    report = check_family(family_id, seeds=100)
-    assert report.ok
-    assert min(report.reference_calls["hard"]) >= 25, "every hard task needs 25+ tool calls"
+    report = check_family(family_id, seeds=10, raise_on_failure=False)
+    assert report.ok, "\n".join(report.failures)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("family_id", FAMILIES)
+def test_family_contract_on_many_seeds(family_id: str) -> None:
+    report = check_family(family_id, seeds=100, raise_on_failure=False)
+    assert report.ok, "\n".join(report.failures)

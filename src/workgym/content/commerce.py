@@ -10,7 +10,8 @@ import io
 import random
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from typing import Any
 
 EXPENSE_CATEGORIES = (
     "Meals", "Transport", "Travel", "Lodging", "Office supplies", "Software", "Telecom",
@@ -133,7 +134,9 @@ def money(cents: int) -> str:
 
 def parse_money(text: str) -> int | None:
     """Cents of ``"1,234.50"``, ``"EUR 1234.50"``, ``"$12.00"`` or ``"12.00 GBP"``; None when
-    the text is no amount with exactly two decimals."""
+    the text is no amount with exactly two decimals (or longer than 40 characters)."""
+    if len(text) > 40:
+        return None
     match = re.fullmatch(r"\s*(?:[A-Za-z]{3}|[€$£])?\s*(\d{1,3}(?:,\d{3})+|\d+)\.(\d{2})\s*"
                          r"(?:[A-Za-z]{3})?\s*", text)
     return int(match.group(1).replace(",", "")) * 100 + int(match.group(2)) if match else None
@@ -198,3 +201,48 @@ def receipt_csv(receipt: Receipt, date_style: str = "iso") -> str:
                      receipt.category, receipt.paid_by, items, money(receipt.net_cents),
                      money(receipt.tax_cents), money(receipt.total_cents), receipt.currency])
     return out.getvalue()
+
+
+def receipt_row(receipt: Receipt) -> dict[str, Any]:
+    """The expense-sheet row a receipt calls for: Date, Vendor, Category, Amount (the
+    total, tax included), Receipt (its number)."""
+    return {"Date": receipt.day, "Vendor": receipt.vendor.name, "Category": receipt.category,
+            "Amount": receipt.total_cents / 100, "Receipt": receipt.number}
+
+
+def corrupt_row(rng: random.Random, receipt: Receipt, two_fields: bool = False) -> dict[str, Any]:
+    """The receipt's row with one field wrong, as people get them wrong (two fields, half
+    the time, with ``two_fields``): the net amount or two digits swapped, a date a few days
+    off in the same month, another category."""
+    values = receipt_row(receipt)
+    two = two_fields and rng.random() < 0.5
+    for field in rng.sample(("Amount", "Date", "Category"), 2 if two else 1):
+        if field == "Amount":
+            digits = str(receipt.total_cents)
+            spots = [n for n in range(1, len(digits) - 1) if digits[n] != digits[n + 1]]
+            if receipt.tax_rate and rng.random() < 0.5:  # the net amount instead of the total
+                cents = receipt.net_cents
+            elif spots:  # two digits swapped
+                n = rng.choice(spots)
+                cents = int(digits[:n] + digits[n + 1] + digits[n] + digits[n + 2:])
+            else:
+                cents = receipt.total_cents + rng.randint(100, 900)
+            values["Amount"] = cents / 100
+        elif field == "Date":
+            shifts = [d for d in range(-6, 7)
+                      if d and (receipt.day + timedelta(days=d)).month == receipt.day.month]
+            values["Date"] = receipt.day + timedelta(days=rng.choice(shifts))
+        else:
+            values["Category"] = rng.choice([c for c in EXPENSE_CATEGORIES
+                                             if c != receipt.category])
+    return values
+
+
+def render_receipt(rng: random.Random, receipt: Receipt, date_styles: int = 1,
+                   csv_share: float = 0.0) -> tuple[str, bytes]:
+    """(file name, bytes) of the receipt as a text printout or, with chance ``csv_share``,
+    a csv export, its date in one of the first ``date_styles`` styles."""
+    style = rng.choice(DATE_STYLES[:date_styles])
+    if rng.random() < csv_share:
+        return f"receipt-{receipt.number}.csv", receipt_csv(receipt, style).encode()
+    return f"receipt-{receipt.number}.txt", receipt_text(receipt, style).encode()

@@ -1,9 +1,11 @@
-"""People: names, e-mail addresses, time zones, drawn deterministically."""
+"""People: names, addresses, time zones, and an org directory (roles, teams, managers,
+offices), drawn deterministically."""
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 
 FIRST_NAMES = (
     "Amara", "Bruno", "Chen", "Dalia", "Emeka", "Freya", "Goran", "Hana", "Ines", "Jonas",
@@ -21,6 +23,15 @@ TIME_ZONES = (
     "Europe/London", "Europe/Berlin", "America/New_York", "America/Chicago",
     "America/Los_Angeles", "Asia/Tokyo", "Asia/Singapore", "Australia/Sydney",
 )
+OFFICES = {
+    "Europe/London": "1 Canal Street, London", "Europe/Berlin": "Torstrasse 40, Berlin",
+    "America/New_York": "200 Hudson Street, New York", "America/Chicago": "55 Wacker Drive, Chicago",
+    "America/Los_Angeles": "900 Main Street, Los Angeles", "Asia/Tokyo": "2-1 Marunouchi, Tokyo",
+    "Asia/Singapore": "8 Marina View, Singapore", "Australia/Sydney": "60 Martin Place, Sydney",
+}
+"""One office per zone: where people in that zone work."""
+ROLES = ("Engineer", "Analyst", "Designer", "Product manager", "Specialist", "Coordinator",
+         "Consultant", "Researcher")
 
 
 @dataclass(frozen=True)
@@ -29,6 +40,13 @@ class Person:
     last: str
     email: str
     timezone: str = "Europe/London"
+    role: str = ""
+    """Job title, e.g. ``Team lead``."""
+    team: str = ""
+    manager: str = ""
+    """Address of their manager ('' for the head of the organisation)."""
+    office: str = ""
+    """Postal address of the office they work in."""
 
     @property
     def name(self) -> str:
@@ -53,3 +71,60 @@ def people(rng: random.Random, count: int, domain: str = "example.org",
         email = f"{first.lower()}.{last.lower()}@{domain}"
         result.append(Person(first, last, email, rng.choice(timezones)))
     return result
+
+
+@dataclass(frozen=True)
+class Directory:
+    """An organisation: a head, team leads reporting to the head, members to their lead."""
+
+    people: tuple[Person, ...]
+    """The head first, then each team's lead followed by its members."""
+    teams: tuple[str, ...] = field(default=())
+
+    @property
+    def head(self) -> Person:
+        return self.people[0]
+
+    def get(self, address: str) -> Person:
+        """The person with ``address``. Raises KeyError for someone not in it."""
+        for person in self.people:
+            if person.email == address:
+                return person
+        raise KeyError(address)
+
+    def team(self, name: str) -> list[Person]:
+        """A team's people, its lead first."""
+        return [p for p in self.people if p.team == name]
+
+    def lead(self, team: str) -> Person:
+        return next(p for p in self.team(team) if p.manager == self.head.email)
+
+    def reports(self, manager: Person) -> list[Person]:
+        return [p for p in self.people if p.manager == manager.email]
+
+
+def directory(rng: random.Random, teams: Sequence[str], size: int, *,
+              domain: str = "example.org", zones: Sequence[str] = TIME_ZONES[:1]) -> Directory:
+    """An organisation of ``size`` people per team (the lead included) plus its head.
+
+    Every person gets a role, a team, a manager, a zone drawn from ``zones`` and the
+    office of that zone.
+    """
+    if size < 1 or not teams:
+        raise ValueError("a directory needs at least one team of at least one person")
+    crowd = people(rng, 1 + len(teams) * size, domain=domain)
+    head_zone = zones[0]
+    head = replace(crowd[0], timezone=head_zone, role="Head of department",
+                   office=OFFICES.get(head_zone, ""))
+    staff = [head]
+    for n, team in enumerate(teams):
+        members = crowd[1 + n * size: 1 + (n + 1) * size]
+        zone = rng.choice(zones)
+        lead = replace(members[0], timezone=zone, role="Team lead", team=team,
+                       manager=head.email, office=OFFICES.get(zone, ""))
+        staff.append(lead)
+        for p in members[1:]:
+            where = rng.choice(zones)
+            staff.append(replace(p, timezone=where, role=rng.choice(ROLES), team=team,
+                                 manager=lead.email, office=OFFICES.get(where, "")))
+    return Directory(tuple(staff), tuple(teams))

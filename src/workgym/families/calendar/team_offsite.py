@@ -60,10 +60,9 @@ import csv
 import io
 import random
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
-from typing import ClassVar, Literal
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
@@ -83,9 +82,10 @@ from workgym.content.meetings import (
 from workgym.content.people import Person, people
 from workgym.core import (
     Criterion,
-    Difficulty,
     GradeContext,
     GradeError,
+    Level,
+    Levels,
     Task,
     TaskFamily,
     TaskSpec,
@@ -258,20 +258,22 @@ def solve(store: CalendarStore, setup: Setup, rules: list[Rule]) -> tuple[Slot, 
 
 
 @register_family
-class TeamOffsite(TaskFamily):
+class TeamOffsite(TaskFamily[Knobs]):
     """Find the earliest slot that fits a team across time zones, book a room, invite."""
 
     name = "calendar/team-offsite"
     version = 1
     apps = ("calendar", "mail", "files")
-    levels: ClassVar[Mapping[Difficulty, Knobs]] = {
-        "easy": Knobs(attendees=3, zones=2, weekdays=5, hours=(1, 2), rules=1, depth=2,
-                      rooms=3, all_reply=False, roster_file=False, dst_switch=False),
-        "medium": Knobs(attendees=5, zones=3, weekdays=8, hours=(1, 2), rules=3, depth=4,
-                        rooms=5, all_reply=False, roster_file=True, dst_switch=False),
-        "hard": Knobs(attendees=9, zones=3, weekdays=10, hours=(2, 3), rules=5, depth=7,
-                      rooms=7, all_reply=True, roster_file=True, dst_switch=True),
-    }
+    levels = Levels(
+        easy=Level(Knobs(attendees=3, zones=2, weekdays=5, hours=(1, 2), rules=1, depth=2,
+                         rooms=3, all_reply=False, roster_file=False, dst_switch=False),
+                   calls=10, apps=2),
+        medium=Level(Knobs(attendees=5, zones=3, weekdays=8, hours=(1, 2), rules=3, depth=4,
+                           rooms=5, all_reply=False, roster_file=True, dst_switch=False),
+                     calls=15),
+        hard=Level(Knobs(attendees=9, zones=3, weekdays=10, hours=(2, 3), rules=5, depth=7,
+                         rooms=7, all_reply=True, roster_file=True, dst_switch=True), calls=27),
+    )
 
     def generate(self, spec: TaskSpec) -> Task:
         k: Knobs = self.knobs(spec)
@@ -795,12 +797,14 @@ def _reference(setup: Setup, k: Knobs, reads: list[str], answer: Slot,
     start, end = (t.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%dT%H:%M") for t in answer)
     calls.append(ToolCall("calendar.create_event", {
         "title": setup.title, "start": start, "end": end, "timezone": zone,
-        "attendees": [p.email for p in setup.attendees], "room": room}))
+        "attendees": [p.email for p in setup.attendees], "room": room},
+        items={"start": (), "attendees": (), "room": ()}))
     for person in setup.attendees:
         day, begin, finish, where = _local(answer, person.timezone)
+        when = f"When: {day} {begin}-{finish} {where}"
         calls.append(ToolCall("mail.send", {
             "to": [person.email], "subject": f"Invitation: {setup.title}",
             "body": (f"Hi {person.first},\n\nyou are invited to the {setup.title}.\n\n"
-                     f"When: {day} {begin}-{finish} {where}\nWhere: room {room} (or by video)"
-                     f"\n\n{setup.owner.first}")}))
+                     f"{when}\nWhere: room {room} (or by video)\n\n{setup.owner.first}")},
+            items={"body": (when,)}))
     return tuple(calls)

@@ -13,12 +13,14 @@ Apps:
 
 Criteria:
     - ``row <no> corrected`` / ``row <no> added`` / ``duplicate <no> removed`` (one per
-      wrong, missing, duplicated receipt; grouped without the number in reports): exactly
-      one row for the receipt, matching it. Precision-aware: each extra row (unknown
-      receipt, or a new copy of one) cancels the credit of one satisfied item.
+      wrong, missing, duplicated receipt; grouped without the number): one row for the
+      receipt, matching it. Precision-aware: each extra row (unknown receipt, a copy, a
+      wrong value) cancels the credit of one item.
     - ``sheet matches the receipts`` (weight 2): the rows are exactly the receipts.
-    - ``summary mailed to the approver``, ``summary total``, ``summary counts``: state of
-      the sent mail; ``summary sent after the sheet edits`` (trajectory).
+    - ``summary mailed to the approver`` (all four summary lines present), ``summary
+      total``, ``summary counts`` (each line once per mail, right value);
+      ``summary sent after the sheet edits`` (trajectory: after the last edit of this
+      sheet).
     - guards (no credit; failing one zeroes the score): rows that were right are kept, no
       row for another person's or another month's receipt, receipts and mails untouched,
       other sheets untouched, mail goes only to the approver.
@@ -29,20 +31,22 @@ Difficulty:
     receipt arriving both ways, and an approver named without address. ``richness`` adds
     everyday mails and notes, other people's and last month's receipts, extra columns, an
     approved last-month sheet and last month's approver. Levels: easy 5 receipts (1 wrong,
-    1 missing; reference 17 calls), medium 8 (2 wrong, 2 missing, 1 duplicate; 25 calls),
-    hard 12 (4 wrong, 3 missing, 2 duplicates; 33 calls).
+    1 missing; 17 reference calls), medium 8 (2 wrong, 2 missing, 1 duplicate; 25), hard
+    12 (4 wrong, 3 missing, 2 duplicates; 33).
 
 Version history:
-    v1: first version.
+    v1: first version. Grading later made strict without changing any world: a cell the
+        sheet cannot hold as an amount (1e308, 5,000 digits) or a wrong-kind path fails
+        its criteria instead of leaving them unscored; an empty mail is no summary; only
+        edits of this sheet count as "the sheet edits".
 """
 
 from __future__ import annotations
 
-import functools
+import math
 import random
 import re
-from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
@@ -50,26 +54,28 @@ from typing import Any
 from openpyxl import Workbook
 from pydantic import BaseModel
 
-from workgym.apps.mail import Attachment, MailStore, Message, address_of
-from workgym.apps.sheets import load_workbook_bytes, table_rows, workbook_bytes
+from workgym.apps.mail import Attachment
+from workgym.apps.sheets import load_workbook_bytes, workbook_bytes
 from workgym.content.commerce import (
-    DATE_STYLES,
-    EXPENSE_CATEGORIES,
     VENDORS,
     Receipt,
+    corrupt_row,
     draw_receipt,
     money,
     parse_money,
-    receipt_csv,
     receipt_number,
-    receipt_text,
+    receipt_row,
+    render_receipt,
 )
 from workgym.content.filler import filler_mails, filler_notes
+from workgym.content.mailbox import Mailbox
 from workgym.content.people import Person, people
+from workgym.content.prose import letter
 from workgym.core import (
     Criterion,
     GradeContext,
-    GradeError,
+    Level,
+    Levels,
     Task,
     TaskFamily,
     TaskSpec,
@@ -78,16 +84,27 @@ from workgym.core import (
     register_family,
     rng_for,
 )
+from workgym.criteria import (
+    calls_to,
+    exact_items,
+    item_credit,
+    mail_sent,
+    mail_values,
+    only_recipients,
+    sent_after,
+    sent_mails,
+    unchanged,
+    xlsx_rows,
+)
 
 SHEET = "Expenses"
 COLUMNS = ("Date", "Vendor", "Category", "Amount", "Receipt")
 SHEET_WRITES = ("sheets.write_cells", "sheets.append_rows", "sheets.delete_rows")
-MAIL_SENDS = ("mail.send", "mail.reply", "mail.forward")
+SUMMARY = ("Total", "Corrected", "Added", "Removed")
 Row = tuple[str, Any, str, str, int | None]
 """A sheet row as graded: receipt no., date, vendor, category (folded), amount in cents."""
-Mail = tuple[datetime, dict[str, Any]]
-"""A message to file: its date and the other arguments of ``MailStore.add``."""
-Check = Callable[[GradeContext], tuple[bool, str]]
+_AMOUNT = re.compile(r"\s*\d{1,12}(\.\d{1,2})?\s*")
+_DAY = re.compile(r"\s*\d{4}-\d{2}-\d{2}\s*")
 
 
 class Knobs(BaseModel, frozen=True):
@@ -117,31 +134,28 @@ class Knobs(BaseModel, frozen=True):
     """Distractor items at richness 1."""
 
 
+def _cents(value: Any) -> int | None:
+    """An Amount cell in cents; None for anything that is no plain amount (text that is no
+    number, 1e308, NaN, more than 12 digits), so such a row is simply wrong."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return round(value * 100) if math.isfinite(value) and abs(value) < 1e12 else None
+    if isinstance(value, str) and _AMOUNT.fullmatch(value):
+        return round(float(value) * 100)
+    return None
+
+
 def _norm(day: Any, vendor: Any, category: Any, amount: Any, number: Any) -> Row:
-    """Cell values (in COLUMNS order) as graded."""
+    """Cell values (in COLUMNS order) as graded; total over any cell the agent writes."""
     if isinstance(day, datetime):
         day = day.date()
-    elif isinstance(day, str) and re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}\s*", day):
-        day = date.fromisoformat(day.strip())
-    cents = None
-    if isinstance(amount, int | float) and not isinstance(amount, bool):
-        cents = round(amount * 100)
-    elif isinstance(amount, str) and re.fullmatch(r"\s*\d+(\.\d{1,2})?\s*", amount):
-        cents = round(float(amount) * 100)
+    elif isinstance(day, str) and _DAY.fullmatch(day):
+        try:
+            day = date.fromisoformat(day.strip())
+        except ValueError:
+            pass  # 2026-02-30 stays text: the row is wrong
     vendor, category = ("" if v is None else str(v).strip().casefold() for v in (vendor, category))
-    return "" if number is None else str(number).strip().upper(), day, vendor, category, cents
-
-
-@functools.lru_cache(maxsize=64)
-def _read_book(data: bytes) -> tuple[tuple[Row, ...], dict[str, tuple[tuple[Any, ...], ...]]]:
-    """The graded rows of the Expenses sheet, and every other sheet's values."""
-    try:
-        wb = load_workbook_bytes(data)
-        rows = tuple(_norm(*values) for values in table_rows(wb, SHEET, COLUMNS))
-    except ValueError as exc:
-        raise GradeError(str(exc)) from None
-    return rows, {ws.title: tuple(ws.iter_rows(values_only=True)) for ws in wb.worksheets
-                  if ws.title != SHEET}
+    return ("" if number is None else str(number).strip().upper(), day, vendor, category,
+            _cents(amount))
 
 
 def _cell(value: Any) -> Any:
@@ -169,35 +183,28 @@ class _Setting:
         month = self.previous if previous else self.period
         return datetime(month.year, month.month, day, hour, minute, tzinfo=self.now.tzinfo)
 
-    def mail(self, when: datetime, sender: Person | str, subject: str, body: str,
-             *attachments: Attachment) -> Mail:
-        """A message to the employee."""
-        who = sender if isinstance(sender, str) else f"{sender.name} <{sender.email}>"
-        return when, {"sender": who, "to": [self.me.email], "subject": subject, "body": body,
-                      "attachments": list(attachments)}
-
 
 @register_family
-class ExpenseReconciliation(TaskFamily):
+class ExpenseReconciliation(TaskFamily[Knobs]):
     """Correct an expense sheet against receipts from mail and files; mail the approver."""
 
     name = "finance/expense-reconciliation"
     version = 1
     apps = ("mail", "sheets", "files")
-    levels = {  # noqa: RUF012  (TaskFamily declares it a ClassVar)
-        "easy": Knobs(receipts=5, wrong=1, missing=1, duplicates=0, mailed=0.4, csv_share=0.0,
-                      date_styles=1, tax=False, two_field_errors=False, echoed=0,
-                      approver_by_name=False, distractors=4),
-        "medium": Knobs(receipts=8, wrong=2, missing=2, duplicates=1, mailed=0.5,
-                        csv_share=0.3, date_styles=2, tax=True, two_field_errors=False,
-                        echoed=0, approver_by_name=False, distractors=7),
-        "hard": Knobs(receipts=12, wrong=4, missing=3, duplicates=2, mailed=0.5,
-                      csv_share=0.4, date_styles=3, tax=True, two_field_errors=True, echoed=1,
-                      approver_by_name=True, distractors=10),
-    }
+    levels = Levels(
+        easy=Level(Knobs(receipts=5, wrong=1, missing=1, duplicates=0, mailed=0.4,
+                         csv_share=0.0, date_styles=1, tax=False, two_field_errors=False,
+                         echoed=0, approver_by_name=False, distractors=4), calls=17),
+        medium=Level(Knobs(receipts=8, wrong=2, missing=2, duplicates=1, mailed=0.5,
+                           csv_share=0.3, date_styles=2, tax=True, two_field_errors=False,
+                           echoed=0, approver_by_name=False, distractors=7), calls=25),
+        hard=Level(Knobs(receipts=12, wrong=4, missing=3, duplicates=2, mailed=0.5,
+                         csv_share=0.4, date_styles=3, tax=True, two_field_errors=True, echoed=1,
+                         approver_by_name=True, distractors=10), calls=33),
+    )
 
     def generate(self, spec: TaskSpec) -> Task:
-        k: Knobs = self.knobs(spec)
+        k = self.knobs(spec)
         rng = rng_for(spec, "task")  # not richness-dependent: the answer stays the same
         s = self._setting(rng)
         taken: set[str] = set()
@@ -207,7 +214,7 @@ class ExpenseReconciliation(TaskFamily):
         missing = sorted(roles[:k.missing])
         wrong = roles[k.missing:k.missing + k.wrong]
         doubled = roles[k.missing + k.wrong:k.missing + k.wrong + k.duplicates]
-        rows = [(i, self._corrupt(rng, r, k) if i in wrong else self._values(r))
+        rows = [(i, corrupt_row(rng, r, k.two_field_errors) if i in wrong else receipt_row(r))
                 for i, r in enumerate(receipts) if i not in missing]
         for i in doubled:
             at = next(pos for pos, (j, _) in enumerate(rows) if j == i)
@@ -217,36 +224,32 @@ class ExpenseReconciliation(TaskFamily):
         mailed = set(rng.sample(range(k.receipts), round(k.receipts * k.mailed)))
         echoed = set(rng.sample(sorted(mailed), k.echoed))
         files: dict[str, bytes] = {}
-        mails: list[Mail] = []
+        box = Mailbox(s.me)
         to_save: list[str] = []  # attachments the reference saves and reads
         for i, r in enumerate(receipts):
-            name, data = self._render(rng, k, r)
+            name, data = render_receipt(rng, r, k.date_styles, k.csv_share)
             if i in mailed:
-                when = s.at(r.day.day, rng.randint(8, 21), rng.randint(0, 59))
-                mails.append(self._receipt_mail(s, when, r, name, data))
+                self._receipt_mail(box, s.at(r.day.day, rng.randint(8, 21), rng.randint(0, 59)),
+                                   r, name, data)
             if i not in mailed or i in echoed:
                 files[f"receipts/{r.vendor.slug}-{r.number[-5:]}{name[-4:]}"] = data
             else:
                 to_save.append(name)
         to_read = sorted(files)
         ref = s.approver.name if k.approver_by_name else f"{s.approver.name} ({s.approver.email})"
-        mails.append(s.mail(
-            s.now.replace(hour=rng.randint(10, 17)) - timedelta(days=rng.randint(1, 2)), s.finance,
-            f"{s.period:%B} expense reports",
-            f"Hi {s.me.first},\n\nplease reconcile your {s.period:%B %Y} expense sheet with your "
+        box.receive(s.finance, f"{s.period:%B} expense reports", letter(
+            s.me.first, f"please reconcile your {s.period:%B %Y} expense sheet with your "
             f"receipts and mail the summary to your approver this month, {ref}. The "
-            f"{s.previous:%B} reports are closed.\n\nThanks,\n{s.finance.first}\nFinance team"))
+            f"{s.previous:%B} reports are closed.", f"{s.finance.first}\nFinance team"),
+            s.now.replace(hour=rng.randint(10, 17)) - timedelta(days=rng.randint(1, 2)))
         note = filler_mails(rng, 1, s.me.first, s.approver.first)[0]
-        mails.append(s.mail(s.at(rng.randint(1, s.last_day), 10), s.approver, note.subject,
-                            note.body))
+        box.receive(s.approver, note.subject, note.body, s.at(rng.randint(1, s.last_day), 10))
 
         rich = rng_for(spec, "distractors")
         out_of_scope, columns, approved = self._distractors(
-            rich, round(spec.richness * k.distractors), k, s, taken, files, mails)
+            rich, round(spec.richness * k.distractors), k, s, taken, files, box)
         files[s.path] = self._workbook(rich, s, [v for _, v in rows], columns, approved)
-        store = MailStore(address=s.me.email)
-        for when, fields in sorted(mails, key=lambda m: m[0]):
-            store.add(date=when, **fields)
+        store, _ = box.build()
 
         total = sum(r.total_cents for r in receipts)
         counts = {"corrected": k.wrong, "added": k.missing, "removed": k.duplicates}
@@ -254,10 +257,13 @@ class ExpenseReconciliation(TaskFamily):
         items = ([(f"row {no[i]} corrected", no[i]) for i in wrong]
                  + [(f"row {no[i]} added", no[i]) for i in missing]
                  + [(f"duplicate {no[i]} removed", no[i]) for i in doubled])
+        expected = {r.number: _norm(*receipt_row(r).values()) for r in receipts}
         right = [no[i] for i in range(k.receipts) if i not in wrong and i not in missing]
-        criteria = self._criteria(s, {r.number: _norm(*self._values(r).values()) for r in receipts},
-                                  items, right, Counter(no[i] for i, _ in rows), out_of_scope,
-                                  store, _read_book(files[s.path])[1], total, counts)
+        others = {ws.title: {(c.row, c.column): c.value for line in ws.iter_rows() for c in line
+                             if c.value is not None}
+                  for ws in load_workbook_bytes(files[s.path]).worksheets if ws.title != SHEET}
+        criteria = self._criteria(s, expected, items, right, out_of_scope, others, total, counts,
+                                  [p for p in files if p != s.path])
 
         # The reference: find the approver, read every receipt, fix, delete, add, report.
         ids = {a.filename: m.id for m in store.messages for a in m.attachments}
@@ -276,11 +282,13 @@ class ExpenseReconciliation(TaskFamily):
         plan.append(ToolCall("files.list", {"path": "receipts"}))
         plan += [ToolCall("files.read", {"path": p}) for p in to_read]
         plan += self._edits(s.path, receipts, rows, wrong, missing, doubled)
+        lines = [f"Total: {s.currency} {money(total)}", f"Corrected: {k.wrong}",
+                 f"Added: {k.missing}", f"Removed: {k.duplicates}"]
         plan.append(ToolCall("mail.send", {
             "to": [s.approver.email], "subject": f"{s.period:%B %Y} expenses: summary",
             "body": f"Hi {s.approver.first},\n\nmy {s.period:%B %Y} expense sheet is reconciled."
-                    f"\n\nTotal: {s.currency} {money(total)}\nCorrected: {k.wrong}\nAdded: "
-                    f"{k.missing}\nRemoved: {k.duplicates}\n\nBest,\n{s.me.first}"}))
+                    f"\n\n" + "\n".join(lines) + f"\n\nBest,\n{s.me.first}"},
+            items={"body": tuple(lines)}))
         return Task(spec=spec, prompt=self._prompt(s), apps=self.apps, criteria=criteria,
                     template=WorldTemplate(now=s.now, files=files, stores={"mail": store}),
                     reference=tuple(plan), artifacts=(s.path,))
@@ -306,49 +314,14 @@ class ExpenseReconciliation(TaskFamily):
                             rng.choice((7, 10, 19, 20)) if k.tax else 0, s.currency)
 
     @staticmethod
-    def _values(r: Receipt) -> dict[str, Any]:
-        return {"Date": r.day, "Vendor": r.vendor.name, "Category": r.category,
-                "Amount": r.total_cents / 100, "Receipt": r.number}
-
-    def _corrupt(self, rng: random.Random, r: Receipt, k: Knobs) -> dict[str, Any]:
-        """The receipt's row with one field wrong (sometimes two, when ``k`` says so)."""
-        values = self._values(r)
-        two = k.two_field_errors and rng.random() < 0.5
-        for field in rng.sample(("Amount", "Date", "Category"), 2 if two else 1):
-            if field == "Amount":
-                digits = str(r.total_cents)
-                spots = [n for n in range(1, len(digits) - 1) if digits[n] != digits[n + 1]]
-                if r.tax_rate and rng.random() < 0.5:  # the net amount instead of the total
-                    cents = r.net_cents
-                elif spots:  # two digits swapped
-                    n = rng.choice(spots)
-                    cents = int(digits[:n] + digits[n + 1] + digits[n] + digits[n + 2:])
-                else:
-                    cents = r.total_cents + rng.randint(100, 900)
-                values["Amount"] = cents / 100
-            elif field == "Date":
-                shifts = [d for d in range(-6, 7)
-                          if d and (r.day + timedelta(days=d)).month == r.day.month]
-                values["Date"] = r.day + timedelta(days=rng.choice(shifts))
-            else:
-                values["Category"] = rng.choice([c for c in EXPENSE_CATEGORIES if c != r.category])
-        return values
-
-    def _render(self, rng: random.Random, k: Knobs, r: Receipt) -> tuple[str, bytes]:
-        style = rng.choice(DATE_STYLES[:k.date_styles])
-        if rng.random() < k.csv_share:
-            return f"receipt-{r.number}.csv", receipt_csv(r, style).encode()
-        return f"receipt-{r.number}.txt", receipt_text(r, style).encode()
-
-    @staticmethod
-    def _receipt_mail(s: _Setting, when: datetime, r: Receipt, name: str, data: bytes) -> Mail:
-        return s.mail(when, f"{r.vendor.name} <receipts@{r.vendor.domain}>",
-                      f"Your receipt {r.number} from {r.vendor.name}",
-                      f"Dear customer,\n\nthank you for your purchase. Your receipt is attached."
-                      f"\n\n{r.vendor.name}", Attachment.from_bytes(name, data))
+    def _receipt_mail(box: Mailbox, when: datetime, r: Receipt, name: str, data: bytes) -> None:
+        box.receive(f"{r.vendor.name} <receipts@{r.vendor.domain}>",
+                    f"Your receipt {r.number} from {r.vendor.name}",
+                    f"Dear customer,\n\nthank you for your purchase. Your receipt is attached."
+                    f"\n\n{r.vendor.name}", when, attachments=[Attachment.from_bytes(name, data)])
 
     def _distractors(self, rng: random.Random, count: int, k: Knobs, s: _Setting,
-                     taken: set[str], files: dict[str, bytes], mails: list[Mail],
+                     taken: set[str], files: dict[str, bytes], box: Mailbox,
                      ) -> tuple[set[str], bool, list[Receipt]]:
         """Add ``count`` answer-neutral distractors. Returns the out-of-scope receipt numbers,
         whether the sheet gets extra columns, and last month's (approved) receipts."""
@@ -363,34 +336,33 @@ class ExpenseReconciliation(TaskFamily):
                 approved = [self._receipt(rng, k, s, s.previous.replace(day=d), s.me, taken)
                             for d in sorted(rng.sample(range(1, 29), rng.randint(3, 6)))]
             elif kind == "old approver":
-                mails.append(s.mail(s.at(day, 11, previous=True), s.old_approver,
-                                    f"{s.previous:%B} expenses approved",
-                                    f"Hi {s.me.first},\n\nI approved your {s.previous:%B %Y} "
-                                    f"expense report.\n\n{s.old_approver.first}"))
+                box.receive(s.old_approver, f"{s.previous:%B} expenses approved",
+                            letter(s.me.first, f"I approved your {s.previous:%B %Y} expense "
+                                   "report.", s.old_approver.first, closing=None),
+                            s.at(day, 11, previous=True))
             elif kind == "tips":
-                mails.append(s.mail(s.at(day, 9), s.finance, "Tips: keeping your receipts",
-                                    "Keep every receipt until your report is approved. A photo "
-                                    "or the vendor's e-mail receipt is fine.\n\nFinance team"))
+                box.receive(s.finance, "Tips: keeping your receipts",
+                            "Keep every receipt until your report is approved. A photo or the "
+                            "vendor's e-mail receipt is fine.\n\nFinance team", s.at(day, 9))
             elif kind in ("other's receipt", "last month's receipt"):
                 mine = kind != "other's receipt"
                 r = self._receipt(rng, k, s, (s.previous if mine else s.period).replace(day=day),
                                   s.me if mine else s.colleague, taken)
-                name, data = self._render(rng, k, r)
+                name, data = render_receipt(rng, r, k.date_styles, k.csv_share)
                 out_of_scope.add(r.number)
                 if not mine:
-                    mails.append(s.mail(
-                        s.at(day, 19), s.colleague, f"Receipt from {r.vendor.name}",
-                        f"Hi {s.me.first}, I paid this one, so it goes on my own report. "
-                        f"Attaching it just so you have it.\n\n{s.colleague.first}",
-                        Attachment.from_bytes(name, data)))
+                    box.receive(s.colleague, f"Receipt from {r.vendor.name}",
+                                f"Hi {s.me.first}, I paid this one, so it goes on my own report. "
+                                f"Attaching it just so you have it.\n\n{s.colleague.first}",
+                                s.at(day, 19), attachments=[Attachment.from_bytes(name, data)])
                 elif rng.random() < 0.5:
                     files[f"receipts/{r.vendor.slug}-{r.number[-5:]}{name[-4:]}"] = data
                 else:
-                    mails.append(self._receipt_mail(s, s.at(day, 8, previous=True), r, name, data))
+                    self._receipt_mail(box, s.at(day, 8, previous=True), r, name, data)
             elif kind == "mail":
                 sender = rng.choice((s.colleague, s.old_approver))
                 note = filler_mails(rng, 1, s.me.first, sender.first)[0]
-                mails.append(s.mail(s.at(day, 14), sender, note.subject, note.body))
+                box.receive(sender, note.subject, note.body, s.at(day, 14))
             elif kind == "note":
                 files.update((where, text.encode()) for where, text in filler_notes(rng, 1))
         return out_of_scope, "columns" in kinds[:count], approved
@@ -409,7 +381,7 @@ class ExpenseReconciliation(TaskFamily):
             old = wb.create_sheet(f"{s.previous:%B} (approved)")
             old.append(list(COLUMNS))
             for r in approved:
-                old.append(list(self._values(r).values()))
+                old.append(list(receipt_row(r).values()))
         for sheet in wb.worksheets:
             for cell in sheet["A"][1:]:
                 cell.number_format = "yyyy-mm-dd"
@@ -440,118 +412,61 @@ class ExpenseReconciliation(TaskFamily):
         """Read; fix wrong cells; delete duplicates bottom-up (rows above keep their
         numbers); append the missing rows."""
         where = {"path": path, "sheet": SHEET}
-        fixes = {f"{'ABCDE'[c]}{n}": _cell(self._values(receipts[i])[col])
+        fixes = {f"{'ABCDE'[c]}{n}": _cell(receipt_row(receipts[i])[col])
                  for n, (i, values) in enumerate(rows, 2) if i in wrong
-                 for c, col in enumerate(COLUMNS) if values[col] != self._values(receipts[i])[col]}
+                 for c, col in enumerate(COLUMNS) if values[col] != receipt_row(receipts[i])[col]}
         last = {i: n for n, (i, _) in enumerate(rows, 2)}
-        new = [[_cell(v) for v in self._values(receipts[i]).values()] for i in missing]
+        new = [[_cell(v) for v in receipt_row(receipts[i]).values()] for i in missing]
         return [ToolCall("sheets.read_range", where),
-                ToolCall("sheets.write_cells", {**where, "cells": fixes}),
-                *(ToolCall("sheets.delete_rows", {**where, "row": n})
+                ToolCall("sheets.write_cells", {**where, "cells": fixes}, items={"cells": ()}),
+                *(ToolCall("sheets.delete_rows", {**where, "row": n}, items={"row": ()})
                   for n in sorted((last[i] for i in doubled), reverse=True)),
-                ToolCall("sheets.append_rows", {**where, "rows": new})]
+                ToolCall("sheets.append_rows", {**where, "rows": new}, items={"rows": ()})]
 
     # -- grading --------------------------------------------------------------------------
 
     def _criteria(self, s: _Setting, expected: dict[str, Row], items: list[tuple[str, str]],
-                  right: list[str], initial: Counter[str], out_of_scope: set[str],
-                  template: MailStore, others: dict[str, Any], total: int,
-                  counts: dict[str, int]) -> tuple[Criterion, ...]:
-        allowed = {n: max(1, initial[n]) for n in expected}
-
-        def rows(ctx: GradeContext) -> tuple[dict[str, list[Row]], int]:
-            """The rows by receipt number, and how many are extra (unknown, or new copies)."""
-            by_number: dict[str, list[Row]] = defaultdict(list)
-            for row in _read_book(ctx.read_bytes(s.path))[0]:
-                by_number[row[0]].append(row)
-            return by_number, sum(max(0, len(v) - allowed.get(n, 0)) for n, v in by_number.items())
-
-        def item(name: str, number: str) -> Check:
-            def check(ctx: GradeContext) -> tuple[bool, str]:
-                by_number, extra = rows(ctx)
-                met = [label for label, n in items if by_number.get(n) == [expected[n]]]
-                if name in met[:max(0, len(met) - extra)]:
-                    return True, f"one row for {number}, matching its receipt"
-                if name in met:
-                    return False, f"{number} is right, but {extra} extra row(s) cancel its credit"
-                found = by_number.get(number, [])
-                return False, (f"{len(found)} row(s) for {number}: {found[:2]}; "
-                               f"expected {expected[number]}")
-            return check
-
-        def exact(ctx: GradeContext) -> tuple[bool, str]:
-            got, want = Counter(_read_book(ctx.read_bytes(s.path))[0]), Counter(expected.values())
-            surplus, lacking = list(got - want), [r[0] for r in want - got]
-            return not surplus and not lacking, (
-                f"rows matching no receipt: {surplus[:3]}; receipts without their row: {lacking}"
-                if surplus or lacking else "one row per receipt")
-
-        def sent(ctx: GradeContext) -> list[Message]:
-            return ctx.world.store("mail", MailStore).messages[len(template.messages):]
-
-        def stated(ctx: GradeContext, key: str) -> list[str]:
-            """Values of the ``Key: value`` lines in the mails to the approver."""
-            return [v for m in sent(ctx) if s.approver.email in map(address_of, m.to)
-                    for v in re.findall(rf"(?im)^\s*{key}\s*:\s*(.*?)\s*$", m.body)]
-
-        def mailed(ctx: GradeContext) -> tuple[bool, str]:
-            found = [m.id for m in sent(ctx) if s.approver.email in map(address_of, m.to)]
-            return bool(found), f"mails to {s.approver.email}: {found}"
-
-        def total_ok(ctx: GradeContext) -> tuple[bool, str]:
-            values = stated(ctx, "total")
-            return (bool(values) and all(parse_money(v) == total for v in values),
-                    f"stated totals {values}; expected {money(total)}")
+                  right: list[str], out_of_scope: set[str], others: dict[str, Any], total: int,
+                  counts: dict[str, int], inputs: list[str]) -> tuple[Criterion, ...]:
+        rows = xlsx_rows(s.path, SHEET, COLUMNS, row=_norm)
+        approver, sent = s.approver.email, sent_mails()
 
         def counts_ok(ctx: GradeContext) -> tuple[bool, str]:
-            values = {key: stated(ctx, key) for key in counts}
-            return (all(v and set(v) == {str(counts[key])} for key, v in values.items()),
-                    f"stated {values}; expected {counts}")
-
-        def in_order(ctx: GradeContext) -> tuple[bool, str]:
-            writes = [n for n, c in enumerate(ctx.calls) if c.ok and c.name in SHEET_WRITES]
-            sends = [n for n, c in enumerate(ctx.calls) if c.ok and c.name in MAIL_SENDS]
-            return (bool(writes and sends) and sends[-1] > writes[-1],
-                    f"sheet edits at calls {writes}, mails sent at calls {sends}")
+            mine = [m.body for m in sent(ctx) if approver in m.to]
+            stated = {key: [v for body in mine for v in [ctx.line_values(body, key)] if v]
+                      for key in counts}
+            ok = all(v and all(x == [str(counts[key])] for x in v) for key, v in stated.items())
+            return ok, f"stated {stated}; expected {counts}"
 
         def right_kept(ctx: GradeContext) -> tuple[bool, str]:
-            by_number = rows(ctx)[0]
-            lost = [n for n in right if expected[n] not in by_number.get(n, [])]
+            found = Counter(rows(ctx))
+            lost = [n for n in right if not found[expected[n]]]
             return not lost, f"right rows changed or deleted: {lost}" if lost else "all kept"
 
         def in_scope(ctx: GradeContext) -> tuple[bool, str]:
-            bad = sorted(n for n in rows(ctx)[0] if n in out_of_scope)
+            bad = sorted({row[0] for row in rows(ctx) if row[0] in out_of_scope})
             return not bad, f"rows for out-of-scope receipts: {bad}" if bad else "none"
 
-        def untouched(ctx: GradeContext) -> tuple[bool, str]:
-            now = ctx.world.file_hashes()
-            changed = [p for p, h in ctx.initial.files.items() if p != s.path and now.get(p) != h]
-            store = ctx.world.store("mail", MailStore)
-            if store.messages[:len(template.messages)] != template.messages:
-                changed.append("(the mailbox's messages)")
-            return not changed, f"changed or removed: {changed}" if changed else "unchanged"
-
         def sheets_kept(ctx: GradeContext) -> tuple[bool, str]:
-            now = _read_book(ctx.read_bytes(s.path))[1]
-            changed = [name for name, values in others.items() if now.get(name) != values]
+            book = ctx.read_workbook(s.path)
+            changed = [name for name, cells in others.items()
+                       if name not in book.sheetnames or book.sheet(name).cells != cells]
             return not changed, f"changed or removed: {changed}" if changed else "unchanged"
-
-        def recipients_ok(ctx: GradeContext) -> tuple[bool, str]:
-            fine = {s.approver.email, s.me.email}
-            stray = sorted({a for m in sent(ctx) for a in m.recipients() if a not in fine})
-            return not stray, f"mail sent to {stray}" if stray else "only to the approver"
 
         return (
-            *(Criterion(name, item(name, number), group=name.replace(f" {number}", ""))
-              for name, number in items),
-            Criterion("sheet matches the receipts", exact, weight=2),
-            Criterion("summary mailed to the approver", mailed),
-            Criterion("summary total", total_ok),
+            *item_credit([(name, expected[number]) for name, number in items], rows,
+                         group=lambda name: re.sub(r" \S+-\d+", "", name),
+                         allowed=[expected[n] for n in right]),
+            exact_items("sheet matches the receipts", expected.values(), rows, weight=2),
+            mail_sent("summary mailed to the approver", approver, keys=SUMMARY),
+            mail_values("summary total", approver, "Total", lambda v: parse_money(v) == total,
+                        expected=money(total)),
             Criterion("summary counts", counts_ok),
-            Criterion("summary sent after the sheet edits", in_order, kind="trajectory"),
+            sent_after("summary sent after the sheet edits", approver,
+                       calls_to(SHEET_WRITES, path=s.path), what="edits of the sheet"),
             Criterion("right rows kept", right_kept, guard=True),
             Criterion("no rows for out-of-scope receipts", in_scope, guard=True),
-            Criterion("receipts and mails untouched", untouched, guard=True),
+            unchanged("receipts and mails untouched", paths=inputs, records=[("mail", "messages")]),
             Criterion("other sheets untouched", sheets_kept, guard=True),
-            Criterion("mail only to the approver", recipients_ok, guard=True),
+            only_recipients("mail only to the approver", [approver, s.me.email]),
         )
