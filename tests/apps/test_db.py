@@ -14,6 +14,7 @@ from workgym.apps.db import (
     world_rows,
 )
 from workgym.core import Episode, GradeError
+from workgym.serve import connect_in_process
 
 CET = timezone(timedelta(hours=1))
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=CET)
@@ -328,3 +329,21 @@ def test_database_bytes_validates():
         database_bytes(["CREATE TABLE t (a)"], {"t": [(1, 2)]})
     with pytest.raises(ValueError, match="cannot build the database"):
         database_bytes(["CREATE TABEL t (a)"])
+
+
+async def test_mcp_path_gives_the_same_results(start_episode):
+    served, direct = (start_episode(("db",), family="tests/db", now=NOW, files=_files(),
+                                    stores={"db": DbStore(path=PATH, allow_writes=True)})
+                      for _ in range(2))
+    calls = [("db.list_tables", {}), ("db.describe_table", {"table": "orders"}),
+             ("db.query", {"sql": "SELECT * FROM orders WHERE total > ?", "params": [50]}),
+             ("db.execute", {"sql": "UPDATE orders SET note = ? WHERE id = 3",
+                             "params": ["ünïcode ✓"]}),
+             ("db.query", {"sql": "SELECT random()"}),
+             ("db.query", {"sql": "SELECT note FROM orders WHERE id = 3"})]
+    async with connect_in_process(served) as client:
+        for name, args in calls:
+            result = await client.call_tool(name.replace(".", "_"), args)
+            mine = direct.call(name, args)
+            assert (not result.is_error, result.content[0].text) == (mine.ok, mine.text)
+    assert served.world.digest() == direct.world.digest()

@@ -20,6 +20,7 @@ from workgym.apps.git import (
     repository_files,
 )
 from workgym.core import Episode, GradeError
+from workgym.serve import connect_in_process
 
 CET = timezone(timedelta(hours=1))
 NOW = datetime(2026, 3, 2, 9, tzinfo=CET)
@@ -414,3 +415,21 @@ def test_gitignore_matching_stays_linear():
     started = time.monotonic()
     assert not rules.ignored("a" * 200)
     assert time.monotonic() - started < 2
+
+
+async def test_mcp_path_gives_the_same_results(start_episode):
+    served, direct = (start_episode(("git",), family="tests/git", now=NOW, files=_files(),
+                                    stores={"git": GitStore(path="repo", author=ME)})
+                      for _ in range(2))
+    for ep in (served, direct):
+        write(ep, "src/app.py", "print('ünïcode ✓')\n")
+    calls = [("git.status", {}), ("git.diff", {}), ("git.add", {"paths": ["."]}),
+             ("git.commit", {"message": "Unicode greeting"}), ("git.log", {"limit": 2}),
+             ("git.checkout", {"target": "feature"}), ("git.show", {"revision": "main"}),
+             ("git.add", {"paths": ["nope"]})]
+    async with connect_in_process(served) as client:
+        for name, args in calls:
+            result = await client.call_tool(name.replace(".", "_"), args)
+            mine = direct.call(name, args)
+            assert (not result.is_error, result.content[0].text) == (mine.ok, mine.text)
+    assert served.world.digest() == direct.world.digest()

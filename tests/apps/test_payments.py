@@ -5,6 +5,7 @@ import pytest
 
 from workgym.apps.payments import PaymentsStore, iban, money, money_text, valid_iban
 from workgym.core import Episode
+from workgym.serve import connect_in_process
 
 CET = timezone(timedelta(hours=1))
 NOW = datetime(2026, 3, 10, 9, tzinfo=CET)
@@ -258,3 +259,19 @@ def test_builder_validates():
         store.add_invoice("PAY-001", "N2", "1.00", "2026-01-02", "2026-01-01")
     with pytest.raises(ValueError, match="no account"):
         store.post("ACC-99", "2026-01-01", "1.00", "x")
+
+
+async def test_mcp_path_gives_the_same_results(start_episode):
+    served, direct = (start_episode(("payments",), family="tests/payments", now=NOW,
+                                    stores={"payments": _store()}) for _ in range(2))
+    calls = [("payments.list_accounts", {}), ("payments.list_invoices", {"status": "open"}),
+             ("payments.pay_invoice", {"invoice_id": "INV-0002", "from_account": "ACC-01"}),
+             ("payments.transfer", {"from_account": "ACC-01", "amount": 3.5,
+                                    "to_account": "ACC-02"}),
+             ("payments.statement", {"account_id": "ACC-01", "month": "2026-03"})]
+    async with connect_in_process(served) as client:
+        for name, args in calls:
+            result = await client.call_tool(name.replace(".", "_"), args)
+            mine = direct.call(name, args)
+            assert (not result.is_error, result.content[0].text) == (mine.ok, mine.text)
+    assert served.world.digest() == direct.world.digest()

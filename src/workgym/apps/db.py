@@ -484,7 +484,7 @@ class DbApp(App):
         existing = self.world.stores.get("db")
         return existing if isinstance(existing, DbStore) else DbStore()
 
-    @tool(read_only=True)
+    @tool(read_only=True, concurrent=False)
     def list_tables(self) -> dict[str, Any]:
         """The database's tables and views, by name, with each table's row count."""
         conn, guard = self._open(writable=False)
@@ -504,7 +504,7 @@ class DbApp(App):
             conn.close()
         return {"path": self.settings.path, "tables": tables}
 
-    @tool(read_only=True)
+    @tool(read_only=True, concurrent=False)
     def describe_table(self, table: str) -> dict[str, Any]:
         """One table or view: its columns (name, declared type, not null, default, position
         in the primary key), foreign keys, indexes, row count and CREATE statement.
@@ -548,7 +548,7 @@ class DbApp(App):
         return {"name": name, "type": kind, "rows": rows, "columns": columns,
                 "foreign_keys": keys, "indexes": indexes, "sql": sql}
 
-    @tool(read_only=True)
+    @tool(read_only=True, concurrent=False)
     def query(self, sql: str, params: list[ParamValue] | None = None,
               max_rows: int = 100) -> dict[str, Any]:
         """Run one read-only SQL statement (SELECT, WITH ... SELECT, VALUES or EXPLAIN) and

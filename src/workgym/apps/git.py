@@ -1198,7 +1198,7 @@ class GitApp(App):
         finally:
             repo.close()
 
-    @tool(read_only=True)
+    @tool(read_only=True, concurrent=False)
     def status(self) -> dict[str, Any]:
         """The current branch and commit, and the changed files: "staged" (in the index,
         to be committed), "unstaged" (changed in the working tree but not staged) and
@@ -1218,7 +1218,7 @@ class GitApp(App):
         out["clean"] = not (state["staged"] or state["unstaged"] or state["untracked"])
         return out
 
-    @tool(read_only=True)
+    @tool(read_only=True, concurrent=False)
     def log(self, revision: str = "HEAD", path: str | None = None, limit: int = 20,
             offset: int = 0) -> dict[str, Any]:
         """Commits reachable from a revision, newest first: id, author, date (ISO 8601) and
@@ -1274,7 +1274,7 @@ class GitApp(App):
                                     ).items() if _under(p, spec)}
         return mine != theirs
 
-    @tool(read_only=True)
+    @tool(read_only=True, concurrent=False)
     def diff(self, base: str | None = None, target: str | None = None, staged: bool = False,
              path: str | None = None, context: int = 3, name_only: bool = False) -> str:
         """Changes as a unified diff (git's format). With no revisions: the working tree
@@ -1366,7 +1366,7 @@ class GitApp(App):
             size += len(text) + 1
         return "\n".join(out)
 
-    @tool(read_only=True)
+    @tool(read_only=True, concurrent=False)
     def show(self, revision: str = "HEAD", path: str | None = None) -> str:
         """A commit: its id, author, date and message, then its changes as a diff (against
         its first parent). With path: that file's content at the revision instead (or,
@@ -1402,7 +1402,7 @@ class GitApp(App):
             text = "\n".join(header) + "\n\n" + ("" if body == "no changes" else body)
             return _cut(text, MAX_OUTPUT_CHARS)
 
-    @tool(read_only=True)
+    @tool(read_only=True, concurrent=False)
     def branch(self) -> dict[str, Any]:
         """The branches, by name: each one's commit and subject line, and which is
         checked out ("current"; null when HEAD is detached)."""
