@@ -324,3 +324,11 @@ def test_reads_are_marked_read_only_and_run_beside_other_calls():
     specs = ChatApp.tool_specs()
     assert sorted(n for n, s in specs.items() if s.read_only) == ['list_channels', 'list_users', 'read_channel', 'read_thread', 'search']
     assert all(s.concurrent == s.read_only for s in specs.values())
+
+
+def test_control_characters_in_messages_and_queries(ep):
+    ok(ep, "chat.post", channel="#general", text="zeta\x00omega")
+    found = ok(ep, "chat.search", query="omega\x00")
+    assert ids(found["results"]) == ["msg0011"]
+    assert found["results"][0]["snippet"] == "zeta [omega]"
+    assert found["results"][0]["text"] == "zeta\x00omega"

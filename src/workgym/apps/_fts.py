@@ -72,7 +72,8 @@ def fts_query(query: str) -> str:
     if len(query) > MAX_QUERY_CHARS:
         raise ToolError(f"query is longer than {MAX_QUERY_CHARS} characters; use a few "
                         "distinctive words")
-    words = query.split()
+    # control characters (NUL among them) separate words, as they do in the indexed text
+    words = "".join(ch if ch.isprintable() else " " for ch in query).split()
     if len(words) > MAX_QUERY_TERMS:
         raise ToolError(f"query has more than {MAX_QUERY_TERMS} words; use fewer")
     phrases = []
@@ -161,6 +162,10 @@ class TextIndex:
         for row in rows:
             if len(row) != self._columns:
                 raise ValueError(f"every row needs {self._columns} columns, got {len(row)}")
+        def clean(row: tuple[str, ...]) -> tuple[str, ...]:
+            # SQLite's snippet() stops at a NUL; the tokenizer treats it as a space anyway
+            return tuple(v.replace("\x00", " ") if "\x00" in v else v for v in row)
+
         names = ", ".join(f"c{i}" for i in range(self._columns))
         marks = ", ".join("?" for _ in range(self._columns + 1))
         insert = f"INSERT INTO docs(rowid, {names}) VALUES ({marks})"
@@ -174,14 +179,14 @@ class TextIndex:
                 if len(changed) <= len(old) // 2:
                     sets = ", ".join(f"c{i} = ?" for i in range(self._columns))
                     db.executemany(f"UPDATE docs SET {sets} WHERE rowid = ?",
-                                   [(*rows[i], i + 1) for i in changed])
-                    db.executemany(insert, [(i + 1, *rows[i])
+                                   [(*clean(rows[i]), i + 1) for i in changed])
+                    db.executemany(insert, [(i + 1, *clean(rows[i]))
                                             for i in range(len(old), len(rows))])
                     self._rows = rows
                     return db
             db.execute("DROP TABLE IF EXISTS docs")
             db.execute(f"CREATE VIRTUAL TABLE docs USING fts5({names}, "
                        f"tokenize = '{_TOKENIZER}')")
-            db.executemany(insert, [(i + 1, *row) for i, row in enumerate(rows)])
+            db.executemany(insert, [(i + 1, *clean(row)) for i, row in enumerate(rows)])
         self._rows = rows
         return db
