@@ -201,6 +201,11 @@ def parse_docx(data: bytes) -> DocxContent:
         ValueError: the bytes are not a readable .docx document within the bounds.
     """
     document = _open_document(data)
+    # Style names by id, looked up once: python-docx's Paragraph.style searches the whole
+    # styles part for every paragraph that has no style of its own.
+    names = {style.style_id: style.name or "" for style in document.styles}
+    default = document.styles.default(WD_STYLE_TYPE.PARAGRAPH)
+    default_name = default.name or "" if default is not None else ""
     blocks: list[DocxBlock] = []
     anchors: dict[int, int] = {}
     for number, element in enumerate(_block_elements(document), 1):
@@ -211,13 +216,15 @@ def parse_docx(data: bytes) -> DocxContent:
             anchors.setdefault(comment_id, number)
         if element.tag == _W_P:
             paragraph = Paragraph(element, document._body)
+            style_id = element.xpath("string(./w:pPr/w:pStyle/@w:val)")
             blocks.append(DocxBlock("paragraph", text=paragraph.text,
-                                    style=_style_name(paragraph), comments=ids))
+                                    style=names.get(style_id, default_name), comments=ids))
         else:
             table = Table(element, document._body)
             rows = tuple(tuple(cell.text for cell in row.cells) for row in table.rows)
-            style = table.style.name if table.style is not None else ""
-            blocks.append(DocxBlock("table", style=style or "", rows=rows, comments=ids))
+            style_id = element.xpath("string(./w:tblPr/w:tblStyle/@w:val)")
+            blocks.append(DocxBlock("table", style=names.get(style_id, ""), rows=rows,
+                                    comments=ids))
     comments: list[DocxComment] = []
     comments_element = _comments_element(document)
     if comments_element is not None:
@@ -439,7 +446,11 @@ def markdown_section(text: str, heading: str, occurrence: int = 1) -> str | None
 
 
 def _fold(text: str) -> str:
-    """Lower case of ``text``, character by character, so offsets stay the same."""
+    """Lower case of ``text`` with every offset kept (a character whose lower case is
+    longer, such as "İ", stays as it is)."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
     return "".join(c if len(low := c.lower()) != 1 else low for c in text)
 
 

@@ -271,6 +271,10 @@ def read_pdf(data: bytes) -> list[str]:
 
 
 def _fold(text: str) -> str:
+    """Lower case of ``text`` with every offset kept (see ``docs._fold``)."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
     return "".join(c if len(low := c.lower()) != 1 else low for c in text)
 
 

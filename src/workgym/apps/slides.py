@@ -355,6 +355,10 @@ def _check_text(value: str, what: str, limit: int) -> str:
 
 
 def _fold(text: str) -> str:
+    """Lower case of ``text`` with every offset kept (see ``docs._fold``)."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
     return "".join(c if len(low := c.lower()) != 1 else low for c in text)
 
 
@@ -468,7 +472,9 @@ class SlidesApp(App):
                     total += 1
                     if len(matches) < limit:
                         left, right = max(0, at - _SNIPPET), at + len(text) + _SNIPPET
-                        matches.append({**where, "context": haystack[left:right]})
+                        context = (("…" if left else "") + haystack[left:right]
+                                   + ("…" if right < len(haystack) else ""))
+                        matches.append({**where, "context": context})
                     at = folded.find(needle, at + len(needle))
         return {"path": path, "total": total, "matches": matches}
 
