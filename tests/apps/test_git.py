@@ -433,3 +433,16 @@ async def test_mcp_path_gives_the_same_results(start_episode):
             mine = direct.call(name, args)
             assert (not result.is_error, result.content[0].text) == (mine.ok, mine.text)
     assert served.world.digest() == direct.world.digest()
+
+
+@pytest.mark.skipif(not HAS_GIT, reason="needs the git CLI")
+def test_packs_are_refused_with_the_way_back(ep):
+    repo = ep.world.workspace / "repo"
+    cli(repo, "gc", "-q")
+    text = err(ep, "git.log", "pack files")
+    command = text.split("in the terminal: ", 1)[1]
+    done = subprocess.run(["sh", "-c", command], cwd=repo, capture_output=True, text=True,
+                          env={"PATH": os.environ["PATH"], "HOME": str(repo)}, check=False)
+    assert done.returncode == 0, done.stderr
+    assert [c["message"] for c in ok(ep, "git.log")["commits"]] == [
+        "Bump port\n", "Add config\n", "Initial commit\n"]  # packed-refs are read too

@@ -9,11 +9,13 @@ Why dulwich and not the git CLI: the CLI runs whatever a repository's own config
 hooks name (``core.fsmonitor``, ``core.hooksPath``, hooks, filter and diff drivers,
 ``core.pager``), and an agent can write ``.git/config`` through the terminal or the
 files app; run by the app, outside the sandbox, that would be code execution on the
-host. This module uses dulwich only for Git's formats (objects, packs, the index), never
-its porcelain (which runs hooks and filter drivers): it reads no config, runs nothing,
+host. This module uses dulwich only for Git's formats (objects and the index), never its
+porcelain (which runs hooks and filter drivers): it reads no config, runs nothing,
 ignores ``objects/info/alternates`` (which could point at another episode's objects),
-and reads every loose object through ``World.read_file`` with a size limit (a
-decompression bomb stops there). It is also in-process: no fork per call.
+and reads every loose object without following links and with a size limit (a
+decompression bomb stops there). Pack files are refused with a note on unpacking them:
+a crafted delta chain in a pack expands without a bound that can be checked first, and
+Git writes packs only on gc, repack or fetch. It is also in-process: no fork per call.
 
 Determinism: commits carry the store's author as author and committer and the world's
 frozen clock as both dates, so the same calls give the same commit ids. The index is
@@ -401,8 +403,8 @@ class _Ignores:
 
 
 class _Objects(DiskObjectStore):
-    """A repository's objects: loose ones read with a size limit, without following links
-    and without blocking; packs only when they are plain files; never alternates."""
+    """A repository's objects: loose ones only, read with a size limit, without following
+    links and without blocking; never packs, never alternates."""
 
     def __init__(self, world: World, git_dir: str) -> None:
         path = world.resolve(f"{git_dir}/objects")  # refuses links on the way there
@@ -462,16 +464,20 @@ class _Objects(DiskObjectStore):
         return ShaFile.from_file(io.BytesIO(data), max_size=MAX_FILE_BYTES)
 
     def _update_pack_cache(self) -> list[Any]:
+        # Packs are refused: a delta chain in a crafted pack expands without a bound
+        # that could be checked before dulwich builds the object in memory. Git makes
+        # packs only on gc, repack or fetch, none of which a task needs.
         try:
             names = os.listdir(self.pack_dir)
         except FileNotFoundError:
             return []
-        for name in names:
-            mode = os.lstat(os.path.join(self.pack_dir, name)).st_mode
-            if not stat.S_ISREG(mode):
-                raise ToolError(f"the repository's pack folder holds {name!r}, which is not "
-                                "a plain file")
-        return list(super()._update_pack_cache())
+        if any(name.endswith(".pack") for name in names):
+            raise ToolError(
+                "the repository keeps objects in pack files (made by git gc or git repack), "
+                "which this app does not read; unpack them in the terminal: mkdir ../packs && "
+                "mv .git/objects/pack/* ../packs/ && for p in ../packs/*.pack; do "
+                "git unpack-objects < $p; done")
+        return []
 
 
 # -- the repository --------------------------------------------------------------------------
