@@ -149,11 +149,20 @@ def run(
 def check(
     family_id: Annotated[str, typer.Argument(help="Family id, or 'all'.")] = "all",
     seeds: Annotated[int, typer.Option(envvar="WORKGYM_CHECK_SEEDS", min=1)] = 100,
+    adversarial: Annotated[bool, typer.Option(
+        "--adversarial", envvar="WORKGYM_CHECK_ADVERSARIAL",
+        help="Instead of the contract checks, play the shipped adversarial policies and "
+             "print their mean dense score and binary pass rate per level.")] = False,
+    adversarial_seeds: Annotated[int, typer.Option(
+        envvar="WORKGYM_CHECK_ADVERSARIAL_SEEDS", min=1,
+        help="Seeds per level for --adversarial.")] = 5,
 ) -> None:
     """Run check_family on one family or on all of them."""
     from workgym.core._check import check_family
 
     ids = family_ids() if family_id == "all" else [_family(family_id).family_id()]
+    if adversarial:
+        raise typer.Exit(_adversarial(ids, adversarial_seeds))
     failed = False
     for fid in ids:
         report = check_family(fid, seeds=seeds, raise_on_failure=False)
@@ -166,3 +175,29 @@ def check(
             for line in report.failures:
                 out.print(f"  - {line}", markup=False)
     raise typer.Exit(1 if failed else 0)
+
+
+def _adversarial(ids: list[str], seeds: int) -> int:
+    """Print the adversarial table of each family; 1 when an attack scores above 0.05
+    mean dense at some level or a grade is invalid."""
+    from workgym.agent.adversarial import adversarial_table
+
+    failed = False
+    for fid in ids:
+        rows = adversarial_table(fid, range(seeds))
+        table = Table("policy", *DIFFICULTIES, title=f"{fid}: mean dense / binary "
+                      f"({seeds} seeds per level)")
+        cells: dict[str, dict[str, str]] = defaultdict(dict)
+        for row in rows:
+            bad = row.mean_dense > 0.05 or row.invalid > 0
+            failed = failed or bad
+            text = f"{row.mean_dense:.3f} / {row.binary:.2f}"
+            if row.invalid:
+                text += f" ({row.invalid} invalid)"
+            if bad:
+                text = f"[red]{text}[/red] worst seed {row.worst_seed}"
+            cells[row.policy][row.level] = text
+        for policy, by_level in cells.items():
+            table.add_row(policy, *(by_level.get(level, "") for level in DIFFICULTIES))
+        out.print(table)
+    return 1 if failed else 0
