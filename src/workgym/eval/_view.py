@@ -21,11 +21,11 @@ import json
 import math
 import shutil
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, BinaryIO, Self
 from urllib.parse import parse_qs, urlsplit
 
 from pydantic import ValidationError
@@ -69,7 +69,11 @@ def _clean(value: Any) -> Any:
 
 def to_json(value: Any) -> str:
     """Compact JSON of viewer data (NaN as null)."""
-    return json.dumps(_clean(value), ensure_ascii=False, separators=(",", ":"))
+    try:
+        # The data is built NaN-free (see trace_detail); the walk is the rare fallback.
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    except ValueError:
+        return json.dumps(_clean(value), ensure_ascii=False, separators=(",", ":"))
 
 
 def _first_line(text: str | None) -> str | None:
@@ -97,7 +101,7 @@ def trace_row(trace: Trace, stats: ProcessStats, threshold: float = 1.0) -> list
         trace.spec.variant, None if trace.score is None or state == "error" else round(trace.score, 4),
         state, _first_line(trace.error) if trace.error else
         ("not graded" if grade is None else None),
-        trace.stop_reason, trace.stats.turns, len(trace.calls), round(trace.duration_s, 3),
+        trace.stop_reason, trace.stats.turns, len(trace.calls), round(trace.duration_s, 4),
         trace.usage.prompt_tokens + trace.usage.completion_tokens, failed,
         None if first is None else (first.group or first.name),
         failure_class(trace, stats) if state == "failed" else None,
@@ -210,7 +214,7 @@ def trace_detail(trace: Trace, threshold: float = 1.0,
             "criteria": [c.model_dump() for c in grade.criteria]},
         "first_failed": None if first is None else first.name,
         "failure_class": failure_class(trace, stats) if state == "failed" else None,
-        "process": stats.model_dump(),
+        "process": _clean(stats.model_dump()),
         "process_criteria": [r.model_dump() for r in evaluate_process(trace, stats=stats)],
     }
 
@@ -286,12 +290,15 @@ class RunIndex:
             IndexError: no such trace.
             RunError: the file changed under the index (reindex it).
         """
+        with self.path.open("rb") as handle:
+            return self._read(handle, i)
+
+    def _read(self, handle: BinaryIO, i: int) -> Trace:
         if not 0 <= i < len(self.spans):
             raise IndexError(f"trace {i} out of range (the run has {len(self.spans)})")
         start, length = self.spans[i]
-        with self.path.open("rb") as handle:
-            handle.seek(start)
-            line = handle.read(length)
+        handle.seek(start)
+        line = handle.read(length)
         try:
             trace = Trace.model_validate_json(line)
         except ValidationError:
@@ -301,7 +308,15 @@ class RunIndex:
         return trace
 
     def detail(self, i: int, max_chars: int | None = None) -> dict[str, Any]:
+        """What the page shows of trace ``i`` (see :func:`trace_detail`)."""
         return trace_detail(self.trace(i), self.threshold, max_chars)
+
+    def details(self, positions: Sequence[int],
+                max_chars: int | None = None) -> Iterator[dict[str, Any]]:
+        """:meth:`detail` of several traces, reading the file once."""
+        with self.path.open("rb") as handle:
+            for i in positions:
+                yield trace_detail(self._read(handle, i), self.threshold, max_chars)
 
     def meta(self) -> dict[str, Any]:
         """What the page shows of the run before its traces."""
@@ -422,7 +437,7 @@ def export_viewer(
         folder = data / f"r{r}"
         folder.mkdir()
         for start in range(0, len(chosen), CHUNK):
-            part = [index.detail(i, max_chars) for i in chosen[start:start + CHUNK]]
+            part = list(index.details(chosen[start:start + CHUNK], max_chars))
             (folder / f"c{start // CHUNK}.js").write_text(
                 f"workgymChunk({r},{start // CHUNK},{to_json(part)});\n", encoding="utf-8")
         meta = index.meta()
