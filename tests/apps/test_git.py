@@ -258,15 +258,18 @@ def test_diff_modes(ep):
 
 
 def test_diff_context_and_size_limit(ep):
-    write(ep, "big.txt", "".join(f"line {i}\n" for i in range(4000)))
+    pad = "x" * 30
+    write(ep, "big.txt", "".join(f"line {i} {pad}\n" for i in range(1500)))
     ok(ep, "git.add", paths=["big.txt"])
     ok(ep, "git.commit", message="Big file")
-    write(ep, "big.txt", "".join(f"line {i}{'!' if i % 2 else ''}\n" for i in range(4000)))
+    write(ep, "big.txt", "".join(f"line {i} {pad}{'!' if i % 2 else ''}\n" for i in range(1500)))
     text = ok(ep, "git.diff")
     assert len(text) <= MAX_OUTPUT_CHARS + 200 and "diff cut at" in text
-    write(ep, "big.txt", "".join(f"line {i}{'!' if i == 10 else ''}\n" for i in range(4000)))
+    write(ep, "big.txt", "".join(f"line {i} {pad}{'!' if i == 10 else ''}\n"
+                                 for i in range(1500)))
     hunk = ok(ep, "git.diff", context=1).splitlines()
-    assert hunk[4:] == ["@@ -10,3 +10,3 @@", " line 9", "-line 10", "+line 10!", " line 11"]
+    assert hunk[4:] == ["@@ -10,3 +10,3 @@", f" line 9 {pad}", f"-line 10 {pad}",
+                        f"+line 10 {pad}!", f" line 11 {pad}"]
 
 
 def test_show_commits_and_files(ep):
@@ -415,6 +418,15 @@ def test_gitignore_matching_stays_linear():
     started = time.monotonic()
     assert not rules.ignored("a" * 200)
     assert time.monotonic() - started < 2
+
+
+def test_costly_gitignore_rules_hit_a_budget(ep):
+    write(ep, ".gitignore", "*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*?\n" * 400)
+    for i in range(10):
+        write(ep, f"{'b' * 200}{i}", "x\n")
+    started = time.monotonic()
+    err(ep, "git.status", "simplify them")
+    assert time.monotonic() - started < 10
 
 
 async def test_mcp_path_gives_the_same_results(start_episode):

@@ -89,7 +89,10 @@ MAX_DIFF_LINES = 5_000
 """Files with more lines are summarized, not diffed."""
 MAX_MESSAGE_CHARS = 10_000
 MAX_PATHS = 200
-MAX_IGNORE_PATTERNS = 1_000
+MAX_IGNORE_PATTERNS = 400
+"""Most .gitignore patterns honoured, over all the files together."""
+IGNORE_STEPS = 5_000_000
+"""Most pattern-matching steps one call may take (see ``_Budget``)."""
 MAX_REF_BYTES = 4_096
 MAX_PACKED_REFS_BYTES = 1_000_000
 DEFAULT_AUTHOR = "Workgym User <user@example.org>"
@@ -220,6 +223,25 @@ class _Glob:
 
     tokens: tuple[_Token, ...]
     wild: tuple[bool, ...]
+    literal: str | None = None
+    """The whole component, when it has no wildcard."""
+    suffix: str | None = None
+    """What a name must end with, for the common ``*.ext`` form."""
+
+
+class _Budget:
+    """Steps of pattern matching one call may take: a deterministic bound on the cost of
+    .gitignore rules an agent wrote."""
+
+    def __init__(self, steps: int) -> None:
+        self.left = steps
+
+    def spend(self, steps: int) -> None:
+        self.left -= steps
+        if self.left < 0:
+            raise ToolError(f"the .gitignore patterns take more than {IGNORE_STEPS:,} steps "
+                            "to apply to these files; simplify them (fewer patterns with "
+                            "several '*' or '**')")
 
 
 def _parse_component(text: str) -> _Glob | None:
@@ -266,7 +288,12 @@ def _parse_component(text: str) -> _Glob | None:
             tokens.append(ch)
             wild.append(False)
             i += 1
-    return _Glob(tuple(tokens), tuple(wild))
+    literal = suffix = None
+    if not any(wild):
+        literal = "".join(str(t) for t in tokens)
+    elif wild[0] and tokens[0] == _STAR and not any(wild[1:]):
+        suffix = "".join(str(t) for t in tokens[1:])
+    return _Glob(tuple(tokens), tuple(wild), literal, suffix)
 
 
 def _one(token: _Token, wild: bool, ch: str) -> bool:
@@ -278,10 +305,22 @@ def _one(token: _Token, wild: bool, ch: str) -> bool:
     return token == ch
 
 
-def _match_component(glob: _Glob, name: str) -> bool:
+def _match_component(glob: _Glob, name: str, budget: _Budget) -> bool:
     """Whether ``name`` (one path component) matches: the classic one-star-backtrack
-    algorithm, O(len(pattern) * len(name)) at worst."""
+    algorithm, O(len(pattern) * len(name)) at worst (charged to ``budget`` up front)."""
+    if glob.literal is not None:
+        budget.spend(1)
+        return name == glob.literal
+    if glob.suffix is not None:
+        budget.spend(1)
+        return name.endswith(glob.suffix)
     tokens, wild = glob.tokens, glob.wild
+    # most names fail on their last character: test it before the full match
+    if tokens and not (wild[-1] and tokens[-1] == _STAR) and (
+            not name or not _one(tokens[-1], wild[-1], name[-1])):
+        budget.spend(1)
+        return False
+    budget.spend(len(name) * len(tokens) + 1)
     t = i = 0
     star_t, star_i = -1, 0
     while i < len(name):
@@ -303,31 +342,33 @@ def _match_component(glob: _Glob, name: str) -> bool:
 
 @dataclass(frozen=True)
 class _Pattern:
-    base: str
-    """Folder of the .gitignore it came from ("" for the repository root)."""
+    base: tuple[str, ...]
+    """Folder of the .gitignore it came from, as components (() for the root)."""
     parts: tuple[_Glob | None, ...]
     """Components; None is a whole ``**``."""
     anchored: bool
     negated: bool
     dir_only: bool
 
-    def matches(self, path: str, is_dir: bool) -> bool:
+    def matches(self, names: tuple[str, ...], is_dir: bool, budget: _Budget) -> bool:
         if self.dir_only and not is_dir:
             return False
         if self.base:
-            if not path.startswith(self.base + "/"):
+            depth = len(self.base)
+            if len(names) <= depth or names[:depth] != self.base:
                 return False
-            path = path[len(self.base) + 1:]
-        names = path.split("/")
+            names = names[depth:]
         if not self.anchored:
             glob = self.parts[0]
-            return glob is not None and _match_component(glob, names[-1])
-        return _match_parts(self.parts, tuple(names))
+            return glob is not None and _match_component(glob, names[-1], budget)
+        return _match_parts(self.parts, names, budget)
 
 
-def _match_parts(parts: tuple[_Glob | None, ...], names: tuple[str, ...]) -> bool:
+def _match_parts(parts: tuple[_Glob | None, ...], names: tuple[str, ...],
+                 budget: _Budget) -> bool:
     @cache
     def at(i: int, j: int) -> bool:
+        budget.spend(1)
         if i == len(parts):
             return j == len(names)
         part = parts[i]
@@ -335,7 +376,8 @@ def _match_parts(parts: tuple[_Glob | None, ...], names: tuple[str, ...]) -> boo
             if i == len(parts) - 1:
                 return j < len(names)  # a trailing /** matches what is inside, not the folder
             return any(at(i + 1, k) for k in range(j, len(names) + 1))
-        return j < len(names) and _match_component(part, names[j]) and at(i + 1, j + 1)
+        return (j < len(names) and _match_component(part, names[j], budget)
+                and at(i + 1, j + 1))
 
     return at(0, 0)
 
@@ -369,7 +411,8 @@ def _parse_ignore(text: str, base: str) -> list[_Pattern]:
                     break
                 parts.append(glob)
         else:
-            patterns.append(_Pattern(base, tuple(parts), anchored, negated, dir_only))
+            patterns.append(_Pattern(tuple(base.split("/")) if base else (), tuple(parts),
+                                     anchored, negated, dir_only))
     return patterns
 
 
@@ -378,25 +421,25 @@ class _Ignores:
     hides everything in it."""
 
     def __init__(self, patterns: list[_Pattern]) -> None:
-        self.patterns = patterns[:MAX_IGNORE_PATTERNS * 4]
+        self.patterns = patterns[:MAX_IGNORE_PATTERNS]
         self._dirs: dict[str, bool] = {}
+        self.budget = _Budget(IGNORE_STEPS)
 
-    def _decide(self, path: str, is_dir: bool) -> bool:
-        ignored = False
-        for pattern in self.patterns:
-            if pattern.negated == ignored and pattern.matches(path, is_dir):
-                ignored = not pattern.negated
-        return ignored
+    def _decide(self, names: tuple[str, ...], is_dir: bool) -> bool:
+        for pattern in reversed(self.patterns):  # the last pattern that matches decides
+            if pattern.matches(names, is_dir, self.budget):
+                return not pattern.negated
+        return False
 
     def ignored(self, path: str) -> bool:
-        names = path.split("/")
+        names = tuple(path.split("/"))
         for depth in range(1, len(names)):
             folder = "/".join(names[:depth])
             if folder not in self._dirs:
-                self._dirs[folder] = self._decide(folder, True)
+                self._dirs[folder] = self._decide(names[:depth], True)
             if self._dirs[folder]:
                 return True
-        return self._decide(path, False)
+        return self._decide(names, False)
 
 
 # -- the object store ------------------------------------------------------------------------
@@ -847,7 +890,7 @@ class _Repo:
                 base = path[:-len(".gitignore")].rstrip("/")
                 patterns += _parse_ignore(text, base)
         # deeper files come later, so they win over shallower ones
-        patterns.sort(key=lambda p: p.base.count("/") + bool(p.base))
+        patterns.sort(key=lambda p: len(p.base))
         return _Ignores(patterns)
 
     def status(self) -> dict[str, Any]:
