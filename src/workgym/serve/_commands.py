@@ -203,8 +203,8 @@ def _serve_many(log: logging.Logger, *, host: str, port: int, token: str | None,
     import anyio
 
     def ready(base: str) -> None:
-        log.info("serving many episodes on %s: POST %s/episodes to start one%s", base, base,
-                 f" (suite {suite}, {hub.suite_tasks or 0} tasks)" if suite else "")
+        log.info("serving many episodes on %s (POST %s/episodes starts one%s)", base, base,
+                 f"; suite {suite}, {hub.suite_tasks or 0} tasks" if suite else "")
 
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)

@@ -595,7 +595,11 @@ def bind(host: str, port: int) -> socket.socket:
     Raises:
         OSError: the address cannot be bound, with the address in the message.
     """
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    # IPPROTO_TCP explicitly: asyncio turns Nagle's algorithm off only on connections whose
+    # socket says TCP; with proto 0 every keep-alive response written in two parts
+    # (headers, body) waited ~40 ms for the client's delayed ACK.
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM,
+                         socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))

@@ -41,8 +41,11 @@ async def main(config: dict[str, Any]) -> dict[str, Any]:
         report["not_strict"] = sorted(n for n, t in function_tools.items()
                                       if not t.strict_json_schema)
         session = mcp.session
+        # The SDK keeps the initialize result on mcp 1.x; on mcp 2.x the session holds
+        # the instructions itself.
         initialized = getattr(mcp, "server_initialize_result", None)
-        report["instructions"] = initialized.instructions if initialized else None
+        report["instructions"] = (initialized.instructions if initialized is not None
+                                  else getattr(session, "instructions", None))
         prompts = await mcp.list_prompts()
         report["prompts"] = [p.name for p in prompts.prompts]
         prompt = await mcp.get_prompt("task")
