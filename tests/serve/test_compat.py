@@ -35,6 +35,8 @@ SEED = 3
 WORKGYM = [sys.executable, "-c", "from workgym.cli import main; main()"]
 SERVE_STDIO = [*WORKGYM, "serve", FAMILY, "--seed", str(SEED)]
 INSPECTOR = "@modelcontextprotocol/inspector@2.12.0"
+NODE_MAJOR = 20
+"""The oldest node the Inspector was seen to work on (it declares 22)."""
 FRAMEWORKS = {
     "langchain-mcp-adapters": ["langchain-mcp-adapters==0.3.2"],
     "openai-agents": ["openai-agents==0.24.0"],
@@ -135,6 +137,11 @@ def inspector(*args: str) -> tuple[int, Any]:
     npx = shutil.which("npx")
     if npx is None:
         pytest.skip("npx is not installed (node and npm are needed for the MCP Inspector)")
+    node = subprocess.run(["node", "--version"], check=False, capture_output=True, text=True)
+    major = re.match(r"v(\d+)", node.stdout)
+    if major is None or int(major.group(1)) < NODE_MAJOR:
+        pytest.skip(f"the MCP Inspector {INSPECTOR} needs node {NODE_MAJOR} or later, "
+                    f"found {node.stdout.strip() or 'none'}")
     done = subprocess.run([npx, "-y", INSPECTOR, "--cli", *args], check=False,
                           capture_output=True, text=True, timeout=600,
                           env={**os.environ, "NO_COLOR": "1"})
