@@ -251,7 +251,8 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         f"{phase}_{key}": round(many[phase][key] / single[phase][key], 2)
         for phase in ("sequential", "concurrent") for key in ("p50_ms", "server_cpu_ms_per_call")}
     return {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
-            "settings": vars(args), "single": single, "many": many,
+            "settings": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+            "single": single, "many": many,
             "ratio_many_over_single": ratios}
 
 
