@@ -456,3 +456,23 @@ def test_readers_for_graders_fail_closed():
     outline = markdown_outline("# A\n\n#B is no heading\n## B ##\n    # indented code\n")
     assert [(h.line, h.level, h.title) for h in outline] == [(1, 1, "A"), (4, 2, "B")]
     assert markdown_section("# A\nx\n", "Missing") is None
+
+
+def test_tables_read_on_python_docx_grid_with_merged_cells(start_episode):
+    document = docx.Document()
+    table = document.add_table(rows=3, cols=3)
+    for r, row in enumerate(table.rows):
+        for c, cell in enumerate(row.cells):
+            cell.text = f"r{r}c{c}"
+    table.cell(0, 0).merge(table.cell(0, 1))  # across
+    table.cell(1, 2).merge(table.cell(2, 2))  # down
+    line = document.add_paragraph("Tab\there")
+    line.add_run().add_break()
+    line.add_run("next line")
+    data = docx_bytes(document)
+    ep = start_episode(("docs",), family="tests/docs", now=NOW, files={"merged.docx": data})
+    expected = [[cell.text for cell in row.cells] for row in table.rows]
+    assert ok(ep, "docs.read_table", path="merged.docx", block=1)["cells"] == expected
+    assert expected[0][0] == expected[0][1] and expected[1][2] == expected[2][2]
+    assert ok(ep, "docs.read", path="merged.docx", start=2)["entries"][0]["text"] == \
+        "Tab\there\nnext line" == document.paragraphs[-1].text

@@ -67,6 +67,18 @@ _W_P = qn("w:p")
 _W_TBL = qn("w:tbl")
 _W_TC = qn("w:tc")
 _W_R = qn("w:r")
+_W_TR = qn("w:tr")
+_W_VAL = qn("w:val")
+# ElementPath lookups: python-docx's XPath queries cost tens of microseconds each
+_PSTYLE_PATH = f"{qn('w:pPr')}/{qn('w:pStyle')}"
+_TBLSTYLE_PATH = f"{qn('w:tblPr')}/{qn('w:tblStyle')}"
+_SPAN_PATH = f"{qn('w:tcPr')}/{qn('w:gridSpan')}"
+_VMERGE_PATH = f"{qn('w:tcPr')}/{qn('w:vMerge')}"
+_W_ID = qn("w:id")
+_W_HYPERLINK = qn("w:hyperlink")
+_W_COMMENT_START = qn("w:commentRangeStart")
+_W_COMMENT_REFERENCE = qn("w:commentReference")
+_RUN_TEXT = {qn(f"w:{tag}") for tag in ("br", "cr", "noBreakHyphen", "ptab", "t", "tab")}
 _KEEP_IN_PARAGRAPH = {qn("w:pPr"), qn("w:commentRangeStart"), qn("w:commentRangeEnd"),
                       qn("w:bookmarkStart"), qn("w:bookmarkEnd")}
 _MARKDOWN = (".md", ".markdown")
@@ -206,25 +218,33 @@ def parse_docx(data: bytes) -> DocxContent:
     names = {style.style_id: style.name or "" for style in document.styles}
     default = document.styles.default(WD_STYLE_TYPE.PARAGRAPH)
     default_name = default.name or "" if default is not None else ""
-    blocks: list[DocxBlock] = []
+    elements = _block_elements(document)
+    numbers = {element: n for n, element in enumerate(elements, 1)}
+    # Comment anchors found in one pass over the body, each climbed to its block.
+    anchored: dict[int, set[int]] = {}
     anchors: dict[int, int] = {}
-    for number, element in enumerate(_block_elements(document), 1):
-        ids = tuple(sorted({int(i) for i in element.xpath(
-            ".//w:commentRangeStart/@w:id | .//w:commentReference/@w:id")
-            if str(i).lstrip("-").isdigit()}))
-        for comment_id in ids:
+    body = document.element.body
+    for mark in body.iter(_W_COMMENT_START, _W_COMMENT_REFERENCE):
+        raw = mark.get(_W_ID, "")
+        top = mark
+        while top.getparent() is not None and top.getparent() is not body:
+            top = top.getparent()
+        if raw.lstrip("-").isdigit() and top in numbers:
+            anchored.setdefault(numbers[top], set()).add(int(raw))
+    for number in sorted(anchored):
+        for comment_id in anchored[number]:
             anchors.setdefault(comment_id, number)
+    blocks: list[DocxBlock] = []
+    for number, element in enumerate(elements, 1):
+        ids = tuple(sorted(anchored.get(number, ())))
         if element.tag == _W_P:
-            paragraph = Paragraph(element, document._body)
-            style_id = element.xpath("string(./w:pPr/w:pStyle/@w:val)")
-            blocks.append(DocxBlock("paragraph", text=paragraph.text,
+            style_id = _attribute(element, _PSTYLE_PATH)
+            blocks.append(DocxBlock("paragraph", text=_paragraph_text(element),
                                     style=names.get(style_id, default_name), comments=ids))
         else:
-            table = Table(element, document._body)
-            rows = tuple(tuple(cell.text for cell in row.cells) for row in table.rows)
-            style_id = element.xpath("string(./w:tblPr/w:tblStyle/@w:val)")
-            blocks.append(DocxBlock("table", style=names.get(style_id, ""), rows=rows,
-                                    comments=ids))
+            style_id = _attribute(element, _TBLSTYLE_PATH)
+            blocks.append(DocxBlock("table", style=names.get(style_id, ""),
+                                    rows=_table_rows(element), comments=ids))
     comments: list[DocxComment] = []
     comments_element = _comments_element(document)
     if comments_element is not None:
@@ -291,9 +311,7 @@ def build_docx(blocks: Sequence[DocxBlock], comments: Sequence[DocxComment] = ()
                 if table_style is None:
                     raise ValueError(f"no table style named {block.style!r}")
                 table.style = table_style
-            for r, row in enumerate(block.rows):
-                for c, text in enumerate(row):
-                    table.cell(r, c).text = text
+            _fill_new_table(table, block.rows)
             elements.append(table)
     for comment in comments:
         if comment.block is None or not 1 <= comment.block <= len(elements):
@@ -319,6 +337,51 @@ def _parse_date(text: str) -> datetime:
 def _block_elements(document: DocxDocument) -> list[Any]:
     return [child for child in document.element.body.iterchildren()
             if child.tag in (_W_P, _W_TBL)]
+
+
+def _attribute(element: Any, path: str) -> str:
+    """The w:val of the child at ``path``, or ""."""
+    found = element.find(path)
+    return found.get(_W_VAL, "") if found is not None else ""
+
+
+def _run_text(run: Any) -> str:
+    # python-docx's Run.text, without an XPath query per run (the same children, each
+    # rendered by its own element class: w:tab as a tab, w:br as a line break, ...)
+    return "".join(str(child) for child in run if child.tag in _RUN_TEXT)
+
+
+def _paragraph_text(paragraph: Any) -> str:
+    """python-docx's Paragraph.text of a ``w:p`` element: its runs and hyperlinks."""
+    parts: list[str] = []
+    for child in paragraph:
+        if child.tag == _W_R:
+            parts.append(_run_text(child))
+        elif child.tag == _W_HYPERLINK:
+            parts.extend(_run_text(run) for run in child if run.tag == _W_R)
+    return "".join(parts)
+
+
+def _table_rows(table: Any) -> tuple[tuple[str, ...], ...]:
+    """Cell texts of a ``w:tbl`` on python-docx's grid: a cell spanning n columns counts n
+    times, a vertically merged cell repeats the text of the cell it continues."""
+    rows: list[tuple[str, ...]] = []
+    above: list[str] = []
+    for tr in table.iterchildren(_W_TR):
+        row: list[str] = []
+        for tc in tr.iterchildren(_W_TC):
+            span_raw = _attribute(tc, _SPAN_PATH)
+            span = int(span_raw) if span_raw.isdigit() and 0 < int(span_raw) <= 64 else 1
+            merge = tc.find(_VMERGE_PATH)
+            if merge is not None and merge.get(_W_VAL) in (None, "continue") \
+                    and len(above) > len(row):
+                text = above[len(row)]
+            else:
+                text = "\n".join(_paragraph_text(p) for p in tc.iterchildren(_W_P))
+            row.extend([text] * span)
+        rows.append(tuple(row))
+        above = row
+    return tuple(rows)
 
 
 def _style_name(paragraph: Paragraph) -> str:
@@ -899,9 +962,7 @@ class DocsApp(App):
         table = document.add_table(rows=len(rows), cols=width)
         if chosen is not None:
             table.style = chosen
-        for r, row in enumerate(rows):
-            for c, text in enumerate(row):
-                table.cell(r, c).text = text
+        _fill_new_table(table, rows)
         if position <= len(elements):
             elements[position - 1].addprevious(table._tbl)
         self._save(path, document)
@@ -1144,6 +1205,13 @@ class DocsApp(App):
         if count * (len(new) - len(old)) > MAX_GROWTH:
             raise ToolError(f"replacing {count} occurrences would add more than {MAX_GROWTH} "
                             "characters; replace fewer at a time")
+
+
+def _fill_new_table(table: Table, rows: Sequence[Sequence[str]]) -> None:
+    # Row by row: python-docx's Table.cell(r, c) lists every cell of the table per call.
+    for row, texts in zip(table.rows, rows, strict=False):
+        for cell, text in zip(row.cells, texts, strict=False):
+            cell.text = text
 
 
 def _set_cell_text(cell: Any, text: str) -> None:
