@@ -9,7 +9,7 @@ FAMILIES = workgym.family_ids()
 
 
 def test_the_builtin_families_are_registered() -> None:
-    assert {"office/library-catalogue-v1", "calendar/team-offsite-v1",
+    assert {"office/library-catalogue-v1", "calendar/team-offsite-v2",
             "finance/expense-reconciliation-v1"} <= set(FAMILIES)
 
 

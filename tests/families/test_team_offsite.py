@@ -7,8 +7,9 @@ import pytest
 import workgym  # noqa: F401  (registers the apps)
 from workgym.apps.calendar import CalendarStore
 from workgym.apps.mail import MailStore
-from workgym.core import Episode, Task, ToolCall, run_plan
-from workgym.families.calendar.team_offsite import TeamOffsite, solve
+from workgym.content.scheduling import first_puzzle
+from workgym.core import Episode, Task, ToolCall, rng_for, run_plan
+from workgym.families.calendar.team_offsite import TeamOffsite
 
 FAMILY = TeamOffsite()
 
@@ -197,19 +198,13 @@ def test_invitations_are_checked_per_attendee_and_precisely():
 
 def test_ignoring_any_one_constraint_changes_the_answer():
     t = task(8, "hard")
-    from workgym.families.calendar import team_offsite as module
-
     k = FAMILY.knobs(t.spec)
-    for attempt in range(module.MAX_ATTEMPTS):
-        built = module.build_core(k, module.rng_for(t.spec, "core", attempt))
-        if built is not None:
-            break
-    setup, answer, room = built
-    store = module.calendar_store(setup)
-    assert solve(store, setup, setup.rules) == (answer, room)
+    setup, answer, room = first_puzzle(k, lambda attempt: rng_for(t.spec, "core", attempt))
+    store = setup.store()
+    assert setup.solve(store) == (answer, room)
     assert len(setup.rules) == k.rules
     for rule in setup.rules:
-        assert solve(store, setup, [r for r in setup.rules if r is not rule]) != (answer, room)
+        assert setup.solve(store, [r for r in setup.rules if r is not rule]) != (answer, room)
 
 
 def test_the_mails_carry_every_constraint_the_answer_needs():
@@ -227,10 +222,69 @@ def test_cli_reference_run_on_hard_scores_one():
     from workgym.cli import _load_commands, app
 
     _load_commands()
-    result = CliRunner().invoke(app, ["run", "calendar/team-offsite-v1", "--policy",
+    result = CliRunner().invoke(app, ["run", "calendar/team-offsite-v2", "--policy",
                                       "reference", "--seeds", "0-99", "--difficulty", "hard",
                                       "--json"])
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert summary["mean_score"] == 1.0 and summary["solved"] == 100
     assert summary["median_calls"] >= 25
+
+
+def _answer(t: Task) -> tuple[datetime, datetime]:
+    args = create_call(t).args
+    zone = ZoneInfo(args["timezone"])
+    return tuple(datetime.fromisoformat(args[k]).replace(tzinfo=zone)  # type: ignore[return-value]
+                 for k in ("start", "end"))
+
+
+def test_cancelled_and_declined_events_do_not_point_at_the_answer():
+    """In v1 the only cancelled event spanned exactly the answer slot: booking it and
+    inviting everyone scored 1.0 on every task. Now such events lie anywhere."""
+    hits = found = 0
+    for seed in range(30):
+        t = task(seed, "medium", 1.0)
+        start, end = _answer(t)
+        odd = [e for e in t.template.stores["calendar"].events
+               if e.status == "cancelled" or any(a.response == "declined" for a in e.attendees)]
+        found += len(odd)
+        hits += any(e.start_utc == start and e.end_utc == end for e in odd)
+    assert found >= 30 * 6 and hits <= 1
+
+
+def test_taking_a_cancelled_slot_earns_nothing_for_the_time():
+    for seed in range(10):
+        t = task(seed, "hard", 1.0)
+        cancelled = next(e for e in t.template.stores["calendar"].events
+                         if e.status == "cancelled")
+        create = create_call(t)
+        fake = ToolCall("calendar.create_event", {**create.args, "start": cancelled.start,
+                                                  "end": cancelled.end, "timezone": "UTC"})
+        episode = t.start()
+        episode.call(fake.name, dict(fake.args))
+        assert results(episode)["event at the right time"] is not True
+        episode.close()
+
+
+def test_no_invitations_to_others_needs_a_right_invitation():
+    """In v1 it passed when invitations went out to attendees only, even if all were wrong."""
+    t = task(2, "medium")
+    start, _ = _answer(t)
+    day = start.strftime("%Y-%m-%d")
+    plan = [ToolCall(c.name, {**c.args, "body": c.args["body"].replace(day, "2020-01-06")})
+            if c.name == "mail.send" else c for c in t.reference]
+    with run(t, plan) as episode:
+        got = results(episode)
+    assert got["no invitations to others"] is False
+    assert not any(v for name, v in got.items() if name.startswith("invitation to"))
+    with run_plan(t) as episode:
+        assert results(episode)["no invitations to others"] is True
+
+
+def test_an_invitation_after_a_flood_of_newlines_is_still_read():
+    t = task(3, "medium")
+    send = next(c for c in t.reference if c.name == "mail.send")
+    flood = ToolCall("mail.send", {**send.args, "body": "\n" * 40_000 + send.args["body"]})
+    with run(t, [*t.reference, flood]) as episode:
+        grade = episode.grade()
+    assert grade.valid and grade.passed

@@ -409,7 +409,7 @@ def check_mcp(s: _Session, out: CheckOutcome) -> None:
 
 
 def check_adversaries(s: _Session, out: CheckOutcome) -> None:
-    """The shipped adversarial policies score at most ADVERSARY_CEILING."""
+    """The shipped adversarial policies score at most ADVERSARY_CEILING mean dense."""
     try:
         adversarial = importlib.import_module("workgym.agent.adversarial")
     except ModuleNotFoundError as exc:
@@ -417,14 +417,22 @@ def check_adversaries(s: _Session, out: CheckOutcome) -> None:
             raise
         out.skip("not run: workgym.agent.adversarial is not available in this installation")
         return
-    rows = adversarial.adversarial_table([s.family], seeds=min(s.seeds, 3))
-    for row in rows:
-        get = row.get if isinstance(row, dict) else (lambda k, r=row: getattr(r, k, None))
-        dense = get("dense")
-        if dense is not None and dense > ADVERSARY_CEILING:
-            out.fail(f"{get('policy')} on {get('difficulty')}: mean dense {dense:.3f} > "
-                     f"{ADVERSARY_CEILING}: the criteria reward what the policy does without "
-                     "doing the task (see its traces with 'workgym check ID --adversarial')")
+    for name, adversary in adversarial.ADVERSARIES.items():
+        for level in DIFFICULTIES:
+            scores = []
+            for seed in range(min(s.seeds, 3)):
+                grade = adversary(s.task(seed, level), seed)
+                if not _valid(grade):
+                    out.fail(f"{name} on {level} seed {seed}: the grade is invalid (grader "
+                             f"errors {_errors(grade)[:2]}): raise GradeError for what the "
+                             "agent causes")
+                    continue
+                scores.append(grade.score)
+            mean = sum(scores) / len(scores) if scores else 0.0
+            if mean > ADVERSARY_CEILING:
+                out.fail(f"{name} on {level}: mean dense {mean:.3f} > {ADVERSARY_CEILING}: the "
+                         "criteria pay for something other than the task; see the table of "
+                         f"'workgym check {s.family.family_id()} --adversarial'")
 
 
 def check_variants(s: _Session, out: CheckOutcome) -> None:

@@ -1,4 +1,4 @@
-"""Commerce: vendors, products, receipts and money, drawn deterministically.
+"""Commerce: vendors, products, receipts, money and expense sheets, drawn deterministically.
 
 Money is kept in integer cents so sums are exact; :func:`money` formats it.
 """
@@ -7,11 +7,19 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import random
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
+
+from openpyxl import Workbook
+
+from workgym.apps.mail import Attachment
+from workgym.apps.sheets import workbook_bytes
+from workgym.content.mailbox import Mailbox
 
 EXPENSE_CATEGORIES = (
     "Meals", "Transport", "Travel", "Lodging", "Office supplies", "Software", "Telecom",
@@ -246,3 +254,74 @@ def render_receipt(rng: random.Random, receipt: Receipt, date_styles: int = 1,
     if rng.random() < csv_share:
         return f"receipt-{receipt.number}.csv", receipt_csv(receipt, style).encode()
     return f"receipt-{receipt.number}.txt", receipt_text(receipt, style).encode()
+
+
+# -- expense sheets -----------------------------------------------------------------------
+
+EXPENSE_COLUMNS = ("Date", "Vendor", "Category", "Amount", "Receipt")
+"""The columns of an expense sheet, in order."""
+ExpenseKey = tuple[str, Any, str, str, "int | None"]
+"""An expense row as graders compare it: receipt no., date, vendor, category (folded),
+amount in cents."""
+_AMOUNT = re.compile(r"\s*\d{1,12}(\.\d{1,2})?\s*")
+_DAY = re.compile(r"\s*\d{4}-\d{2}-\d{2}\s*")
+
+
+def amount_cents(value: Any) -> int | None:
+    """An Amount cell in cents; None for anything that is no plain amount (text that is no
+    number, 1e308, NaN, more than 12 digits), so such a row is simply wrong."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return round(value * 100) if math.isfinite(value) and abs(value) < 1e12 else None
+    if isinstance(value, str) and _AMOUNT.fullmatch(value):
+        return round(float(value) * 100)
+    return None
+
+
+def expense_key(day: Any, vendor: Any, category: Any, amount: Any, number: Any) -> ExpenseKey:
+    """Cell values (in ``EXPENSE_COLUMNS`` order) as graded: total over any cell an agent
+    writes (never raises), dates as dates, text folded, amounts in cents."""
+    if isinstance(day, datetime):
+        day = day.date()
+    elif isinstance(day, str) and _DAY.fullmatch(day):
+        try:
+            day = date.fromisoformat(day.strip())
+        except ValueError:
+            pass  # 2026-02-30 stays text: the row is wrong
+    vendor, category = ("" if v is None else str(v).strip().casefold() for v in (vendor, category))
+    return ("" if number is None else str(number).strip().upper(), day, vendor, category,
+            amount_cents(amount))
+
+
+def expense_workbook(sheet: str, rows: Sequence[dict[str, Any]], rng: random.Random, *,
+                     extra_columns: bool = False, approved: Sequence[Receipt] = (),
+                     approved_sheet: str = "") -> bytes:
+    """An expense workbook: ``sheet`` with ``rows`` (dicts by column), optionally Project and
+    Notes columns drawn from ``rng``, and an approved sheet of earlier receipts."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = sheet
+    ws.append([*EXPENSE_COLUMNS, *(("Project", "Notes") if extra_columns else ())])
+    for values in rows:
+        extra = [rng.choice(("PRJ-101", "PRJ-214", "Internal", None)),
+                 rng.choice(("client visit", "team event", None, None))] if extra_columns else []
+        ws.append([values[c] for c in EXPENSE_COLUMNS] + extra)
+    if approved:
+        old = wb.create_sheet(approved_sheet)
+        old.append(list(EXPENSE_COLUMNS))
+        for r in approved:
+            old.append(list(receipt_row(r).values()))
+    for each in wb.worksheets:
+        for cell in each["A"][1:]:
+            cell.number_format = "yyyy-mm-dd"
+        for cell in each["D"][1:]:
+            cell.number_format = "0.00"
+    return workbook_bytes(wb)
+
+
+def mail_receipt(box: Mailbox, when: datetime, receipt: Receipt, name: str, data: bytes) -> None:
+    """File the vendor's mail that carries ``receipt`` as the attachment ``name``."""
+    vendor = receipt.vendor
+    box.receive(f"{vendor.name} <receipts@{vendor.domain}>",
+                f"Your receipt {receipt.number} from {vendor.name}",
+                f"Dear customer,\n\nthank you for your purchase. Your receipt is attached."
+                f"\n\n{vendor.name}", when, attachments=[Attachment.from_bytes(name, data)])

@@ -103,6 +103,11 @@ class Directory:
         return [p for p in self.people if p.manager == manager.email]
 
 
+def relocate(person: Person, zone: str) -> Person:
+    """``person`` working from ``zone`` (and that zone's office)."""
+    return replace(person, timezone=zone, office=OFFICES.get(zone, ""))
+
+
 def directory(rng: random.Random, teams: Sequence[str], size: int, *,
               domain: str = "example.org", zones: Sequence[str] = TIME_ZONES[:1]) -> Directory:
     """An organisation of ``size`` people per team (the lead included) plus its head.

@@ -1,7 +1,7 @@
 """Core API: specs, families, worlds, apps, episodes, criteria and grades."""
 
 from workgym.core._app import App, ToolError, ToolSpec, tool
-from workgym.core._bounded import SheetLimits, WorkbookValues
+from workgym.core._bounded import SheetLimits, WorkbookValues, workbook_values
 from workgym.core._episode import CallRecord, Episode, ToolResult
 from workgym.core._family import (
     ENTRY_POINT_GROUP,
@@ -105,4 +105,5 @@ __all__ = [
     "rng_for",
     "run_plan",
     "tool",
+    "workbook_values",
 ]

@@ -15,7 +15,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from workgym.core import Criterion, GradeContext, GradeError
+from workgym.core import Criterion, GradeContext, GradeError, workbook_values
 from workgym.criteria._memo import Found, per_grade
 
 MAX_LINE_CHARS = 2_000
@@ -89,6 +89,22 @@ def xlsx_rows(rel: str, sheet: str, columns: Sequence[str],
             table = book.sheet(sheet).table(columns)
             return [row(*values) for values in table] if row else list(table)
     return per_grade(read)
+
+
+def sheets_unchanged(name: str, rel: str, template: bytes, *, but: Iterable[str] = ()) -> Criterion:
+    """A guard: every sheet of the workbook ``rel`` as it was in ``template`` (its bytes at
+    the start), except the sheets ``but`` names, is there with the same values."""
+    skip = set(but)
+    before = {ws.title: ws.cells for ws in workbook_values(template).worksheets
+              if ws.title not in skip}
+
+    def check(ctx: GradeContext) -> tuple[bool, str]:
+        book = ctx.read_workbook(rel)
+        changed = [title for title, cells in before.items()
+                   if title not in book.sheetnames or book.sheet(title).cells != cells]
+        return not changed, f"changed or removed: {changed}" if changed else "unchanged"
+
+    return Criterion(name, check, guard=True)
 
 
 def docx_paragraphs(rel: str) -> Found[list[str]]:

@@ -62,6 +62,14 @@ def _record_changes(ctx: GradeContext, store: str, field: str, key: str) -> list
     return problems
 
 
+def new_records(ctx: GradeContext, store: str, field: str, key: str = "id") -> list[Any]:
+    """The records of a store's list ``field`` that the agent added (their ``key`` was
+    not there at the start): the events it created, the tickets it opened."""
+    old = {str(r.get(key)) for r in (_initial_store(ctx, store) or {}).get(field, [])}
+    found = ctx.world.stores.get(store)
+    return [r for r in getattr(found, field, []) if str(getattr(r, key, None)) not in old]
+
+
 def unchanged(
     name: str,
     *,

@@ -140,3 +140,27 @@ def in_order(name: str, expected: Sequence[H], found: Found[Sequence[H]], *,
         return True, f"{len(got)} items in the prescribed order"
 
     return Criterion(name, check, weight=weight)
+
+
+def items_kept(name: str, keep: Iterable[H], found: Found[Sequence[H]]) -> Criterion:
+    """A guard: every item of ``keep`` (rows that were right, lines to leave) is still there."""
+    read, wanted = per_grade(found), list(keep)
+
+    def check(ctx: GradeContext) -> tuple[bool, str]:
+        got = set(read(ctx))
+        lost = [item for item in wanted if item not in got]
+        return not lost, f"changed or gone: {_short(lost)}" if lost else "all kept"
+
+    return Criterion(name, check, guard=True)
+
+
+def no_items(name: str, found: Found[Sequence[H]], forbidden: Callable[[H], bool], *,
+             what: str = "forbidden") -> Criterion:
+    """A guard: no item found is one ``forbidden`` picks out (``what`` names them)."""
+    read = per_grade(found)
+
+    def check(ctx: GradeContext) -> tuple[bool, str]:
+        bad = [item for item in read(ctx) if forbidden(item)]
+        return not bad, f"{what}: {_short(bad)}" if bad else f"no {what}"
+
+    return Criterion(name, check, guard=True)

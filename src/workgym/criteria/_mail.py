@@ -167,6 +167,22 @@ def mail_values(
     return Criterion(name, check, weight=weight)
 
 
+def mail_fields(name: str, to: str, expected: dict[str, str], *, cc: bool = False,
+                store: str = "mail", weight: float = 1.0) -> Criterion:
+    """Several ``Key: value`` lines at once: for each key, some mail to ``to`` has it, and
+    every mail to ``to`` that has it holds it once, with exactly the expected text."""
+    read, who = sent_mails(store), address(to)
+
+    def check(ctx: GradeContext) -> tuple[bool, str]:
+        bodies = [m.body for m in read(ctx) if _to(m, who, cc)]
+        stated = {key: [v for body in bodies if (v := ctx.line_values(body, key))]
+                  for key in expected}
+        ok = all(v and all(x == [expected[key]] for x in v) for key, v in stated.items())
+        return ok, f"stated {stated}; expected {expected}"
+
+    return Criterion(name, check, weight=weight)
+
+
 def only_recipients(name: str, allowed: Collection[str], *, store: str = "mail") -> Criterion:
     """A guard: every mail sent went only to ``allowed`` addresses (To and Cc)."""
     read, fine = sent_mails(store), {address(a) for a in allowed}

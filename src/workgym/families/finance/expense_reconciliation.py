@@ -2,78 +2,57 @@
 
 Description:
     An employee's expense sheet for one month (``expenses/expenses-YYYY-MM.xlsx``, sheet
-    ``Expenses``) disagrees with their receipts, which are files under ``receipts/`` (txt or
-    csv) and mail attachments. Some rows have a wrong amount, date or category, some
-    receipts have no row, some rows are duplicated. The agent corrects the sheet and mails
-    a summary (total, rows corrected, added, removed) to the approver named in the finance
-    team's mail.
+    ``Expenses``) disagrees with their receipts (txt or csv files under ``receipts/``, and
+    mail attachments): rows with a wrong amount, date or category, receipts without a row,
+    duplicated rows. The agent corrects the sheet and mails a summary (total, rows
+    corrected, added, removed) to the approver named in the finance team's mail.
 
 Apps:
     mail, sheets, files.
 
 Criteria:
-    - ``row <no> corrected`` / ``row <no> added`` / ``duplicate <no> removed`` (one per
-      wrong, missing, duplicated receipt; grouped without the number): one row for the
-      receipt, matching it. Precision-aware: each extra row (unknown receipt, a copy, a
-      wrong value) cancels the credit of one item.
+    - ``row <no> corrected`` / ``row <no> added`` / ``duplicate <no> removed``: one row
+      for the receipt, matching it; precision-aware (each extra, repeated or wrong row
+      cancels one item's credit).
     - ``sheet matches the receipts`` (weight 2): the rows are exactly the receipts.
-    - ``summary mailed to the approver`` (all four summary lines present), ``summary
-      total``, ``summary counts`` (each line once per mail, right value);
-      ``summary sent after the sheet edits`` (trajectory: after the last edit of this
-      sheet).
-    - guards (no credit; failing one zeroes the score): rows that were right are kept, no
-      row for another person's or another month's receipt, receipts and mails untouched,
-      other sheets untouched, mail goes only to the approver.
+    - ``summary mailed to the approver`` (all four lines), ``summary total``, ``summary
+      counts`` (each line once, right value); ``summary sent after the sheet edits``.
+    - guards: right rows kept, no row for another person's or month's receipt, receipts
+      and mails untouched, other sheets untouched, mail only to the approver.
 
 Difficulty:
-    Knobs set the receipts, the wrong, missing and duplicated rows, the share of receipts
-    mailed and in csv, date styles, tax lines (net vs total), rows wrong in two fields, a
-    receipt arriving both ways, and an approver named without address. ``richness`` adds
-    everyday mails and notes, other people's and last month's receipts, extra columns, an
-    approved last-month sheet and last month's approver. Levels: easy 5 receipts (1 wrong,
-    1 missing; 17 reference calls), medium 8 (2 wrong, 2 missing, 1 duplicate; 25), hard
-    12 (4 wrong, 3 missing, 2 duplicates; 33).
+    Knobs set the receipts, the wrong, missing and duplicated rows, the share mailed and
+    in csv, date styles, tax lines, two-field errors, a receipt arriving both ways, and an
+    approver named without address. Reference calls: easy 17, medium 25, hard 33.
+    ``richness`` adds everyday mails and notes, other people's and last month's receipts,
+    extra columns, an approved last-month sheet and last month's approver.
 
 Version history:
-    v1: first version. Grading later made strict without changing any world: a cell the
-        sheet cannot hold as an amount (1e308, 5,000 digits) or a wrong-kind path fails
-        its criteria instead of leaving them unscored; an empty mail is no summary; only
-        edits of this sheet count as "the sheet edits".
+    v1: first version. Grading later made strict without changing any world: an amount
+        cell the sheet cannot hold (1e308, 5,000 digits) makes its row wrong instead of
+        leaving criteria unscored; an empty mail is no summary; a summary line written
+        twice fails; only edits of this sheet count as "the sheet edits".
 """
 
 from __future__ import annotations
 
-import math
 import random
 import re
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from openpyxl import Workbook
 from pydantic import BaseModel
 
+from workgym import criteria as wc
 from workgym.apps.mail import Attachment
-from workgym.apps.sheets import load_workbook_bytes, workbook_bytes
-from workgym.content.commerce import (
-    VENDORS,
-    Receipt,
-    corrupt_row,
-    draw_receipt,
-    money,
-    parse_money,
-    receipt_number,
-    receipt_row,
-    render_receipt,
-)
+from workgym.content import commerce as cm
 from workgym.content.filler import filler_mails, filler_notes
 from workgym.content.mailbox import Mailbox
 from workgym.content.people import Person, people
 from workgym.content.prose import letter
 from workgym.core import (
     Criterion,
-    GradeContext,
     Level,
     Levels,
     Task,
@@ -84,27 +63,10 @@ from workgym.core import (
     register_family,
     rng_for,
 )
-from workgym.criteria import (
-    calls_to,
-    exact_items,
-    item_credit,
-    mail_sent,
-    mail_values,
-    only_recipients,
-    sent_after,
-    sent_mails,
-    unchanged,
-    xlsx_rows,
-)
 
 SHEET = "Expenses"
-COLUMNS = ("Date", "Vendor", "Category", "Amount", "Receipt")
 SHEET_WRITES = ("sheets.write_cells", "sheets.append_rows", "sheets.delete_rows")
 SUMMARY = ("Total", "Corrected", "Added", "Removed")
-Row = tuple[str, Any, str, str, int | None]
-"""A sheet row as graded: receipt no., date, vendor, category (folded), amount in cents."""
-_AMOUNT = re.compile(r"\s*\d{1,12}(\.\d{1,2})?\s*")
-_DAY = re.compile(r"\s*\d{4}-\d{2}-\d{2}\s*")
 
 
 class Knobs(BaseModel, frozen=True):
@@ -132,30 +94,6 @@ class Knobs(BaseModel, frozen=True):
     """The finance mail names the approver without an address."""
     distractors: int
     """Distractor items at richness 1."""
-
-
-def _cents(value: Any) -> int | None:
-    """An Amount cell in cents; None for anything that is no plain amount (text that is no
-    number, 1e308, NaN, more than 12 digits), so such a row is simply wrong."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return round(value * 100) if math.isfinite(value) and abs(value) < 1e12 else None
-    if isinstance(value, str) and _AMOUNT.fullmatch(value):
-        return round(float(value) * 100)
-    return None
-
-
-def _norm(day: Any, vendor: Any, category: Any, amount: Any, number: Any) -> Row:
-    """Cell values (in COLUMNS order) as graded; total over any cell the agent writes."""
-    if isinstance(day, datetime):
-        day = day.date()
-    elif isinstance(day, str) and _DAY.fullmatch(day):
-        try:
-            day = date.fromisoformat(day.strip())
-        except ValueError:
-            pass  # 2026-02-30 stays text: the row is wrong
-    vendor, category = ("" if v is None else str(v).strip().casefold() for v in (vendor, category))
-    return ("" if number is None else str(number).strip().upper(), day, vendor, category,
-            _cents(amount))
 
 
 def _cell(value: Any) -> Any:
@@ -214,7 +152,7 @@ class ExpenseReconciliation(TaskFamily[Knobs]):
         missing = sorted(roles[:k.missing])
         wrong = roles[k.missing:k.missing + k.wrong]
         doubled = roles[k.missing + k.wrong:k.missing + k.wrong + k.duplicates]
-        rows = [(i, corrupt_row(rng, r, k.two_field_errors) if i in wrong else receipt_row(r))
+        rows = [(i, cm.corrupt_row(rng, r, k.two_field_errors) if i in wrong else cm.receipt_row(r))
                 for i, r in enumerate(receipts) if i not in missing]
         for i in doubled:
             at = next(pos for pos, (j, _) in enumerate(rows) if j == i)
@@ -227,9 +165,9 @@ class ExpenseReconciliation(TaskFamily[Knobs]):
         box = Mailbox(s.me)
         to_save: list[str] = []  # attachments the reference saves and reads
         for i, r in enumerate(receipts):
-            name, data = render_receipt(rng, r, k.date_styles, k.csv_share)
+            name, data = cm.render_receipt(rng, r, k.date_styles, k.csv_share)
             if i in mailed:
-                self._receipt_mail(box, s.at(r.day.day, rng.randint(8, 21), rng.randint(0, 59)),
+                cm.mail_receipt(box, s.at(r.day.day, rng.randint(8, 21), rng.randint(0, 59)),
                                    r, name, data)
             if i not in mailed or i in echoed:
                 files[f"receipts/{r.vendor.slug}-{r.number[-5:]}{name[-4:]}"] = data
@@ -248,22 +186,22 @@ class ExpenseReconciliation(TaskFamily[Knobs]):
         rich = rng_for(spec, "distractors")
         out_of_scope, columns, approved = self._distractors(
             rich, round(spec.richness * k.distractors), k, s, taken, files, box)
-        files[s.path] = self._workbook(rich, s, [v for _, v in rows], columns, approved)
+        files[s.path] = cm.expense_workbook(SHEET, [v for _, v in rows], rich, extra_columns=columns,
+                                         approved=approved,
+                                         approved_sheet=f"{s.previous:%B} (approved)")
         store, _ = box.build()
 
         total = sum(r.total_cents for r in receipts)
-        counts = {"corrected": k.wrong, "added": k.missing, "removed": k.duplicates}
+        counts = {"Corrected": str(k.wrong), "Added": str(k.missing),
+                  "Removed": str(k.duplicates)}
         no = [r.number for r in receipts]
         items = ([(f"row {no[i]} corrected", no[i]) for i in wrong]
                  + [(f"row {no[i]} added", no[i]) for i in missing]
                  + [(f"duplicate {no[i]} removed", no[i]) for i in doubled])
-        expected = {r.number: _norm(*receipt_row(r).values()) for r in receipts}
+        expected = {r.number: cm.expense_key(*cm.receipt_row(r).values()) for r in receipts}
         right = [no[i] for i in range(k.receipts) if i not in wrong and i not in missing]
-        others = {ws.title: {(c.row, c.column): c.value for line in ws.iter_rows() for c in line
-                             if c.value is not None}
-                  for ws in load_workbook_bytes(files[s.path]).worksheets if ws.title != SHEET}
-        criteria = self._criteria(s, expected, items, right, out_of_scope, others, total, counts,
-                                  [p for p in files if p != s.path])
+        checks = self._criteria(s, expected, items, right, out_of_scope, files[s.path], total,
+                                counts, [p for p in files if p != s.path])
 
         # The reference: find the approver, read every receipt, fix, delete, add, report.
         ids = {a.filename: m.id for m in store.messages for a in m.attachments}
@@ -282,14 +220,14 @@ class ExpenseReconciliation(TaskFamily[Knobs]):
         plan.append(ToolCall("files.list", {"path": "receipts"}))
         plan += [ToolCall("files.read", {"path": p}) for p in to_read]
         plan += self._edits(s.path, receipts, rows, wrong, missing, doubled)
-        lines = [f"Total: {s.currency} {money(total)}", f"Corrected: {k.wrong}",
-                 f"Added: {k.missing}", f"Removed: {k.duplicates}"]
+        lines = [f"Total: {s.currency} {cm.money(total)}",
+                 *(f"{key}: {value}" for key, value in counts.items())]
         plan.append(ToolCall("mail.send", {
             "to": [s.approver.email], "subject": f"{s.period:%B %Y} expenses: summary",
             "body": f"Hi {s.approver.first},\n\nmy {s.period:%B %Y} expense sheet is reconciled."
                     f"\n\n" + "\n".join(lines) + f"\n\nBest,\n{s.me.first}"},
             items={"body": tuple(lines)}))
-        return Task(spec=spec, prompt=self._prompt(s), apps=self.apps, criteria=criteria,
+        return Task(spec=spec, prompt=self._prompt(s), apps=self.apps, criteria=checks,
                     template=WorldTemplate(now=s.now, files=files, stores={"mail": store}),
                     reference=tuple(plan), artifacts=(s.path,))
 
@@ -308,28 +246,21 @@ class ExpenseReconciliation(TaskFamily[Knobs]):
                         rng.choice(("EUR", "GBP", "USD")), f"expenses/expenses-{period:%Y-%m}.xlsx")
 
     def _receipt(self, rng: random.Random, k: Knobs, s: _Setting, day: date, payer: Person,
-                 taken: set[str]) -> Receipt:
-        vendor = rng.choice(VENDORS)
-        return draw_receipt(rng, vendor, day, payer.name, receipt_number(rng, vendor, taken),
+                 taken: set[str]) -> cm.Receipt:
+        vendor = rng.choice(cm.VENDORS)
+        return cm.draw_receipt(rng, vendor, day, payer.name, cm.receipt_number(rng, vendor, taken),
                             rng.choice((7, 10, 19, 20)) if k.tax else 0, s.currency)
-
-    @staticmethod
-    def _receipt_mail(box: Mailbox, when: datetime, r: Receipt, name: str, data: bytes) -> None:
-        box.receive(f"{r.vendor.name} <receipts@{r.vendor.domain}>",
-                    f"Your receipt {r.number} from {r.vendor.name}",
-                    f"Dear customer,\n\nthank you for your purchase. Your receipt is attached."
-                    f"\n\n{r.vendor.name}", when, attachments=[Attachment.from_bytes(name, data)])
 
     def _distractors(self, rng: random.Random, count: int, k: Knobs, s: _Setting,
                      taken: set[str], files: dict[str, bytes], box: Mailbox,
-                     ) -> tuple[set[str], bool, list[Receipt]]:
+                     ) -> tuple[set[str], bool, list[cm.Receipt]]:
         """Add ``count`` answer-neutral distractors. Returns the out-of-scope receipt numbers,
         whether the sheet gets extra columns, and last month's (approved) receipts."""
         kinds = ["columns", "approved", "old approver", "tips"] + 3 * [
             "other's receipt", "last month's receipt", "mail", "note"]
         rng.shuffle(kinds)
         out_of_scope: set[str] = set()
-        approved: list[Receipt] = []
+        approved: list[cm.Receipt] = []
         for kind in kinds[:count]:
             day = rng.randint(1, 28)
             if kind == "approved":
@@ -348,7 +279,7 @@ class ExpenseReconciliation(TaskFamily[Knobs]):
                 mine = kind != "other's receipt"
                 r = self._receipt(rng, k, s, (s.previous if mine else s.period).replace(day=day),
                                   s.me if mine else s.colleague, taken)
-                name, data = render_receipt(rng, r, k.date_styles, k.csv_share)
+                name, data = cm.render_receipt(rng, r, k.date_styles, k.csv_share)
                 out_of_scope.add(r.number)
                 if not mine:
                     box.receive(s.colleague, f"Receipt from {r.vendor.name}",
@@ -358,7 +289,7 @@ class ExpenseReconciliation(TaskFamily[Knobs]):
                 elif rng.random() < 0.5:
                     files[f"receipts/{r.vendor.slug}-{r.number[-5:]}{name[-4:]}"] = data
                 else:
-                    self._receipt_mail(box, s.at(day, 8, previous=True), r, name, data)
+                    cm.mail_receipt(box, s.at(day, 8, previous=True), r, name, data)
             elif kind == "mail":
                 sender = rng.choice((s.colleague, s.old_approver))
                 note = filler_mails(rng, 1, s.me.first, sender.first)[0]
@@ -366,28 +297,6 @@ class ExpenseReconciliation(TaskFamily[Knobs]):
             elif kind == "note":
                 files.update((where, text.encode()) for where, text in filler_notes(rng, 1))
         return out_of_scope, "columns" in kinds[:count], approved
-
-    def _workbook(self, rng: random.Random, s: _Setting, rows: list[dict[str, Any]],
-                  columns: bool, approved: list[Receipt]) -> bytes:
-        wb = Workbook()
-        ws = wb.active
-        ws.title = SHEET
-        ws.append([*COLUMNS, *(("Project", "Notes") if columns else ())])
-        for values in rows:
-            extra = [rng.choice(("PRJ-101", "PRJ-214", "Internal", None)),
-                     rng.choice(("client visit", "team event", None, None))] if columns else []
-            ws.append([values[c] for c in COLUMNS] + extra)
-        if approved:
-            old = wb.create_sheet(f"{s.previous:%B} (approved)")
-            old.append(list(COLUMNS))
-            for r in approved:
-                old.append(list(receipt_row(r).values()))
-        for sheet in wb.worksheets:
-            for cell in sheet["A"][1:]:
-                cell.number_format = "yyyy-mm-dd"
-            for cell in sheet["D"][1:]:
-                cell.number_format = "0.00"
-        return workbook_bytes(wb)
 
     def _prompt(self, s: _Setting) -> str:
         month = f"{s.period:%B %Y}"
@@ -407,16 +316,16 @@ class ExpenseReconciliation(TaskFamily[Knobs]):
             f"Total: <sum of the Amount column, with 2 decimals>\nCorrected: <rows corrected>\n"
             f"Added: <rows added>\nRemoved: <duplicate rows removed>")
 
-    def _edits(self, path: str, receipts: list[Receipt], rows: list[tuple[int, dict[str, Any]]],
+    def _edits(self, path: str, receipts: list[cm.Receipt], rows: list[tuple[int, dict[str, Any]]],
                wrong: list[int], missing: list[int], doubled: list[int]) -> list[ToolCall]:
         """Read; fix wrong cells; delete duplicates bottom-up (rows above keep their
         numbers); append the missing rows."""
         where = {"path": path, "sheet": SHEET}
-        fixes = {f"{'ABCDE'[c]}{n}": _cell(receipt_row(receipts[i])[col])
+        fixes = {f"{'ABCDE'[c]}{n}": _cell(cm.receipt_row(receipts[i])[col])
                  for n, (i, values) in enumerate(rows, 2) if i in wrong
-                 for c, col in enumerate(COLUMNS) if values[col] != receipt_row(receipts[i])[col]}
+                 for c, col in enumerate(cm.EXPENSE_COLUMNS) if values[col] != cm.receipt_row(receipts[i])[col]}
         last = {i: n for n, (i, _) in enumerate(rows, 2)}
-        new = [[_cell(v) for v in receipt_row(receipts[i]).values()] for i in missing]
+        new = [[_cell(v) for v in cm.receipt_row(receipts[i]).values()] for i in missing]
         return [ToolCall("sheets.read_range", where),
                 ToolCall("sheets.write_cells", {**where, "cells": fixes}, items={"cells": ()}),
                 *(ToolCall("sheets.delete_rows", {**where, "row": n}, items={"row": ()})
@@ -425,48 +334,27 @@ class ExpenseReconciliation(TaskFamily[Knobs]):
 
     # -- grading --------------------------------------------------------------------------
 
-    def _criteria(self, s: _Setting, expected: dict[str, Row], items: list[tuple[str, str]],
-                  right: list[str], out_of_scope: set[str], others: dict[str, Any], total: int,
-                  counts: dict[str, int], inputs: list[str]) -> tuple[Criterion, ...]:
-        rows = xlsx_rows(s.path, SHEET, COLUMNS, row=_norm)
-        approver, sent = s.approver.email, sent_mails()
-
-        def counts_ok(ctx: GradeContext) -> tuple[bool, str]:
-            mine = [m.body for m in sent(ctx) if approver in m.to]
-            stated = {key: [v for body in mine for v in [ctx.line_values(body, key)] if v]
-                      for key in counts}
-            ok = all(v and all(x == [str(counts[key])] for x in v) for key, v in stated.items())
-            return ok, f"stated {stated}; expected {counts}"
-
-        def right_kept(ctx: GradeContext) -> tuple[bool, str]:
-            found = Counter(rows(ctx))
-            lost = [n for n in right if not found[expected[n]]]
-            return not lost, f"right rows changed or deleted: {lost}" if lost else "all kept"
-
-        def in_scope(ctx: GradeContext) -> tuple[bool, str]:
-            bad = sorted({row[0] for row in rows(ctx) if row[0] in out_of_scope})
-            return not bad, f"rows for out-of-scope receipts: {bad}" if bad else "none"
-
-        def sheets_kept(ctx: GradeContext) -> tuple[bool, str]:
-            book = ctx.read_workbook(s.path)
-            changed = [name for name, cells in others.items()
-                       if name not in book.sheetnames or book.sheet(name).cells != cells]
-            return not changed, f"changed or removed: {changed}" if changed else "unchanged"
-
+    def _criteria(self, s: _Setting, expected: dict[str, cm.ExpenseKey],
+                  items: list[tuple[str, str]], right: list[str], out_of_scope: set[str],
+                  book: bytes, total: int, counts: dict[str, str], inputs: list[str],
+                  ) -> tuple[Criterion, ...]:
+        rows = wc.xlsx_rows(s.path, SHEET, cm.EXPENSE_COLUMNS, row=cm.expense_key)
+        approver, kept = s.approver.email, [expected[n] for n in right]
         return (
-            *item_credit([(name, expected[number]) for name, number in items], rows,
-                         group=lambda name: re.sub(r" \S+-\d+", "", name),
-                         allowed=[expected[n] for n in right]),
-            exact_items("sheet matches the receipts", expected.values(), rows, weight=2),
-            mail_sent("summary mailed to the approver", approver, keys=SUMMARY),
-            mail_values("summary total", approver, "Total", lambda v: parse_money(v) == total,
-                        expected=money(total)),
-            Criterion("summary counts", counts_ok),
-            sent_after("summary sent after the sheet edits", approver,
-                       calls_to(SHEET_WRITES, path=s.path), what="edits of the sheet"),
-            Criterion("right rows kept", right_kept, guard=True),
-            Criterion("no rows for out-of-scope receipts", in_scope, guard=True),
-            unchanged("receipts and mails untouched", paths=inputs, records=[("mail", "messages")]),
-            Criterion("other sheets untouched", sheets_kept, guard=True),
-            only_recipients("mail only to the approver", [approver, s.me.email]),
+            *wc.item_credit([(name, expected[number]) for name, number in items], rows,
+                            group=lambda name: re.sub(r" \S+-\d+", "", name), allowed=kept),
+            wc.exact_items("sheet matches the receipts", expected.values(), rows, weight=2),
+            wc.mail_sent("summary mailed to the approver", approver, keys=SUMMARY),
+            wc.mail_values("summary total", approver, "Total",
+                           lambda v: cm.parse_money(v) == total, expected=cm.money(total)),
+            wc.mail_fields("summary counts", approver, counts),
+            wc.sent_after("summary sent after the sheet edits", approver,
+                          wc.calls_to(SHEET_WRITES, path=s.path), what="edits of the sheet"),
+            wc.items_kept("right rows kept", kept, rows),
+            wc.no_items("no rows for out-of-scope receipts", rows,
+                        lambda row: row[0] in out_of_scope, what="rows for out-of-scope receipts"),
+            wc.unchanged("receipts and mails untouched", paths=inputs,
+                         records=[("mail", "messages")]),
+            wc.sheets_unchanged("other sheets untouched", s.path, book, but=[SHEET]),
+            wc.only_recipients("mail only to the approver", [approver, s.me.email]),
         )

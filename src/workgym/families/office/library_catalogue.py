@@ -43,6 +43,7 @@ from datetime import UTC, datetime, timedelta
 import openpyxl
 from pydantic import BaseModel
 
+from workgym import criteria as wc
 from workgym.apps.mail import Attachment
 from workgym.apps.sheets import workbook_bytes
 from workgym.content.books import Book, books, catalogue_ids
@@ -61,14 +62,6 @@ from workgym.core import (
     WorldTemplate,
     register_family,
     rng_for,
-)
-from workgym.criteria import (
-    in_order,
-    item_credit,
-    no_wrong_items,
-    text_lines,
-    unchanged,
-    well_formed_lines,
 )
 
 OUTPUT, CATALOGUE, DONATIONS = "updates.txt", "catalogue.xlsx", "reports/donations.xlsx"
@@ -211,16 +204,16 @@ class LibraryCatalogue(TaskFamily[Knobs]):
         purge_reads = [(mail_ids[key], name) for key, name in purge_reads]
 
         reference = self._reference(k, reads, donation_sheets, purge_reads, required)
-        lines_found = text_lines(OUTPUT, _normalize)
+        lines_found = wc.text_lines(OUTPUT, _normalize)
         criteria = (
-            well_formed_lines(f"{OUTPUT} well-formed", OUTPUT, _LINE, expected=required,
+            wc.well_formed_lines(f"{OUTPUT} well-formed", OUTPUT, _LINE, expected=required,
                               normalize=_normalize),
-            *item_credit([(f"line: {x}", x) for x in required], lines_found,
+            *wc.item_credit([(f"line: {x}", x) for x in required], lines_found,
                          group="required line"),
-            no_wrong_items("no wrong lines", required, lines_found),
-            in_order("order", required, lines_found),
-            unchanged("catalogue untouched", paths=[CATALOGUE]),
-            unchanged("reports untouched", folders=["reports"]),
+            wc.no_wrong_items("no wrong lines", required, lines_found),
+            wc.in_order("order", required, lines_found),
+            wc.unchanged("catalogue untouched", paths=[CATALOGUE]),
+            wc.unchanged("reports untouched", folders=["reports"]),
         )
         return Task(spec=spec, prompt=self._prompt(me, head), apps=self.apps,
                     template=WorldTemplate(now=now, files=files, stores={"mail": mail}),
