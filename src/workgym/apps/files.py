@@ -218,9 +218,10 @@ class FilesApp(App):
             except (ToolError, UnicodeDecodeError):
                 continue  # changed meanwhile, or not text
             for number, line in enumerate(io.StringIO(text, newline=None), 1):
+                line = line.rstrip("\n")  # RE2's $ matches only at the very end
                 if matcher.search(line):
                     hits.append({"path": self._rel(candidate), "line": number,
-                                 "text": line.rstrip("\n")[:300]})
+                                 "text": line[:300]})
                     if len(hits) >= MAX_SEARCH_HITS:
                         return hits
         return hits
