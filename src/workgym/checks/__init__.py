@@ -20,8 +20,9 @@ from workgym.checks._contract import (
 )
 from workgym.checks._fresh import CHILD_ENV
 from workgym.checks._probes import Probe, probes
+from workgym.checks._scaffold import Scaffold, new_family
 
 __all__ = [
     "ADVERSARY_CEILING", "CHECKS", "CHILD_ENV", "SECTIONS", "CheckOutcome", "FamilyCheckError",
-    "FamilyCheckReport", "Probe", "check_family", "probes",
+    "FamilyCheckReport", "Probe", "Scaffold", "check_family", "new_family", "probes",
 ]

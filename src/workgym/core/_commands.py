@@ -1,4 +1,4 @@
-"""Core subcommands: list, show, run (reference / noop), check."""
+"""Core subcommands: list, show, run (reference / noop), check, new-family."""
 
 from __future__ import annotations
 
@@ -36,6 +36,30 @@ def _family(family_id: str):  # type: ignore[no-untyped-def]
         raise typer.Exit(2) from None
 
 
+Imports = Annotated[list[str] | None, typer.Option(
+    "--import", envvar="WORKGYM_IMPORT",
+    help="Modules (or .py files) to import first, e.g. ones that register your own families.")]
+
+
+def _load(imports: list[str] | None) -> None:
+    """Import ``--import`` modules; report families that did not load (stderr)."""
+    import warnings
+
+    from rich.markup import escape
+
+    from workgym.core._family import FamilyDiscoveryWarning, discovery_problems, import_families
+
+    try:
+        with warnings.catch_warnings():  # printed below, once, as the CLI prints warnings
+            warnings.simplefilter("ignore", FamilyDiscoveryWarning)
+            import_families(imports or [])
+    except ImportError as exc:
+        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
+        raise typer.Exit(2) from None
+    for problem in discovery_problems():
+        err.print(f"[yellow]warning:[/yellow] {escape(str(problem))}", highlight=False)
+
+
 def _level(value: str) -> str:
     if value not in DIFFICULTIES:
         raise typer.BadParameter(f"difficulty must be one of {', '.join(DIFFICULTIES)}")
@@ -45,8 +69,10 @@ def _level(value: str) -> str:
 @app.command("list")
 def list_families(
     as_json: Annotated[bool, typer.Option("--json", envvar="WORKGYM_JSON", help="Print JSON.")] = False,
+    imports: Imports = None,
 ) -> None:
-    """List the registered task families."""
+    """List the registered task families (and warn about any that did not load)."""
+    _load(imports)
     rows: list[dict[str, str | list[str]]] = []
     for fid in family_ids():
         fam = get_family(fid)
@@ -67,8 +93,10 @@ def show(
     seed: Annotated[int, typer.Option(envvar="WORKGYM_SEED")] = 0,
     difficulty: Annotated[str, typer.Option(envvar="WORKGYM_DIFFICULTY", callback=_level)] = "medium",
     richness: Annotated[float, typer.Option(envvar="WORKGYM_RICHNESS", min=0.0, max=1.0)] = 0.5,
+    imports: Imports = None,
 ) -> None:
     """Show a task: its prompt, apps, files, criteria and the reference length."""
+    _load(imports)
     fam = _family(family_id)
     task = fam.task(fam.spec(seed, difficulty, richness))  # type: ignore[arg-type]
     out.print(f"[bold]{family_id}[/bold]  seed={seed}  difficulty={difficulty}  task id={task.id}")
@@ -95,8 +123,10 @@ def run(
                                       help="Run the episodes as Ray tasks.")] = False,
     ray_address: Annotated[str | None, typer.Option(
         envvar="WORKGYM_RAY_ADDRESS", help="Ray cluster address (default: a local Ray).")] = None,
+    imports: Imports = None,
 ) -> None:
     """Run a built-in policy over seeds; print per-criterion pass rates and the mean score."""
+    _load(imports)
     if policy not in ("reference", "noop"):
         raise typer.BadParameter("policy must be 'reference' or 'noop' here; "
                                  "use 'workgym eval' for model policies", param_hint="--policy")
@@ -156,16 +186,33 @@ def check(
     adversarial_seeds: Annotated[int, typer.Option(
         envvar="WORKGYM_CHECK_ADVERSARIAL_SEEDS", min=1,
         help="Seeds per level for --adversarial.")] = 5,
+    only: Annotated[list[str] | None, typer.Option(
+        "--check", envvar="WORKGYM_CHECK_ONLY",
+        help="Run only this named check (repeatable); 'workgym check --list' names them.")] = None,
+    list_checks: Annotated[bool, typer.Option(
+        "--list", help="List the named checks and what each catches, then stop.")] = False,
+    imports: Imports = None,
 ) -> None:
     """Run check_family on one family or on all of them."""
-    from workgym.core._check import check_family
+    from workgym.checks import CHECKS, check_family
 
+    if list_checks:
+        for name, catches in CHECKS.items():
+            out.print(f"[bold]{name}[/bold]: {catches}", highlight=False)
+        raise typer.Exit(0)
+    unknown = sorted(set(only or ()) - set(CHECKS))
+    if unknown:
+        raise typer.BadParameter(f"unknown checks {unknown}; use {', '.join(CHECKS)}",
+                                 param_hint="--check")
+    _load(imports)
     ids = family_ids() if family_id == "all" else [_family(family_id).family_id()]
     if adversarial:
         raise typer.Exit(_adversarial(ids, adversarial_seeds))
     failed = False
     for fid in ids:
-        report = check_family(fid, seeds=seeds, raise_on_failure=False)
+        report = check_family(fid, seeds=seeds, raise_on_failure=False, only=only)
+        for note in report.notes:
+            err.print(f"  [dim]{note}[/dim]", markup=True, highlight=False)
         if report.ok:
             med = {k: statistics.median(v) for k, v in report.reference_calls.items() if v}
             out.print(f"[green]ok[/green] {fid} (reference calls, median per level: {med})")
@@ -201,3 +248,36 @@ def _adversarial(ids: list[str], seeds: int) -> int:
             table.add_row(policy, *(by_level.get(level, "") for level in DIFFICULTIES))
         out.print(table)
     return 1 if failed else 0
+
+
+@app.command("new-family")
+def new_family(
+    name: Annotated[str, typer.Argument(help="category/name of the new family, e.g. tickets/triage.")],
+    into: Annotated[str | None, typer.Option(
+        envvar="WORKGYM_NEW_FAMILY_DIR",
+        help="Folder that holds category folders (default: src/workgym/families in a workgym "
+             "checkout, else the current folder).")] = None,
+    tests: Annotated[str | None, typer.Option(
+        envvar="WORKGYM_NEW_FAMILY_TESTS", help="Folder for the test (default: tests/families "
+        "in a checkout, else tests).")] = None,
+    docs: Annotated[str | None, typer.Option(
+        envvar="WORKGYM_NEW_FAMILY_DOCS", help="Folder for the docs stub (default: docs/families "
+        "in a checkout, else docs).")] = None,
+) -> None:
+    """Write a family skeleton that passes check_family, its test and its docs stub."""
+    from pathlib import Path
+
+    from workgym.checks import new_family as write
+
+    checkout = Path("src/workgym/families").is_dir()
+    root = Path(into or ("src/workgym/families" if checkout else "."))
+    package = "workgym.families" if root.resolve() == Path("src/workgym/families").resolve() else ""
+    try:
+        made = write(name, root, Path(tests or ("tests/families" if checkout else "tests")),
+                     Path(docs or ("docs/families" if checkout else "docs")), package=package)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="NAME") from None
+    for path in (made.family, made.test, made.docs):
+        out.print(f"wrote {path}", highlight=False)
+    hint = "" if package else f" --import {made.module}"
+    out.print(f"next: workgym check {name}-v1{hint} --seeds 10", highlight=False)
