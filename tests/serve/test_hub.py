@@ -182,3 +182,33 @@ async def test_the_control_endpoints_refuse_a_foreign_host_header() -> None:
         response = await http.post(f"{base}/episodes", json={"family_id": FAMILY},
                                    headers={"Host": "evil.example:80"})
         assert response.status_code == 421
+
+
+async def test_the_single_episode_server_keeps_its_world_and_stops_when_idle() -> None:
+    from workgym.serve import serve_http
+
+    ready = anyio.Event()
+    urls: list[str] = []
+
+    def on_ready(url: str) -> None:
+        urls.append(url)
+        ready.set()
+
+    with make(FAMILY, seed=3).start() as episode:
+        # The block ends only when serve_http returns: after 0.5 s without a request.
+        with anyio.fail_after(30):
+            async with anyio.create_task_group() as tasks:
+                tasks.start_soon(lambda: serve_http(episode, port=0, token=TOKEN,
+                                                    idle_timeout_s=0.5, on_ready=on_ready))
+                await ready.wait()
+                url = urls[0]
+                assert url.endswith("/mcp")
+                async with httpx.AsyncClient() as http:
+                    assert (await http.post(url, json={})).status_code == 401
+                async with mcp_client(url, TOKEN) as client:
+                    await client.call_tool("files_write", {"path": "a.txt", "content": "kept"})
+                async with mcp_client(url, TOKEN, mode="auto") as client:
+                    assert text(await client.call_tool("files_read", {"path": "a.txt"})) == (
+                        True, "kept")
+        assert [c.name for c in episode.calls] == ["files.write", "files.read"]
+        assert (episode.world.workspace / "a.txt").exists()  # the caller closes it
