@@ -1,8 +1,13 @@
 import functools
+import hashlib
 import io
+import os
+import subprocess
+import sys
 import zipfile
 from copy import deepcopy
 from datetime import UTC, datetime
+from pathlib import Path
 
 import docx
 import pytest
@@ -476,3 +481,22 @@ def test_tables_read_on_python_docx_grid_with_merged_cells(start_episode):
     assert expected[0][0] == expected[0][1] and expected[1][2] == expected[2][2]
     assert ok(ep, "docs.read", path="merged.docx", start=2)["entries"][0]["text"] == \
         "Tab\there\nnext line" == document.paragraphs[-1].text
+
+
+
+def sample() -> bytes:
+    """What the other process builds too."""
+    return build_docx([DocxBlock.heading("Report", 0), DocxBlock.paragraph("Body"),
+                       DocxBlock.table([["a", "b"]])],
+                      [DocxComment(id=0, author="A", text="c", block=2)])
+
+
+def test_byte_identical_in_another_process_with_another_hash_seed():
+    code = ("import hashlib, sys\n"
+            f"sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
+            "from test_docs import sample\n"
+            "sys.stdout.write(hashlib.sha256(sample()).hexdigest())\n")
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                          check=True, timeout=120)
+    assert done.stdout == hashlib.sha256(sample()).hexdigest()

@@ -47,7 +47,7 @@ def _pages(count: int, content: bytes | None = None) -> bytes:
 def _encrypted() -> bytes:
     writer = pypdf.PdfWriter()
     writer.add_blank_page(595, 842)
-    writer.encrypt(user_password="secret", owner_password="owner", algorithm="AES-128")
+    writer.encrypt(user_password="secret", owner_password="owner", algorithm="RC4-128")
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()

@@ -1,11 +1,16 @@
 import functools
+import hashlib
 import io
+import os
+import subprocess
+import sys
 import zipfile
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from pptx import Presentation
-from pptx.util import Pt
+from pptx.util import Inches, Pt
 
 import workgym  # noqa: F401  (registers the apps)
 from workgym.apps import _ooxml
@@ -280,3 +285,54 @@ def test_build_pptx_is_deterministic_and_reads_back():
         build_pptx([SlideSpec(layout="Title Only", body="x")])
     with pytest.raises(GradeError, match="not a .pptx"):
         read_pptx(b"garbage")
+
+
+def test_groups_pictures_and_charts_are_read(start_episode):
+    from PIL import Image
+    from pptx.chart.data import CategoryChartData
+    from pptx.enum.chart import XL_CHART_TYPE
+
+    presentation = Presentation()
+    slide = presentation.slides.add_slide(presentation.slide_layouts[5])  # Title Only
+    slide.shapes.title.text_frame.text = "Mixed"
+    group = slide.shapes.add_group_shape()
+    group.shapes.add_textbox(Inches(1), Inches(2), Inches(3), Inches(1)).text_frame.text = "In A"
+    group.shapes.add_textbox(Inches(1), Inches(3), Inches(3), Inches(1)).text_frame.text = "In B"
+    png = io.BytesIO()
+    Image.new("RGB", (4, 4), "red").save(png, format="PNG")
+    slide.shapes.add_picture(io.BytesIO(png.getvalue()), Inches(5), Inches(2))
+    chart = CategoryChartData()
+    chart.categories = ["Q1", "Q2"]
+    chart.add_series("Sales", (1.0, 2.0))
+    slide.shapes.add_chart(XL_CHART_TYPE.COLUMN_CLUSTERED, Inches(5), Inches(4), Inches(3),
+                           Inches(2), chart)
+    ep = start_episode(("slides",), family="tests/slides", now=NOW,
+                       files={"mixed.pptx": pptx_bytes(presentation)})
+    shapes = ok(ep, "slides.read_slide", path="mixed.pptx", slide=1)["shapes"]
+    assert [s["kind"] for s in shapes] == ["title", "group", "picture", "chart"]
+    assert [(c["kind"], c["text"]) for c in shapes[1]["shapes"]] == [("text", "In A"),
+                                                                     ("text", "In B")]
+    assert "text" not in shapes[2] and "text" not in shapes[3]
+    inner = shapes[1]["shapes"][1]["id"]
+    ok(ep, "slides.set_text", path="mixed.pptx", slide=1, shape=inner, text="In C")
+    assert ok(ep, "slides.find", path="mixed.pptx", text="in c")["matches"][0]["shape"] == inner
+    err(ep, "slides.set_text", "holds no text", path="mixed.pptx", slide=1,
+        shape=shapes[2]["id"], text="x")
+
+
+
+def sample() -> bytes:
+    """What the other process builds too."""
+    return build_pptx([SlideSpec(title="Plan", body="One\nTwo", notes="n"),
+                       SlideSpec(layout="Title Only", table=(("a", "b"),))])
+
+
+def test_byte_identical_in_another_process_with_another_hash_seed():
+    code = ("import hashlib, sys\n"
+            f"sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
+            "from test_slides import sample\n"
+            "sys.stdout.write(hashlib.sha256(sample()).hexdigest())\n")
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                          check=True, timeout=120)
+    assert done.stdout == hashlib.sha256(sample()).hexdigest()

@@ -1,5 +1,9 @@
+import hashlib
 import io
+import os
 import re
+import subprocess
+import sys
 
 import pdfplumber
 import pypdf
@@ -75,3 +79,17 @@ def test_wrong_kinds_and_page_sizes_are_refused():
         write_pdf("Title", [42])  # type: ignore[list-item]
     with pytest.raises(ValueError, match="page_size"):
         write_pdf("Title", [], page_size="A5")  # type: ignore[arg-type]
+
+
+def test_byte_identical_in_another_process_with_another_hash_seed():
+    code = ("import hashlib, sys\n"
+            "from workgym.content.pdf_writer import PdfHeading, PdfTable, write_pdf\n"
+            "data = write_pdf('T', ['a € b', PdfHeading('H'), PdfTable([['x', 'y'], ['1', '2']])],"
+            " author='A')\n"
+            "sys.stdout.write(hashlib.sha256(data).hexdigest())\n")
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                          check=True, timeout=120)
+    here = write_pdf("T", ["a € b", PdfHeading("H"), PdfTable([["x", "y"], ["1", "2"]])],
+                     author="A")
+    assert done.stdout == hashlib.sha256(here).hexdigest()

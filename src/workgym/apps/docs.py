@@ -286,7 +286,8 @@ def build_docx(blocks: Sequence[DocxBlock], comments: Sequence[DocxComment] = ()
         blocks: the body, in order; paragraph styles must exist in python-docx's default
             template (``Normal``, ``Title``, ``Heading 1``-``9``, ``List Bullet``, ...).
         comments: comments to anchor on whole paragraph blocks (``DocxComment.block``, from
-            1); their ``date`` (ISO 8601 with an offset) is kept when given.
+            1); their ``date`` (ISO 8601 with an offset) is kept when given, and a
+            comment without one is undated (never stamped with the wall clock).
 
     Raises:
         ValueError: an unknown style, an empty table, a comment on a table or an empty
@@ -322,8 +323,8 @@ def build_docx(blocks: Sequence[DocxBlock], comments: Sequence[DocxComment] = ()
                              "with text")
         added = document.add_comment(target.runs, text=comment.text, author=comment.author,
                                      initials=comment.initials)
-        if comment.date is not None:
-            added._comment_elm.date = _parse_date(comment.date)
+        # python-docx dates a new comment with the wall clock: keep the given date, or none
+        added._comment_elm.date = _parse_date(comment.date) if comment.date else None
     return docx_bytes(document)
 
 
