@@ -90,6 +90,8 @@ class _Kit:
     sheets: dict[str, list[str]] = field(default_factory=dict)
     """Workbook path -> its sheet names."""
     prompt_paths: list[str] = field(default_factory=list)
+    own: str | None = None
+    """The agent's own address, where a tool tells it."""
     calls: int = 0
     _seen: set[str] = field(default_factory=set)
 
@@ -99,6 +101,9 @@ class _Kit:
         prompt = ep.task.prompt
         kit._note(kit.addresses, _EMAIL.findall(prompt))
         kit._note(kit.prompt_paths, _PATH.findall(prompt))
+        folders = kit.read("mail.list_folders")
+        if isinstance(folders, dict) and isinstance(folders.get("address"), str):
+            kit.own = folders["address"]
         return kit
 
     @property
@@ -261,8 +266,9 @@ def _read_args(kit: _Kit, spec: ToolSpec) -> list[dict[str, Any]]:
                 choices += [{"path": path, "sheet": s} for s in kit.sheets.get(path, [])]
     elif len(required) == 1 and (required[0] == "id" or required[0].endswith("_id")):
         choices = [{required[0]: i} for i in kit.ids.get(spec.app, [])]
-    elif set(required) >= {"start", "end"} and kit.dates:
-        window = _window(kit.dates)
+    elif set(required) >= {"start", "end"}:
+        # the dates seen, else today (a model is told the date)
+        window = _window(kit.dates or [kit.ep.world.now.date().isoformat()])
         for key in ("calendar", "calendars"):
             if key in required:
                 targets = [*kit.addresses, *(str(r.get("name")) for r in kit.records
@@ -345,7 +351,7 @@ def _first_sheet(kit: _Kit, path: str) -> str | None:
 
 def _targets(kit: _Kit) -> list[str]:
     """Addresses to mail: those the prompt names, else a few that reads showed."""
-    own = {a.casefold() for a in _EMAIL.findall(kit.prompt)[:1]}
+    own = {(kit.own or next(iter(_EMAIL.findall(kit.prompt)), "")).casefold()}
     named = [a for a in _EMAIL.findall(kit.prompt) if a.casefold() not in own]
     return (named or [a for a in kit.addresses if a.casefold() not in own])[:5]
 
@@ -493,22 +499,27 @@ def _enumerator(kit: _Kit) -> str | None:
 
 
 def _odd_records(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Records with a field value that none of their like share: of records with the
-    same fields (three or more), one whose categorical field differs from all others."""
+    """Records with a field value that none of their like share: of four or more records
+    with the same fields, one whose categorical field (a status, a kind) differs from the
+    value most of the others share."""
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for record in records:
         groups.setdefault(tuple(sorted(record)), []).append(record)
-    odd: list[dict[str, Any]] = []
+    odd: list[tuple[int, int, dict[str, Any]]] = []
     for members in groups.values():
-        if len(members) < 3:
+        if len(members) < 4:
             continue
         for key in members[0]:
             values = Counter(str(m.get(key)) for m in members)
-            if 2 <= len(values) <= 3 and min(values.values()) == 1 \
-                    and max(values.values()) >= len(members) - 2:
+            common = max(values.values())
+            if 2 <= len(values) <= 3 and min(values.values()) == 1 and common >= 3 \
+                    and common >= len(members) - 2:
                 rare = {v for v, n in values.items() if n == 1}
-                odd += [m for m in members if str(m.get(key)) in rare and m not in odd]
-    return odd
+                odd += [(len(members), len(m), m) for m in members
+                        if str(m.get(key)) in rare and all(m is not o for *_, o in odd)]
+    # the most telling first: an outlier among many items with many fields
+    odd.sort(key=lambda entry: (-entry[0], -entry[1]))
+    return [m for *_, m in odd]
 
 
 def _act_on(kit: _Kit, record: dict[str, Any]) -> None:
