@@ -500,3 +500,14 @@ def test_byte_identical_in_another_process_with_another_hash_seed():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
                           check=True, timeout=120)
     assert done.stdout == hashlib.sha256(sample()).hexdigest()
+
+
+def test_reads_are_marked_read_only_and_additions_not_destructive():
+    from workgym.core import App
+
+    specs = App.registry["docs"].tool_specs()
+    assert sorted(n for n, s in specs.items() if s.read_only) == [
+        "find", "list_comments", "outline", "read", "read_table"]
+    assert all(s.concurrent == s.read_only for s in specs.values())
+    assert sorted(n for n, s in specs.items() if s.destructive is False and not s.read_only) == [
+        "add_comment", "create", "insert_paragraphs", "insert_table"]

@@ -613,7 +613,7 @@ class DocsApp(App):
 
     name = "docs"
 
-    @tool
+    @tool(destructive=False)
     def create(self, path: str, title: str = "") -> str:
         """Create a new, empty document: a .docx file, or a .md file for Markdown.
 
@@ -636,7 +636,7 @@ class DocsApp(App):
             self._save(path, document, overwrite=False)
         return f"created {path}"
 
-    @tool(concurrent=True)
+    @tool(read_only=True)
     def read(self, path: str, start: int = 1, limit: int = 50) -> dict[str, Any]:
         """Read a document from a given block (or line) on.
 
@@ -688,7 +688,7 @@ class DocsApp(App):
         return {"path": path, "blocks": total, "entries": blocks,
                 "next": number if number <= total else None}
 
-    @tool(concurrent=True)
+    @tool(read_only=True)
     def read_table(self, path: str, block: int, start_row: int = 1,
                    limit: int = 100) -> dict[str, Any]:
         """Read the rows of a table block of a .docx document.
@@ -713,7 +713,7 @@ class DocsApp(App):
                 "start_row": start_row, "cells": [list(r) for r in rows],
                 "next": after if after <= len(table.rows) else None}
 
-    @tool(concurrent=True)
+    @tool(read_only=True)
     def outline(self, path: str) -> list[dict[str, Any]]:
         """The headings of a document, in order: {"block", "level", "text"} for a .docx
         (level 0 is the Title style, 1-9 the Heading styles) or {"line", "level", "text"}
@@ -729,7 +729,7 @@ class DocsApp(App):
                 for n, b in enumerate(self._content(path).blocks, 1)
                 if b.level is not None][:500]
 
-    @tool(concurrent=True)
+    @tool(read_only=True)
     def find(self, path: str, text: str, match_case: bool = False,
              limit: int = 20) -> dict[str, Any]:
         """Find a piece of text in a document, as a word processor's Find does.
@@ -776,7 +776,7 @@ class DocsApp(App):
                 break
         return {"path": path, "total": total, "matches": matches}
 
-    @tool
+    @tool(destructive=False)
     def insert_paragraphs(self, path: str, paragraphs: list[str], at: int | None = None,
                           style: str | None = None) -> dict[str, Any]:
         """Insert paragraphs into a .docx document.
@@ -809,7 +809,7 @@ class DocsApp(App):
         numbers = list(range(position, position + len(paragraphs)))
         return {"path": path, "inserted": numbers, "blocks": len(elements) + len(paragraphs)}
 
-    @tool
+    @tool(idempotent=True)
     def replace_paragraph(self, path: str, block: int, text: str,
                           style: str | None = None) -> dict[str, Any]:
         """Replace the whole text of a paragraph of a .docx document. The paragraph keeps
@@ -926,7 +926,7 @@ class DocsApp(App):
         return {"path": path, "deleted": list(range(block, block + count)),
                 "blocks": len(elements) - count}
 
-    @tool
+    @tool(destructive=False)
     def insert_table(self, path: str, rows: list[list[str]], at: int | None = None,
                      style: str | None = None) -> dict[str, Any]:
         """Insert a table into a .docx document.
@@ -969,7 +969,7 @@ class DocsApp(App):
         self._save(path, document)
         return {"path": path, "block": position, "rows": len(rows), "columns": width}
 
-    @tool
+    @tool(idempotent=True)
     def fill_table(self, path: str, block: int, values: list[list[str | None]],
                    row: int = 1, column: int = 1) -> dict[str, Any]:
         """Write cell texts into a table of a .docx document, as a rectangle whose top-left
@@ -1022,7 +1022,7 @@ class DocsApp(App):
         return {"path": path, "block": block, "rows": len(table.rows), "columns": columns,
                 "written": sum(v is not None for line in values for v in line)}
 
-    @tool
+    @tool(destructive=False)
     def add_comment(self, path: str, block: int, text: str, author: str = "") -> dict[str, Any]:
         """Add a comment on a whole paragraph of a .docx document.
 
@@ -1048,7 +1048,7 @@ class DocsApp(App):
         self._save(path, document)
         return {"path": path, "comment": comment.comment_id, "block": block}
 
-    @tool(concurrent=True)
+    @tool(read_only=True)
     def list_comments(self, path: str) -> list[dict[str, Any]]:
         """The comments of a .docx document: {"id", "author", "date", "block" (where it is
         anchored; null if nowhere), "text"}, by id.
@@ -1060,7 +1060,7 @@ class DocsApp(App):
         return [{"id": c.id, "author": c.author, "date": c.date, "block": c.block,
                  "text": c.text} for c in self._content(path).comments]
 
-    @tool
+    @tool(idempotent=True)
     def replace_section(self, path: str, heading: str, content: str,
                         occurrence: int = 1) -> dict[str, Any]:
         """Replace the body of a section of a Markdown file: the lines after its heading up

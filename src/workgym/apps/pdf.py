@@ -283,7 +283,7 @@ class PdfApp(App):
 
     name = "pdf"
 
-    @tool(concurrent=True)
+    @tool(read_only=True)
     def info(self, path: str) -> dict[str, Any]:
         """A PDF's page count and metadata: {"path", "pages", "title", "author", "subject",
         "creator", "producer"} (empty strings where the file has none).
@@ -296,7 +296,7 @@ class PdfApp(App):
                 "author": found.author, "subject": found.subject, "creator": found.creator,
                 "producer": found.producer}
 
-    @tool(concurrent=True)
+    @tool(read_only=True)
     def read_pages(self, path: str, start_page: int = 1,
                    end_page: int | None = None) -> dict[str, Any]:
         """The text of a range of pages, as laid out: one line per printed line, columns
@@ -330,7 +330,7 @@ class PdfApp(App):
         return {"path": path, "pages": document.pages, "entries": entries,
                 "next": page if page <= last else None}
 
-    @tool(concurrent=True)
+    @tool(read_only=True)
     def search(self, path: str, query: str, match_case: bool = False,
                limit: int = 20) -> dict[str, Any]:
         """Find a piece of text in a PDF, as a viewer's Find does: line breaks and runs of
@@ -368,7 +368,7 @@ class PdfApp(App):
                 at = haystack.find(needle, at + len(needle))
         return {"path": path, "query": query, "total": total, "matches": matches}
 
-    @tool(concurrent=True)
+    @tool(read_only=True)
     def read_tables(self, path: str, start_page: int = 1,
                     end_page: int | None = None) -> dict[str, Any]:
         """The tables on a range of pages (at most 5 pages at once), found from their

@@ -371,7 +371,7 @@ class SlidesApp(App):
 
     name = "slides"
 
-    @tool
+    @tool(destructive=False)
     def create(self, path: str, title: str = "") -> str:
         """Create a new deck (4:3, the standard layouts), empty or with a title slide.
 
@@ -391,7 +391,7 @@ class SlidesApp(App):
         self._save(path, deck)
         return f"created {path}"
 
-    @tool(concurrent=True)
+    @tool(read_only=True)
     def list_slides(self, path: str) -> dict[str, Any]:
         """The slides of a deck: {"slide", "layout", "title" (null without a title
         placeholder), "shapes" (how many), "notes" (whether it has speaker notes)}.
@@ -405,7 +405,7 @@ class SlidesApp(App):
              "notes": bool(s.notes.strip())} for n, s in enumerate(content.slides, 1)],
             "size_in": [content.width_in, content.height_in]}
 
-    @tool(concurrent=True)
+    @tool(read_only=True)
     def list_layouts(self, path: str) -> list[str]:
         """The names of the slide layouts a deck offers for slides.add_slide.
 
@@ -414,7 +414,7 @@ class SlidesApp(App):
         """
         return list(self._content(path).layouts)
 
-    @tool(concurrent=True)
+    @tool(read_only=True)
     def read_slide(self, path: str, slide: int) -> dict[str, Any]:
         """Read one slide: its layout, title, every shape and the speaker notes.
 
@@ -433,7 +433,7 @@ class SlidesApp(App):
         return {"path": path, "slide": number, "layout": found.layout, "title": found.title,
                 "shapes": [_shape_json(s) for s in found.shapes], "notes": found.notes}
 
-    @tool(concurrent=True)
+    @tool(read_only=True)
     def find(self, path: str, text: str, match_case: bool = False,
              limit: int = 20) -> dict[str, Any]:
         """Find a piece of text in a deck's shapes, tables and notes.
@@ -478,7 +478,7 @@ class SlidesApp(App):
                     at = folded.find(needle, at + len(needle))
         return {"path": path, "total": total, "matches": matches}
 
-    @tool
+    @tool(destructive=False)
     def add_slide(self, path: str, layout: str = "Title and Content", title: str | None = None,
                   text: str | None = None, at: int | None = None) -> dict[str, Any]:
         """Add a slide made from one of the deck's layouts (slides.list_layouts names them).
@@ -518,7 +518,7 @@ class SlidesApp(App):
         return {"path": path, "slide": position, "layout": chosen.name, "slides": total + 1,
                 "shapes": [{"id": s.shape_id, "kind": _kind(s)} for s in slide.shapes]}
 
-    @tool
+    @tool(idempotent=True)
     def set_title(self, path: str, slide: int, title: str) -> dict[str, Any]:
         """Set the text of a slide's title placeholder.
 
@@ -537,7 +537,7 @@ class SlidesApp(App):
         self._save(path, deck)
         return {"path": path, "slide": slide, "title": title}
 
-    @tool
+    @tool(idempotent=True)
     def set_text(self, path: str, slide: int, shape: int, text: str) -> dict[str, Any]:
         """Replace the text of a shape (a placeholder, text box or shape with text); it
         keeps the look of its first paragraph.
@@ -558,7 +558,7 @@ class SlidesApp(App):
         self._save(path, deck)
         return {"path": path, "slide": slide, "shape": shape, "text": target.text_frame.text}
 
-    @tool
+    @tool(destructive=False)
     def add_text_box(self, path: str, slide: int, text: str, left: float = 0.5,
                      top: float = 1.6, width: float = 9.0, height: float = 1.0) -> dict[str, Any]:
         """Add a text box to a slide.
@@ -584,7 +584,7 @@ class SlidesApp(App):
         self._save(path, deck)
         return {"path": path, "slide": slide, "shape": box.shape_id}
 
-    @tool
+    @tool(destructive=False)
     def add_table(self, path: str, slide: int, rows: list[list[str]], left: float = 0.5,
                   top: float = 1.6, width: float | None = None,
                   height: float | None = None) -> dict[str, Any]:
@@ -621,7 +621,7 @@ class SlidesApp(App):
         return {"path": path, "slide": slide, "shape": frame.shape_id, "rows": len(rows),
                 "columns": columns}
 
-    @tool
+    @tool(idempotent=True)
     def fill_table(self, path: str, slide: int, shape: int, values: list[list[str | None]],
                    row: int = 1, column: int = 1) -> dict[str, Any]:
         """Write cell texts into a table on a slide, as a rectangle whose top-left cell is
@@ -677,7 +677,7 @@ class SlidesApp(App):
                 "columns": columns,
                 "written": sum(v is not None for line in values for v in line)}
 
-    @tool
+    @tool(idempotent=True)
     def set_notes(self, path: str, slide: int, text: str) -> dict[str, Any]:
         """Set a slide's speaker notes (replacing any).
 
