@@ -44,3 +44,71 @@ class ScriptedServer(scripted_openai.ScriptedServer):
             return status, reply
 
         super().__init__(script)
+
+
+NULL_CONTENT = "'None' has no attribute 'content'"
+MISSING_CONTENT = "'dict object' has no attribute 'content'"
+
+
+def render(messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> str:
+    """The prompt a chatml function-calling template writes: the tools go into the system
+    message (one is opened for them when the conversation has none)."""
+    if tools and not any(m["role"] == "system" for m in messages):
+        messages = [{"role": "system", "content": ""}, *messages]
+    parts = []
+    for message in messages:
+        text = str(message["content"])
+        if message["role"] == "system" and tools:
+            text += "\nYou have access to the following functions:\n" + "\n".join(
+                f"functions.{t['function']['name']}:\n{json.dumps(t['function'].get('parameters'))}"
+                for t in tools)
+        for call in message.get("tool_calls") or []:
+            text += f"\nfunctions.{call['function']['name']}:\n{call['function']['arguments']}"
+        parts.append(f"<|im_start|>{message['role']}\n{text}<|im_end|>")
+    return "\n".join(parts)
+
+
+class StrictServer(scripted_openai.ScriptedServer):
+    """A server as strict as llama-cpp-python's ``chatml-function-calling`` format.
+
+    - A message whose ``content`` is missing or ``null`` fails the request with HTTP 500
+      (the template's error).
+    - The tools reach the model only with a ``tool_choice`` other than ``none``, and,
+      with ``tools_need_system``, only when the conversation has a system message (the
+      template writes them there). A model the tools did not reach answers in prose.
+    - ``prompt_tokens`` counts the prompt actually rendered (4 characters a token).
+
+    ``server.seen`` holds the requests as the model saw them (``tools`` as they reached it).
+    """
+
+    def __init__(self, brain: Brain, *, tools_need_system: bool = False) -> None:
+        self.seen: list[dict[str, Any]] = []
+
+        def script(body: dict[str, Any]) -> Reply:
+            messages = body.get("messages") or []
+            for i, message in enumerate(messages):
+                if "content" not in message:
+                    return 500, {"error": {"message": f"message {i}: {MISSING_CONTENT}"}}
+                if message["content"] is None:
+                    return 500, {"error": {"message": f"message {i}: {NULL_CONTENT}"}}
+            offered = body.get("tools") or []
+            reached = offered if body.get("tool_choice") not in (None, "none") else []
+            if tools_need_system and not any(m["role"] == "system" for m in messages):
+                reached = []
+            seen = {**body, "tools": reached}
+            self.seen.append(seen)
+            if offered and not reached:
+                message = text("I cannot look that up for you.")
+            else:
+                try:
+                    message = brain(seen)
+                except Exception as exc:  # noqa: BLE001 - a brain failure answers 500, visibly
+                    return 500, {"error": {"message": f"brain failed: {exc!r}"}}
+            tokens = -(-len(render(messages, reached)) // 4)
+            status, reply = completion(model=body.get("model", "scripted"),
+                                       prompt_tokens=tokens, completion_tokens=5)
+            reply["choices"][0].update(
+                message=message, finish_reason="tool_calls" if message.get("tool_calls") else "stop")
+            return status, reply
+
+        super().__init__(script)

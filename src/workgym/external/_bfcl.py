@@ -30,10 +30,12 @@ from workgym.external._common import (
     checker_grade,
     criterion,
     endpoint_error,
+    endpoint_hint,
     external_result,
     open_run,
     pin_installed,
     read_traces,
+    tool_meta,
     write_traces,
 )
 
@@ -52,6 +54,10 @@ NOT_FOR_FC: dict[str, str] = {
     "format_sensitivity": "not scored; BFCL runs it for prompting models only, not "
                           "function-calling ones",
 }
+
+NO_CALL_CATEGORIES = frozenset({"irrelevance", "live_irrelevance"})
+"""Categories where the right answer calls no function: a model that never sees the tools
+passes them, so the tool-reach check marks them unreliable when it finds so."""
 
 GROUP_ALIASES: dict[str, list[str]] = {
     "simple": ["simple_python", "simple_java", "simple_javascript"],
@@ -194,6 +200,26 @@ def _assistant(response: Any, turn: int, step: int) -> dict[str, Any]:
         for i, (name, args) in enumerate(calls)]}
 
 
+def _first(value: Any) -> int | None:
+    """The first number of BFCL's (possibly nested, per turn and step) token counts."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return int(value)
+    if isinstance(value, list):
+        for item in value:
+            found = _first(item)
+            if found is not None:
+                return found
+    return None
+
+
+def _offered_tools(case: dict[str, Any]) -> list[dict[str, Any]]:
+    """The tools BFCL sends for a case, as OpenAI tool entries (for their size)."""
+    functions = case.get("function") or []
+    return [{"type": "function", "function": f} for f in functions if isinstance(f, dict)]
+
+
 def _parse_args(text: str) -> tuple[Any, bool]:
     try:
         return json.loads(text), True
@@ -270,7 +296,7 @@ def entry_trace(category: str, case: dict[str, Any], entry: dict[str, Any],
     result = entry.get("result")
     if (isinstance(result, str) and result.startswith("Error during inference")
             and endpoint_error(entry.get("traceback", ""))):
-        error = result
+        error = endpoint_hint(result)
     if category.startswith(("multi_turn", "memory")):
         _multi_turn(transcript, case, entry)
     else:
@@ -300,7 +326,10 @@ def entry_trace(category: str, case: dict[str, Any], entry: dict[str, Any],
                                                            n_calls=len(transcript.calls)),
         duration_s=round(_total(entry.get("latency")), 4), suite="bfcl",
         meta={"benchmark": "bfcl", "case_id": entry["id"], "category": category,
-              "package": package},
+              "package": package,
+              **tool_meta(_offered_tools(case),
+                          first_prompt_tokens=_first(entry.get("input_token_count")),
+                          expects_call=category not in NO_CALL_CATEGORIES)},
     )
 
 
@@ -365,6 +394,7 @@ def run_bfcl(
                 project_root=str(root), base_url=config.endpoint.base_url,
                 model=config.endpoint.model, temperature=config.endpoint.temperature,
                 timeout_s=config.endpoint.timeout_s, retries=config.endpoint.retries,
+                request=config.endpoint.request,
                 categories=config.categories, limit=config.limit, threads=threads,
                 sample=sample, traces_path=str(root / "traces.jsonl"), package=config.package)
             (root / "job.json").write_text(job.model_dump_json(indent=2), encoding="utf-8")

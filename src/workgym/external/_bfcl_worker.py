@@ -7,7 +7,9 @@ one's state. One process per sample, each with its own BFCL project root (result
 scores, memory snapshots), keeps the k samples independent.
 
 The endpoint is registered as a function-calling model served through BFCL's own
-OpenAI chat-completions handler, pointed at the user's base URL. BFCL's model registry
+OpenAI chat-completions handler, pointed at the user's base URL, whose requests go
+through ``shape_request`` (``tool_choice``, ``max_tokens``, string contents) like every
+other external adapter's. BFCL's model registry
 module imports the SDK of every vendor it supports (anthropic, cohere, mistral, google,
 qwen-agent, writer, boto3); none of them is needed here, so this process installs a
 registry that holds only the endpoint before BFCL is imported.
@@ -25,7 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
+
+from workgym.external._common import RequestShape, shape_request
 
 REGISTRY_NAME = "workgym-endpoint-FC"
 """The endpoint's name in BFCL's registry and result folders. No ``_`` or ``/``: BFCL's
@@ -44,6 +48,8 @@ class BfclJob(BaseModel):
     temperature: float
     timeout_s: float
     retries: int
+    request: RequestShape = Field(default_factory=RequestShape)
+    """How every request is shaped (``tool_choice``, ``max_tokens``, messages)."""
     categories: list[str]
     limit: int | None = None
     """First N test cases per category (memory prerequisites are added as needed)."""
@@ -80,11 +86,24 @@ def _install_registry(job: BfclJob) -> None:
     api_key = os.environ.get("WORKGYM_BFCL_API_KEY") or "EMPTY"
 
     class EndpointHandler(OpenAICompletionsHandler):  # type: ignore[misc]
-        """BFCL's chat-completions handler with the client aimed at the job's endpoint."""
+        """BFCL's chat-completions handler with the client aimed at the job's endpoint
+        and its requests shaped for it."""
 
         def _build_client_kwargs(self) -> dict[str, Any]:
             return {"base_url": job.base_url, "api_key": api_key,
                     "timeout": job.timeout_s, "max_retries": job.retries}
+
+        def _query_FC(self, inference_data: dict[str, Any]) -> Any:
+            # BFCL's own request (its OpenAI handler's), then the endpoint's shape: the
+            # history holds the server's response objects, tool-call turns with null content
+            message: list[Any] = inference_data["message"]
+            tools = inference_data["tools"]
+            inference_data["inference_input_log"] = {"message": repr(message), "tools": tools}
+            request: dict[str, Any] = {"messages": message, "model": self.model_name,
+                                       "temperature": self.temperature, "store": False}
+            if tools:
+                request["tools"] = tools
+            return self.generate_with_backoff(**shape_request(request, job.request))
 
     module = types.ModuleType("bfcl_eval.constants.model_config")
     module.ModelConfig = _ModelConfig  # type: ignore[attr-defined]

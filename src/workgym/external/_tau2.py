@@ -4,7 +4,8 @@ simulator, its orchestrator and its evaluator.
 The agent is tau2's own LLM agent on the user's endpoint (through litellm's OpenAI
 provider with a custom base URL). The user simulator is a model given explicitly and
 saved in the run config, so two checkpoints are measured against the same simulated
-users. Each (task, trial) is one ``tau2.run.run_task`` call and becomes one Trace; trial
+users. Both sides' requests go through ``shape_request`` with their own endpoint's
+shape (``tool_choice``, ``max_tokens``, string contents). Each (task, trial) is one ``tau2.run.run_task`` call and becomes one Trace; trial
 ``t`` uses the same simulator seed for every task and every checkpoint.
 """
 
@@ -24,13 +25,17 @@ from workgym.external._common import (
     TRACES_FILE,
     EndpointSettings,
     ExternalResult,
+    RequestShape,
     case_spec,
     checker_grade,
     criterion,
+    endpoint_hint,
     external_result,
     open_run,
     pin_installed,
     read_traces,
+    shape_request,
+    tool_meta,
     transient_error,
     write_traces,
 )
@@ -60,6 +65,8 @@ class Tau2Config(BaseModel):
     """OpenAI-compatible endpoint of the user simulator (None: litellm's default route)."""
     user_temperature: float = Field(default=0.0, ge=0.0)
     """The user simulator's temperature (tau2's default: 0)."""
+    user_request: RequestShape = Field(default_factory=RequestShape)
+    """How the user simulator's requests are shaped (``tool_choice``, ``max_tokens``)."""
     domains: list[str] = Field(default_factory=lambda: ["airline", "retail", "telecom"])
     """tau2 domains (``airline``, ``retail``, ``telecom``; ``mock`` for tests)."""
     task_split: str | None = "base"
@@ -147,8 +154,19 @@ def _criteria(reward_info: Any) -> list[CriterionResult]:
 
 
 def simulation_trace(domain: str, index: int, simulation: Any, *, trial: int, model: str,
-                     meta: dict[str, Any]) -> Trace:
-    """One tau2 simulation (a ``SimulationRun`` with its reward) as a Trace."""
+                     meta: dict[str, Any], tools: Sequence[Any] | None = None) -> Trace:
+    """One tau2 simulation (a ``SimulationRun`` with its reward) as a Trace.
+
+    Args:
+        domain: the tau2 domain.
+        index: the task's position in the domain's task list.
+        simulation: tau2's ``SimulationRun``.
+        trial: the trial index.
+        model: the agent's model name.
+        meta: entries for the trace's ``meta``.
+        tools: the agent's tool schemas; when given, the trace records what the
+            tool-reach check reads (``tool_meta``).
+    """
     spec = case_spec("tau2", domain, index)
     messages = [_message(m) for m in simulation.messages]
     outputs = {m.id: m for m in simulation.messages
@@ -156,11 +174,14 @@ def simulation_trace(domain: str, index: int, simulation: Any, *, trial: int, mo
     calls: list[CallRecord] = []
     stats = TraceStats()
     prompt = completion = 0
+    first_prompt: int | None = None
     for m in simulation.messages:
         if m.role != "assistant":
             continue
         stats.turns += 1
         if m.usage:
+            if first_prompt is None:
+                first_prompt = int(m.usage.get("prompt_tokens", 0) or 0)
             prompt += int(m.usage.get("prompt_tokens", 0) or 0)
             completion += int(m.usage.get("completion_tokens", 0) or 0)
         tool_calls = m.tool_calls or []
@@ -178,6 +199,8 @@ def simulation_trace(domain: str, index: int, simulation: Any, *, trial: int, mo
         "done" if reason in ("user_stop", "agent_stop") else
         "max_turns" if reason == "max_steps" else "error")
     truncated = reason == "max_steps"
+    if tools is not None:
+        meta = {**meta, **tool_meta(tools, first_prompt_tokens=first_prompt, expects_call=True)}
     reward_info = simulation.reward_info
     grade = checker_grade(_criteria(reward_info), truncated=truncated, n_calls=len(calls))
     return Trace(
@@ -195,7 +218,7 @@ def simulation_trace(domain: str, index: int, simulation: Any, *, trial: int, mo
 def _error_trace(domain: str, index: int, *, trial: int, model: str, meta: dict[str, Any],
                  exc: BaseException) -> Trace:
     spec = case_spec("tau2", domain, index)
-    text = f"{type(exc).__name__}: {exc}"
+    text = endpoint_hint(f"{type(exc).__name__}: {exc}")
     if transient_error(type(exc).__name__, str(exc)):
         return Trace(task_id=spec.id, spec=spec, sample=trial, policy="openai", model=model,
                      stop_reason="error", error=text, suite="tau2", meta=meta)
@@ -208,6 +231,59 @@ def _error_trace(domain: str, index: int, *, trial: int, model: str, meta: dict[
 def _llm(base_url: str | None, model: str) -> str:
     # litellm's OpenAI provider speaks to any OpenAI-compatible server at api_base
     return f"openai/{model}" if base_url else model
+
+
+SHAPE_ARG = "workgym_request_shape"
+"""The llm-args key that carries a side's :class:`RequestShape` to the shaping wrapper
+(taken out before litellm sees the arguments)."""
+_shaping_lock = threading.Lock()
+
+
+def install_request_shaping() -> None:
+    """Route tau2's model calls through :func:`shape_request` (idempotent).
+
+    tau2's agent and user simulator both call ``tau2.utils.llm_utils.generate``, which
+    calls litellm's ``completion`` through that module's global name, so wrapping the
+    name is the one place both sides pass. Each side's shape travels in its llm args
+    under :data:`SHAPE_ARG`, so agent and user simulator each get their own endpoint's;
+    calls without it (tau2's own judges) pass unchanged.
+    """
+    from tau2.utils import llm_utils
+
+    with _shaping_lock:
+        inner = llm_utils.completion
+        if getattr(inner, "_workgym_shaping", False):
+            return
+
+        def completion(*args: Any, **kwargs: Any) -> Any:
+            shape = kwargs.pop(SHAPE_ARG, None)
+            if isinstance(shape, RequestShape):
+                kwargs = shape_request(kwargs, shape)
+            return inner(*args, **kwargs)
+
+        completion._workgym_shaping = True  # type: ignore[attr-defined]
+        llm_utils.completion = completion
+
+
+def _domain_tools(domain: str) -> list[dict[str, Any]]:
+    """The agent's tool schemas in ``domain``, as tau2 sends them."""
+    from tau2.registry import registry
+
+    environment = registry.get_env_constructor(domain)()
+    return [tool.openai_schema for tool in environment.get_tools()]
+
+
+def llm_args(endpoint: EndpointSettings | None, *, temperature: float, retries: int,
+             api_base: str | None, api_key: str | None,
+             shape: RequestShape) -> dict[str, Any]:
+    """The llm args of one side of a simulation (agent or user simulator)."""
+    args: dict[str, Any] = {"temperature": temperature, "num_retries": retries,
+                            SHAPE_ARG: shape}
+    if endpoint is not None:
+        args["timeout"] = endpoint.timeout_s
+    if api_base:
+        args.update(api_base=api_base, api_key=api_key or "EMPTY")
+    return args
 
 
 def run_tau2(
@@ -256,20 +332,20 @@ def _run(config: Tau2Config, folder: Path, api_key: str | None, user_api_key: st
     from tau2.evaluator.evaluator import EvaluationType
     from tau2.run import load_tasks, run_task
 
+    install_request_shaping()
     endpoint = config.endpoint
-    agent_args: dict[str, Any] = {"temperature": endpoint.temperature, "api_base": endpoint.base_url,
-                                  "api_key": api_key or "EMPTY", "timeout": endpoint.timeout_s,
-                                  "num_retries": endpoint.retries}
-    user_args: dict[str, Any] = {"temperature": config.user_temperature,
-                                 "num_retries": endpoint.retries}
-    if config.user_base_url:
-        user_args.update(api_base=config.user_base_url,
-                         api_key=user_api_key or api_key or "EMPTY")
+    agent_args = llm_args(endpoint, temperature=endpoint.temperature, retries=endpoint.retries,
+                          api_base=endpoint.base_url, api_key=api_key, shape=endpoint.request)
+    user_args = llm_args(None, temperature=config.user_temperature, retries=endpoint.retries,
+                         api_base=config.user_base_url, api_key=user_api_key or api_key,
+                         shape=config.user_request)
     kept = [t for t in read_traces(folder / TRACES_FILE) if t.error is None]
     write_traces(folder, kept)
     done = {(t.task_id, t.sample) for t in kept}
     jobs = []
+    tools: dict[str, list[dict[str, Any]]] = {}
     for domain in config.domains:
+        tools[domain] = _domain_tools(domain)
         order = {task.id: i for i, task in enumerate(load_tasks(domain, None))}
         tasks = load_tasks(domain, config.task_split)
         if config.task_ids is not None:
@@ -302,7 +378,7 @@ def _run(config: Tau2Config, folder: Path, api_key: str | None, user_api_key: st
                 max_errors=config.max_errors, evaluation_type=EvaluationType.ALL, seed=seed,
             )
             trace = simulation_trace(domain, index, simulation, trial=trial,
-                                     model=endpoint.model, meta=meta)
+                                     model=endpoint.model, meta=meta, tools=tools[domain])
         except Exception as exc:  # noqa: BLE001 - every failure becomes a trace
             trace = _error_trace(domain, index, trial=trial, model=endpoint.model, meta=meta,
                                  exc=exc)

@@ -5,7 +5,9 @@ a run's benchmark is ``benchmark`` in its ``config.json`` (``bfcl``, ``tau2``,
 ``toolathlon``), and ``workgym`` for runs of workgym suites. Each row compares the same
 test cases in both runs: pass@1 and pass@k of each checkpoint, the paired change in
 percentage points with its confidence interval, and the ratio of the row's pass@1 gain
-to the workgym holdout's (how much of the in-distribution gain carried over).
+to the workgym holdout's (how much of the in-distribution gain carried over). Rows whose
+scores a run shows to be free points (the model never saw the tools, and calling nothing
+is right there) are marked unreliable, with the reason in the notes.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from workgym.eval import (
     task_outcomes,
     task_values,
 )
+from workgym.external._common import ToolReach, tool_reach, unreliable_groups
 
 Number = Annotated[float, BeforeValidator(lambda v: math.nan if v is None else v)]
 """A float that may be NaN (``null`` in JSON)."""
@@ -59,6 +62,9 @@ class TransferRow(BaseModel):
     missing); 1.0 means the in-distribution gain transferred in full."""
     ratio_k: Number
     """The same ratio for pass@k."""
+    unreliable: str | None = None
+    """Why this row's scores cannot be trusted (None: nothing known against them): a run
+    on one side shows the model never saw the tools, and here calling nothing is right."""
 
 
 class TransferTable(BaseModel):
@@ -72,7 +78,8 @@ class TransferTable(BaseModel):
     ci: CIConfig
     rows: list[TransferRow]
     notes: list[str]
-    """Unpaired runs, differing user simulators, and other things to know."""
+    """Unpaired runs, differing user simulators, runs where the tools never reached the
+    model, and other things to know."""
 
 
 def run_benchmark(folder: Path, traces: Sequence[Trace], config: dict[str, Any]) -> str:
@@ -135,6 +142,22 @@ def _row(bench: str, group: str, a: Sequence[TaskOutcome], b: Sequence[TaskOutco
                        passk=passk, ratio=math.nan, ratio_k=math.nan)
 
 
+def _unreliable(bench: str, reaches: Sequence[tuple[str, ToolReach]],
+                notes: list[str]) -> dict[str, str]:
+    """Groups of ``bench`` whose scores a side's tool-reach check makes unreliable, with
+    the reason; a note per such side."""
+    out: dict[str, str] = {}
+    for side, reach in reaches:
+        if not reach.unreliable:
+            continue
+        notes.append(f"{bench} ({side} run): {reach.message}")
+        for group in sorted(unreliable_groups(reach)):
+            reason = (f"the {side} run shows the model never saw the tools "
+                      f"({reach.verdict.replace('_', ' ')})")
+            out[group] = f"{out[group]}; {reason}" if group in out else reason
+    return out
+
+
 def _ratio(delta: float, reference: float | None) -> float:
     if reference is None or math.isnan(reference) or reference == 0 or math.isnan(delta):
         return math.nan
@@ -186,14 +209,18 @@ def transfer_table(
             if bench == WORKGYM:
                 suite = config_a.get("suite") or next((t.suite for t in traces_a if t.suite), None)
                 group = str(suite or "all")
-            rows.append(_row(bench, group, out_a, out_b, ci, k))
+            bad = {} if bench == WORKGYM else _unreliable(
+                bench, [("base", tool_reach(traces_a)), ("trained", tool_reach(traces_b))], notes)
+            rows.append(_row(bench, group, out_a, out_b, ci, k).model_copy(
+                update={"unreliable": bad.get("all")}))
             if bench != WORKGYM:
                 families = sorted({o.spec.family for o in out_a} | {o.spec.family for o in out_b})
                 if len(families) > 1:
                     for family in families:
                         ga = [o for o in out_a if o.spec.family == family]
                         gb = [o for o in out_b if o.spec.family == family]
-                        rows.append(_row(bench, family, ga, gb, ci, k))
+                        rows.append(_row(bench, family, ga, gb, ci, k).model_copy(
+                            update={"unreliable": bad.get(family)}))
     reference = next((r for r in rows if r.benchmark == WORKGYM), None)
     if reference is None:
         notes.append("no workgym run on both sides: transfer ratios are undefined")
@@ -210,7 +237,8 @@ def transfer_table(
 def _label(row: TransferRow, indent: str) -> str:
     if row.benchmark == WORKGYM:
         return f"workgym {row.group}" if row.group != "all" else "workgym"
-    return row.benchmark if row.group == "all" else f"{indent}{row.group}"
+    name = row.benchmark if row.group == "all" else f"{indent}{row.group}"
+    return f"{name} (unreliable)" if row.unreliable else name
 
 
 def _pp(value: float) -> str:
