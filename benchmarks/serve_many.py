@@ -7,16 +7,20 @@ Both servers run as their own processes on loopback; this process drives them ov
 streamable HTTP with plain JSON-RPC (the handshake-era protocol, a held MCP session per
 episode, JSON responses), so that the client's own cost is small and the same for both.
 
-1. single: one episode, one MCP session; ``--calls`` sequential ``files_read`` calls,
-   then the same number again from ``--concurrency`` callers at once.
-2. many: ``--sessions`` episodes created (POST /episodes), each with an initialized MCP
-   session and one file written; all held open. Then ``--calls`` sequential calls, each
-   to another episode, and the same from ``--concurrency`` callers spread over every
-   episode; then every episode is closed (and graded).
+- single: one episode, one MCP session.
+- many: ``--sessions`` episodes created (POST /episodes), each with an initialized MCP
+  session and one file written, all held open.
 
-Reports p50/p99 latency of each phase, the ratios many/single, episodes created and
-closed per second, and the server's memory (VmRSS) before, at ``--sessions`` and after
-closing. Linux only (reads /proc). Prints one JSON object; ``--output`` also writes it.
+Both servers run at once and take turns for ``--rounds`` rounds: sequential
+``files_read`` calls (on ``many`` each to another episode), then the same from
+``--concurrency`` callers at once (on ``many`` spread over every episode); then every
+episode is closed (and graded). Each round gives a ratio many/single, so that the load of
+a shared machine falls on both sides.
+
+Reports p50/p99 latency and the servers' CPU time per call, the median per-round ratios,
+episodes created and closed per second, and the many-episode server's memory (VmRSS)
+empty, at ``--sessions`` and after closing. Linux only (reads /proc). Prints one JSON
+object; ``--output`` also writes it.
 """
 
 from __future__ import annotations
@@ -177,83 +181,111 @@ def limits(concurrency: int) -> httpx.Limits:
     return httpx.Limits(max_connections=concurrency + 8, max_keepalive_connections=concurrency + 8)
 
 
-async def bench_single(args: argparse.Namespace) -> dict[str, Any]:
-    with server([FAMILY, "--transport", "http"]) as (process, url):
-        async with httpx.AsyncClient(limits=limits(args.concurrency), timeout=60) as http:
-            session = await open_session(http, url, None)
-            await sequential([session], 50)  # warm up
-            return {"rss_mb": rss_mb(process.pid),
-                    "sequential": await measured(process.pid,
-                                                 sequential([session], args.calls)),
-                    "concurrent": await measured(process.pid, concurrent(
-                        [session], args.calls, args.concurrency))}
+async def create_episodes(http: httpx.AsyncClient, base: str,
+                          n: int) -> tuple[list[dict[str, Any]], list[Session], float]:
+    """``n`` episodes, each with an open MCP session and one file written."""
+    created: list[dict[str, Any]] = []
+    sessions: list[Session] = []
+    limiter = anyio.CapacityLimiter(16)
+
+    async def start(seed: int) -> None:
+        async with limiter:
+            response = await http.post(f"{base}/episodes",
+                                       json={"family_id": FAMILY, "seed": seed})
+            response.raise_for_status()
+            body = response.json()
+            created.append(body)
+            sessions.append(await open_session(http, body["url"], body["token"]))
+
+    started = time.perf_counter()
+    async with anyio.create_task_group() as tasks:
+        for seed in range(n):
+            tasks.start_soon(start, seed % 50)
+    return created, sessions, time.perf_counter() - started
 
 
-async def bench_many(args: argparse.Namespace) -> dict[str, Any]:
-    with server(["--many", "--max-episodes", str(args.sessions)]) as (process, base):
-        out: dict[str, Any] = {"rss_mb_empty": rss_mb(process.pid)}
-        async with httpx.AsyncClient(limits=limits(args.concurrency), timeout=120) as http:
-            created: list[dict[str, Any]] = []
-            sessions: list[Session] = []
-            started = time.perf_counter()
-            limiter = anyio.CapacityLimiter(16)
+async def close_episodes(http: httpx.AsyncClient, base: str,
+                         created: list[dict[str, Any]]) -> tuple[int, float]:
+    graded = 0
+    limiter = anyio.CapacityLimiter(16)
 
-            async def start(seed: int) -> None:
-                async with limiter:
-                    response = await http.post(f"{base}/episodes",
-                                               json={"family_id": FAMILY, "seed": seed})
-                    response.raise_for_status()
-                    body = response.json()
-                    created.append(body)
-                    sessions.append(await open_session(http, body["url"], body["token"]))
+    async def close(body: dict[str, Any]) -> None:
+        nonlocal graded
+        async with limiter:
+            response = await http.post(f"{base}/episodes/{body['episode_id']}/close",
+                                       headers={"Authorization": f"Bearer {body['token']}"})
+            response.raise_for_status()
+            graded += "grade" in response.json()
 
-            async with anyio.create_task_group() as tasks:
-                for seed in range(args.sessions):
-                    tasks.start_soon(start, seed % 50)
-            took = time.perf_counter() - started
-            out["sessions"] = len(sessions)
-            out["created_per_s"] = round(len(sessions) / took, 1)
-            out["rss_mb_full"] = rss_mb(process.pid)
-            out["rss_kb_per_episode"] = round(
-                (out["rss_mb_full"] - out["rss_mb_empty"]) * 1024 / len(sessions), 1)
-            await sequential(sessions, 50)  # warm up
-            out["sequential"] = await measured(process.pid, sequential(sessions, args.calls))
-            out["concurrent"] = await measured(process.pid, concurrent(
-                sessions, args.calls, args.concurrency))
-            status = (await http.get(f"{base}/episodes")).json()
-            out["open_before_close"] = status["open"]
-            started = time.perf_counter()
-            graded = 0
+    started = time.perf_counter()
+    async with anyio.create_task_group() as tasks:
+        for body in created:
+            tasks.start_soon(close, body)
+    return graded, time.perf_counter() - started
 
-            async def close(body: dict[str, Any]) -> None:
-                nonlocal graded
-                async with limiter:
-                    response = await http.post(
-                        f"{base}/episodes/{body['episode_id']}/close",
-                        headers={"Authorization": f"Bearer {body['token']}"})
-                    response.raise_for_status()
-                    graded += "grade" in response.json()
 
-            async with anyio.create_task_group() as tasks:
-                for body in created:
-                    tasks.start_soon(close, body)
-            out["closed_per_s"] = round(len(created) / (time.perf_counter() - started), 1)
-            out["graded"] = graded
-            out["open_after_close"] = (await http.get(f"{base}/episodes")).json()["open"]
-            out["rss_mb_after_close"] = rss_mb(process.pid)
-        return out
+def pooled(rounds: list[dict[str, float]]) -> dict[str, float]:
+    """Per-round summaries pooled: medians of the rounds' p50s and CPU, worst p99."""
+    out = {"n": sum(r["n"] for r in rounds),
+           "p50_ms": round(statistics.median(r["p50_ms"] for r in rounds), 3),
+           "p99_ms": round(max(r["p99_ms"] for r in rounds), 3),
+           "server_cpu_ms_per_call": round(statistics.median(
+               r["server_cpu_ms_per_call"] for r in rounds), 3)}
+    if "calls_per_s" in rounds[0]:
+        out["calls_per_s"] = round(statistics.median(r["calls_per_s"] for r in rounds), 1)
+    return out
 
 
 async def main(args: argparse.Namespace) -> dict[str, Any]:
-    single = await bench_single(args)
-    many = await bench_many(args)
-    ratios = {
-        f"{phase}_{key}": round(many[phase][key] / single[phase][key], 2)
-        for phase in ("sequential", "concurrent") for key in ("p50_ms", "server_cpu_ms_per_call")}
-    return {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
+    per_round = max(1, args.calls // args.rounds)
+    with server([FAMILY, "--transport", "http"]) as (single_process, single_url), \
+            server(["--many", "--max-episodes", str(args.sessions)]) as (process, base):
+        async with httpx.AsyncClient(limits=limits(args.concurrency), timeout=300) as http:
+            single_session = await open_session(http, single_url, None)
+            many: dict[str, Any] = {"rss_mb_empty": rss_mb(process.pid)}
+            created, sessions, took = await create_episodes(http, base, args.sessions)
+            many["sessions"] = len(sessions)
+            many["created_per_s"] = round(len(sessions) / took, 1)
+            many["rss_mb_full"] = rss_mb(process.pid)
+            many["rss_kb_per_episode"] = round(
+                (many["rss_mb_full"] - many["rss_mb_empty"]) * 1024 / len(sessions), 1)
+            await sequential([single_session], 50)  # warm up
+            await sequential(sessions, 50)
+            # The two servers take turns, round by round, so that a change in the load
+            # of the machine falls on both; each round gives one ratio.
+            rounds: dict[str, dict[str, list[dict[str, float]]]] = {
+                phase: {"single": [], "many": []} for phase in ("sequential", "concurrent")}
+            for _ in range(args.rounds):
+                rounds["sequential"]["single"].append(await measured(
+                    single_process.pid, sequential([single_session], per_round)))
+                rounds["sequential"]["many"].append(await measured(
+                    process.pid, sequential(sessions, per_round)))
+                rounds["concurrent"]["single"].append(await measured(
+                    single_process.pid,
+                    concurrent([single_session], per_round, args.concurrency)))
+                rounds["concurrent"]["many"].append(await measured(
+                    process.pid, concurrent(sessions, per_round, args.concurrency)))
+            status = (await http.get(f"{base}/episodes")).json()
+            many["open_before_close"] = status["open"]
+            graded, took = await close_episodes(http, base, created)
+            many["closed_per_s"] = round(len(created) / took, 1)
+            many["graded"] = graded
+            many["open_after_close"] = (await http.get(f"{base}/episodes")).json()["open"]
+            many["rss_mb_after_close"] = rss_mb(process.pid)
+            single: dict[str, Any] = {"rss_mb": rss_mb(single_process.pid)}
+    ratios: dict[str, float] = {}
+    for phase, sides in rounds.items():
+        single[phase] = pooled(sides["single"])
+        many[phase] = pooled(sides["many"])
+        for key in ("p50_ms", "server_cpu_ms_per_call"):
+            ratios[f"{phase}_{key}"] = round(statistics.median(
+                m[key] / s[key] for s, m in zip(sides["single"], sides["many"], strict=True)), 2)
+    return {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0],
+                        "load_average": os.getloadavg()},
             "settings": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
             "single": single, "many": many,
-            "ratio_many_over_single": ratios}
+            "ratio_many_over_single": ratios,
+            "ratio_note": "median over rounds of the per-round ratio many / single"}
 
 
 if __name__ == "__main__":
@@ -261,6 +293,8 @@ if __name__ == "__main__":
     parser.add_argument("--sessions", type=int, default=1000)
     parser.add_argument("--calls", type=int, default=400)
     parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--rounds", type=int, default=10,
+                        help="turns the two servers take; --calls are spread over them")
     parser.add_argument("--output", type=Path)
     parsed = parser.parse_args()
     result = anyio.run(main, parsed)

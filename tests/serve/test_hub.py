@@ -212,3 +212,20 @@ async def test_the_single_episode_server_keeps_its_world_and_stops_when_idle() -
                         True, "kept")
         assert [c.name for c in episode.calls] == ["files.write", "files.read"]
         assert (episode.world.workspace / "a.txt").exists()  # the caller closes it
+
+
+async def test_stopping_the_server_grades_the_open_episodes_even_with_a_client_attached(
+) -> None:
+    async with running_hub() as (hub, base), httpx.AsyncClient() as http:
+        created = await create(http, base)
+        workspace = hub._episodes[created["episode_id"]].episode.world.workspace
+        async with mcp_client(created["url"], created["token"]) as client:
+            await client.call_tool("files_write", {"path": "x.txt", "content": "x"})
+            assert hub.on_idle is not None
+            hub.on_idle()  # what SIGINT does: uvicorn stops, then the lifespan ends
+            with anyio.fail_after(20):
+                while hub._tasks is not None:
+                    await anyio.sleep(0.05)
+            record = hub._results[created["episode_id"]][1]
+            assert record["reason"] == "server shutdown" and record["calls"] == 1
+            assert not workspace.exists()

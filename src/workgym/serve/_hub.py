@@ -637,7 +637,10 @@ async def serve_hub(hub: EpisodeHub, *, on_ready: Callable[[str], None] | None =
         hub, log_level="warning", lifespan="on", access_log=False,
         # Keep-alive beyond uvicorn's 5 s default: a trainer's client may pause between
         # turns for as long as its model takes, and a new connection per turn costs.
-        timeout_keep_alive=75, backlog=4096))
+        timeout_keep_alive=75, backlog=4096,
+        # A client's stream of server notifications (GET) stays open as long as the
+        # client does; stopping waits this long for it, then closes and grades anyway.
+        timeout_graceful_shutdown=5))
 
     def stop() -> None:
         http.should_exit = True
