@@ -33,8 +33,11 @@ most): graders read every body, so bodies are bounded."""
 MAX_STORED_BODY_CHARS = 3 * MAX_BODY_CHARS
 """Longest body a message may have, quoted text included."""
 MAX_ATTACHMENTS = 20
-MAX_SENT = 1_000
+MAX_SENT = 200
 """Most messages one episode may send."""
+MAX_SENT_CHARS = 2_000_000
+"""Most characters of body all the messages one episode sends may hold together: a
+grader reads every one of them."""
 MAX_QUERY_CHARS = 1_000
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 _ID = re.compile(r"^m(\d+)$")
@@ -411,9 +414,13 @@ class MailApp(App):
         if len(body) > MAX_STORED_BODY_CHARS:
             raise ToolError(f"the message would be longer than {MAX_STORED_BODY_CHARS} "
                             "characters; forward a shorter message or write a new one")
-        if sum(m.folder == "sent" for m in self.store.messages) >= MAX_SENT:
+        sent = [m for m in self.store.messages if m.folder == "sent"]
+        if len(sent) >= MAX_SENT:
             raise ToolError(f"this mailbox has sent {MAX_SENT} messages, the most one task "
                             "allows")
+        if sum(len(m.body) for m in sent) + len(body) > MAX_SENT_CHARS:
+            raise ToolError(f"the messages sent would hold more than {MAX_SENT_CHARS} "
+                            "characters in all, the most one task allows; write shorter ones")
         message = self.store.add(sender=self.store.address, to=to, cc=cc, subject=subject,
                                  body=body, date=self.world.now, folder="sent",
                                  attachments=attachments, in_reply_to=in_reply_to)
