@@ -166,3 +166,65 @@ def test_cli_run_reference_scores_one_on_hard(seeds):
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert report["mean_score"] == 1.0 and report["solved"] == report["seeds"]
+
+
+def _sheet_cell(task: Task, cell: str, value) -> ToolCall:
+    return ToolCall("sheets.write_cells", {"path": _path(task), "sheet": "Expenses",
+                                           "cells": {cell: value}})
+
+
+def test_an_overflowing_amount_fails_closed_and_a_summary_alone_earns_nothing():
+    """Issue 10: 1e308 in an Amount cell left 13 criteria unscored, and a summary worked
+    out by reading alone then scored 1.0."""
+    task = _task(8, "medium")
+    reads = [c for c in task.reference if c.name.startswith(("mail.search", "mail.read",
+                                                              "files.read", "files.list"))
+             and not c.args.get("path", "").startswith("receipts/mail/")]
+    grade = _grade(task, [*reads, _sheet_cell(task, "D2", 1e308), task.reference[-1]])
+    assert grade.valid and grade.unscored == []
+    assert grade.score < 0.5 and not grade.passed
+    rows = [c for c in grade.criteria if c.name.startswith(("row ", "duplicate "))]
+    assert rows and not any(c.passed for c in rows)
+
+
+def test_a_file_where_the_sheet_folder_was_fails_closed():
+    task = _task(9, "easy")
+    with task.start() as episode:
+        for call in (ToolCall("files.delete", {"path": _path(task)}),
+                     ToolCall("files.delete", {"path": "expenses"}),
+                     ToolCall("files.write", {"path": "expenses", "content": "x"}),
+                     task.reference[-1]):
+            assert episode.call(call.name, dict(call.args)).ok, call
+        grade = episode.grade()
+    assert grade.valid and grade.score == 0.0 and grade.gated
+    sheet = next(c for c in grade.criteria if c.name == "sheet matches the receipts")
+    assert sheet.passed is False and "expenses" in sheet.evidence
+
+
+def test_a_huge_total_fails_its_criterion_and_an_empty_mail_is_no_summary():
+    task = _task(10)
+    send = task.reference[-1]
+    huge = ToolCall("mail.send", {**send.args, "body": "Total: " + "9" * 5000})
+    grade = _grade(task, [*task.reference[:-1], huge])
+    results = {c.name: c.passed for c in grade.criteria}
+    assert grade.valid and results["summary total"] is False
+    empty = _grade(task, [*task.reference[:-1], ToolCall("mail.send", {**send.args, "body": ""})])
+    assert {c.name: c.passed for c in empty.criteria}["summary mailed to the approver"] is False
+
+
+def test_edits_of_another_workbook_are_not_the_sheet_edits():
+    """Issue 10, lenient case: a write to any workbook counted as 'the sheet edits'."""
+    task = _task(11)
+    plan = list(task.reference)
+    edits = [c for c in plan if c.name in ("sheets.write_cells", "sheets.delete_rows",
+                                           "sheets.append_rows")]
+    others = [ToolCall("sheets.create_workbook", {"path": "scratch.xlsx", "sheet": "S"}),
+              ToolCall("sheets.write_cells", {"path": "scratch.xlsx", "sheet": "S",
+                                              "cells": {"A1": 1}})]
+    rest = [c for c in plan[:-1] if c not in edits]
+    grade = _grade(task, [*rest, *edits, plan[-1], *others])
+    after = next(c for c in grade.criteria if c.name == "summary sent after the sheet edits")
+    assert after.passed is True
+    elsewhere = _grade(task, [*rest, *others, plan[-1]])  # the sheet never edited
+    assert next(c for c in elsewhere.criteria
+                if c.name == "summary sent after the sheet edits").passed is False

@@ -61,3 +61,34 @@ def test_richness_adds_distractors_without_changing_the_answer():
     assert _required(plain) == _required(rich)
     assert len(rich.template.files) > len(plain.template.files)
     assert len(rich.template.stores["mail"].messages) > len(plain.template.stores["mail"].messages)
+
+
+def test_junk_lines_in_the_right_shape_earn_neither_form_nor_order():
+    """Issue 10, lenient case: "well-formed" and "order" passed on made-up lines."""
+    task = workgym.make(FAMILY, seed=9, difficulty="medium")
+    junk = ["ADD | A Made Up Title | Nobody | 1999", "ADD | Another One | Someone | 2001",
+            "DELETE | B-0001 | Nothing"]
+    with _write(task, junk) as ep:
+        grade = ep.grade()
+    results = {c.name: c.passed for c in grade.criteria}
+    assert results["updates.txt well-formed"] is False and results["order"] is False
+    assert grade.score == 0.0
+
+
+def test_a_line_written_twice_fails_binary_and_costs_one_item():
+    task = workgym.make(FAMILY, seed=10, difficulty="medium")
+    required = _required(task)
+    with _write(task, [*required, required[0]]) as ep:
+        grade = ep.grade()
+    failed = [c.name for c in grade.criteria if not c.passed]
+    assert not grade.passed and f"line: {required[0]}" in failed
+    assert "no wrong lines" in failed and "order" in failed
+    assert sum(c.passed for c in grade.criteria if c.group == "required line") == len(required) - 1
+
+
+def test_a_file_added_under_reports_gates():
+    task = workgym.make(FAMILY, seed=11, difficulty="easy")
+    with run_plan(task) as ep:
+        ep.call("files.write", {"path": "reports/damage/extra.csv", "content": "x\n"})
+        grade = ep.grade()
+    assert grade.gated and grade.score == 0.0
