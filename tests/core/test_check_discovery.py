@@ -16,10 +16,10 @@ from typer.testing import CliRunner
 
 from workgym.checks import check_family, new_family
 from workgym.cli import _load_commands, app
-from workgym.core import _family
 from workgym.core import (
     FamilyDiscoveryWarning,
     UnknownFamilyError,
+    _family,
     get_family,
     load_family_package,
 )
