@@ -80,7 +80,8 @@ class Tally(TaskFamily[Knobs]):
                                                    files=files),
             criteria=(Criterion("total written", written),
                       unchanged("notes untouched", folders=["notes"])),
-            reference=(*(ToolCall("files.read", {"path": p}) for p in files if p.startswith("notes/")),
+            reference=(*(ToolCall("files.read", {"path": p}) for p in files
+                         if p.startswith("notes/")),
                        ToolCall("files.write", {"path": "total.txt", "content": f"{total}\n"},
                                 items={"content": ()})),
             artifacts=("total.txt",))

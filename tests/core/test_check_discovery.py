@@ -107,8 +107,8 @@ def test_import_loads_a_family_for_list_show_run_and_check(tmp_path: Path,
     assert missing.exit_code == 2 and "no_such_module_here" in missing.output
 
 
-def test_a_new_family_from_the_skeleton_passes_check_family(tmp_path: Path,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_new_family_from_the_skeleton_passes_check_family(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     made = new_family("demo/widget-count", tmp_path / "families", tmp_path / "tests",
                       tmp_path / "docs")
     assert made.module == "demo.widget_count"

@@ -336,6 +336,9 @@ def parse_url(text: str, base: Url | None = None) -> Url:
         raise ValueError(f"the URL is longer than {MAX_URL_CHARS} characters")
     if any(ord(ch) < 32 or ch in " <>\"\\^`{|}" for ch in text):
         text = urllib.parse.quote(text, safe="/?&=%#:@+,;!$'()*[]~")
+    scheme = urllib.parse.urlsplit(text).scheme if "://" not in text else ""
+    if scheme and not text[len(scheme) + 1:].split("/")[0].isdigit():  # not host:port
+        raise ValueError(f"only http:// and https:// URLs can be opened, not {scheme}:")
     if base is not None and "://" not in text:
         text = urllib.parse.urljoin(str(base), text)
     elif "://" not in text:

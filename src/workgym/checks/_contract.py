@@ -305,7 +305,8 @@ def check_reference(s: _Session, out: CheckOutcome, report: FamilyCheckReport) -
             run = s.run(s.task(seed, level))
             counts.append(run.calls)
             if run.failed_calls:
-                out.fail(f"{level} seed {seed}: a reference call failed: {run.failed_calls[0][:300]}")
+                out.fail(f"{level} seed {seed}: a reference call failed: "
+                         f"{run.failed_calls[0][:300]}")
             if not _valid(run.grade):
                 out.fail(f"{level} seed {seed}: the grade is invalid (grader errors): "
                          f"{_errors(run.grade)[:2]}")

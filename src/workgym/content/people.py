@@ -25,7 +25,8 @@ TIME_ZONES = (
 )
 OFFICES = {
     "Europe/London": "1 Canal Street, London", "Europe/Berlin": "Torstrasse 40, Berlin",
-    "America/New_York": "200 Hudson Street, New York", "America/Chicago": "55 Wacker Drive, Chicago",
+    "America/New_York": "200 Hudson Street, New York",
+    "America/Chicago": "55 Wacker Drive, Chicago",
     "America/Los_Angeles": "900 Main Street, Los Angeles", "Asia/Tokyo": "2-1 Marunouchi, Tokyo",
     "Asia/Singapore": "8 Marina View, Singapore", "Australia/Sydney": "60 Martin Place, Sydney",
 }

@@ -320,7 +320,8 @@ class Setup:
         return Room(name=name, address=f"room.{name.lower()}@{domain}", capacity=capacity,
                     timezone=self.owner.timezone)
 
-    def solve(self, store: CalendarStore, rules: list[Rule] | None = None) -> tuple[Slot, str] | None:
+    def solve(self, store: CalendarStore,
+              rules: list[Rule] | None = None) -> tuple[Slot, str] | None:
         """The earliest valid slot and its room under ``rules`` (default: all), read from
         ``store``."""
         rules = self.rules if rules is None else rules
@@ -426,7 +427,8 @@ def _rooms(setup: Setup, k: PuzzleKnobs, rng: random.Random) -> tuple[str, list[
     book over the answer. A closed room (if a rule says so) is smaller than the answer's,
     and with guests a room seats the team but not the guests, so both rules matter."""
     base, seats = len(setup.participants), setup.seats()
-    guests, closed = (any(r.kind == kind for r in setup.rules) for kind in ("guests", "room_closed"))
+    guests, closed = (any(r.kind == kind for r in setup.rules)
+                      for kind in ("guests", "room_closed"))
     names = rng.sample(ROOM_NAMES, k.rooms)
     spare = k.rooms - 1 - int(guests) - int(closed)
     busy = rng.randint(0, min(2, spare))
@@ -469,7 +471,8 @@ _WHEN = re.compile(r"When:\s*(\d{4}-\d{2}-\d{2})\s+(\d{1,2}):(\d{2})\s*[-\u2013]
 
 
 def when_line(slot: Slot, zone: str) -> str:
-    """The invitation line of ``slot`` in ``zone``: ``When: 2026-03-12 14:00-16:00 Europe/Berlin``."""
+    """The invitation line of ``slot`` in ``zone``, e.g.
+    ``When: 2026-03-12 14:00-16:00 Europe/Berlin``."""
     start, end = (t.astimezone(ZoneInfo(zone)) for t in slot)
     return f"When: {start:%Y-%m-%d} {start:%H:%M}-{end:%H:%M} {zone}"
 

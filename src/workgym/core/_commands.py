@@ -252,7 +252,8 @@ def _adversarial(ids: list[str], seeds: int) -> int:
 
 @app.command("new-family")
 def new_family(
-    name: Annotated[str, typer.Argument(help="category/name of the new family, e.g. tickets/triage.")],
+    name: Annotated[str, typer.Argument(
+        help="category/name of the new family, e.g. tickets/triage.")],
     into: Annotated[str | None, typer.Option(
         envvar="WORKGYM_NEW_FAMILY_DIR",
         help="Folder that holds category folders (default: src/workgym/families in a workgym "

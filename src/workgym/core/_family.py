@@ -88,7 +88,8 @@ class Level(Generic[K]):
 
     def __post_init__(self) -> None:
         if not isinstance(self.knobs, BaseModel):
-            raise TypeError(f"Level knobs must be a pydantic model, got {type(self.knobs).__name__}")
+            raise TypeError("Level knobs must be a pydantic model, got "
+                            f"{type(self.knobs).__name__}")
         if self.calls < 1:
             raise ValueError(f"Level calls must be at least 1, got {self.calls}")
         if self.apps is not None and self.apps < 1:

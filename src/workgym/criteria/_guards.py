@@ -15,7 +15,12 @@ def _under(rel: str, folder: str) -> bool:
 
 
 def _listed(names: list[str], limit: int = 4) -> str:
-    return ", ".join(names[:limit]) + (f" and {len(names) - limit} more" if len(names) > limit else "")
+    more = f" and {len(names) - limit} more" if len(names) > limit else ""
+    return ", ".join(names[:limit]) + more
+
+
+def _change(was: str | None, now: str | None) -> str:
+    return "added" if was is None else "removed" if now is None else "changed"
 
 
 def _initial_store(ctx: GradeContext, store: str) -> Any:
@@ -44,7 +49,7 @@ def _file_changes(ctx: GradeContext, paths: Iterable[str], folders: Iterable[str
                 continue
             was, now = ctx.initial.files.get(rel), now_all.get(rel)
             if was != now:
-                problems.append(f"{rel} {'added' if was is None else 'removed' if now is None else 'changed'}")
+                problems.append(f"{rel} {_change(was, now)}")
     return problems
 
 
@@ -130,10 +135,11 @@ def nothing_else_changed(
             if was is None and any(_under(rel, f) for f in spare):
                 continue
             if was != got:
-                problems.append(f"{rel} {'added' if was is None else 'removed' if got is None else 'changed'}")
+                problems.append(f"{rel} {_change(was, got)}")
         for store in sorted(set(ctx.initial.stores) | set(ctx.world.stores)):
             if store not in moving and _initial_store(ctx, store) != _final_store(ctx, store):
                 problems.append(f"store {store} changed")
-        return not problems, _listed(problems) if problems else "nothing outside the artifacts changed"
+        return not problems, (_listed(problems) if problems
+                              else "nothing outside the artifacts changed")
 
     return Criterion(name, check, guard=True)

@@ -161,7 +161,8 @@ def mail_values(
         with ctx.agent_content(f"the {key!r} line"):
             wrong = [(i, v) for i, v in stated if len(v) != 1 or not accept(v[0])]
         if wrong:
-            return False, f"{key}: {[v[:2] for _, v in wrong[:3]]} in {[i for i, _ in wrong[:3]]}; expected {expected}"
+            shown = [v[:2] for _, v in wrong[:3]]
+            return False, f"{key}: {shown} in {[i for i, _ in wrong[:3]]}; expected {expected}"
         return True, f"{key}: {stated[0][1][0]!r} (expected {expected})"
 
     return Criterion(name, check, weight=weight)

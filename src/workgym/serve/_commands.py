@@ -84,14 +84,17 @@ def serve(
 ) -> None:
     """Serve one episode of a task as an MCP server (stdio by default), or many.
 
-    One episode: the task is generated from the spec, one episode is started and its
-    tools are served until stdin closes (stdio) or the process is interrupted or idle
-    (http); then the episode is closed and its workspace removed. Over HTTP the episode
-    outlives client connections: per-call clients see one world.
+    One episode: the task is generated from the spec, one episode is started
+    and its tools are served until stdin closes (stdio), or the process is
+    interrupted or idle (http); then the episode is closed and its workspace
+    removed. Over HTTP the episode outlives client connections: clients that
+    connect per call see one world.
 
-    --many: clients create episodes with POST /episodes, use each at /episodes/ID/mcp
-    with its own token, and close it with POST /episodes/ID/close, which answers with
-    the grade (see docs/serving.md). Logs go to stderr: on stdio, stdout is the wire.
+    --many: clients create episodes with POST /episodes, use each at
+    /episodes/ID/mcp with its own token, and close it with
+    POST /episodes/ID/close, which answers with the grade (docs/serving.md).
+
+    Logs go to stderr: on stdio, stdout is the wire.
     """
     log = _logger()
     if many:

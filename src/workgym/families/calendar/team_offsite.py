@@ -185,8 +185,8 @@ def _mailbox(setup: Setup, k: Knobs, richness: float,
            "Attendees:\n" + bullets(f"{p.name} <{p.email}>" for p in setup.attendees))
     box.receive(head, subject, letter(
         owner.first, f"please schedule a {setup.hours}-hour offsite session for the {setup.team} "
-        f"team, titled \"{_title(setup)}\". It has to happen between {long_date(setup.days[0])} and "
-        f"{long_date(setup.days[-1])} (dates on your calendar). {who}\n\nI have asked everyone "
+        f"team, titled \"{_title(setup)}\". It has to happen between "
+        f"{long_date(setup.days[0])} and {long_date(setup.days[-1])} (dates on your calendar). {who}\n\nI have asked everyone "
         "to reply to this thread with their constraints.", head.first), kickoff,
         attachments=[Attachment.from_bytes(ROSTER, roster.getvalue().encode())]
         if k.roster_file else [], key="kickoff")

@@ -152,8 +152,8 @@ class ExpenseReconciliation(TaskFamily[Knobs]):
         missing = sorted(roles[:k.missing])
         wrong = roles[k.missing:k.missing + k.wrong]
         doubled = roles[k.missing + k.wrong:k.missing + k.wrong + k.duplicates]
-        rows = [(i, cm.corrupt_row(rng, r, k.two_field_errors) if i in wrong else cm.receipt_row(r))
-                for i, r in enumerate(receipts) if i not in missing]
+        rows = [(i, cm.corrupt_row(rng, r, k.two_field_errors) if i in wrong
+                 else cm.receipt_row(r)) for i, r in enumerate(receipts) if i not in missing]
         for i in doubled:
             at = next(pos for pos, (j, _) in enumerate(rows) if j == i)
             rows.insert(rng.randint(at + 1, len(rows)), (i, dict(rows[at][1])))
@@ -168,7 +168,7 @@ class ExpenseReconciliation(TaskFamily[Knobs]):
             name, data = cm.render_receipt(rng, r, k.date_styles, k.csv_share)
             if i in mailed:
                 cm.mail_receipt(box, s.at(r.day.day, rng.randint(8, 21), rng.randint(0, 59)),
-                                   r, name, data)
+                                r, name, data)
             if i not in mailed or i in echoed:
                 files[f"receipts/{r.vendor.slug}-{r.number[-5:]}{name[-4:]}"] = data
             else:
@@ -186,9 +186,9 @@ class ExpenseReconciliation(TaskFamily[Knobs]):
         rich = rng_for(spec, "distractors")
         out_of_scope, columns, approved = self._distractors(
             rich, round(spec.richness * k.distractors), k, s, taken, files, box)
-        files[s.path] = cm.expense_workbook(SHEET, [v for _, v in rows], rich, extra_columns=columns,
-                                         approved=approved,
-                                         approved_sheet=f"{s.previous:%B} (approved)")
+        files[s.path] = cm.expense_workbook(
+            SHEET, [v for _, v in rows], rich, extra_columns=columns, approved=approved,
+            approved_sheet=f"{s.previous:%B} (approved)")
         store, _ = box.build()
 
         total = sum(r.total_cents for r in receipts)
@@ -249,7 +249,7 @@ class ExpenseReconciliation(TaskFamily[Knobs]):
                  taken: set[str]) -> cm.Receipt:
         vendor = rng.choice(cm.VENDORS)
         return cm.draw_receipt(rng, vendor, day, payer.name, cm.receipt_number(rng, vendor, taken),
-                            rng.choice((7, 10, 19, 20)) if k.tax else 0, s.currency)
+                               rng.choice((7, 10, 19, 20)) if k.tax else 0, s.currency)
 
     def _distractors(self, rng: random.Random, count: int, k: Knobs, s: _Setting,
                      taken: set[str], files: dict[str, bytes], box: Mailbox,
@@ -321,9 +321,10 @@ class ExpenseReconciliation(TaskFamily[Knobs]):
         """Read; fix wrong cells; delete duplicates bottom-up (rows above keep their
         numbers); append the missing rows."""
         where = {"path": path, "sheet": SHEET}
-        fixes = {f"{'ABCDE'[c]}{n}": _cell(cm.receipt_row(receipts[i])[col])
+        right = [cm.receipt_row(r) for r in receipts]
+        fixes = {f"{'ABCDE'[c]}{n}": _cell(right[i][col])
                  for n, (i, values) in enumerate(rows, 2) if i in wrong
-                 for c, col in enumerate(cm.EXPENSE_COLUMNS) if values[col] != cm.receipt_row(receipts[i])[col]}
+                 for c, col in enumerate(cm.EXPENSE_COLUMNS) if values[col] != right[i][col]}
         last = {i: n for n, (i, _) in enumerate(rows, 2)}
         new = [[_cell(v) for v in cm.receipt_row(receipts[i]).values()] for i in missing]
         return [ToolCall("sheets.read_range", where),

@@ -207,9 +207,9 @@ class LibraryCatalogue(TaskFamily[Knobs]):
         lines_found = wc.text_lines(OUTPUT, _normalize)
         criteria = (
             wc.well_formed_lines(f"{OUTPUT} well-formed", OUTPUT, _LINE, expected=required,
-                              normalize=_normalize),
+                                 normalize=_normalize),
             *wc.item_credit([(f"line: {x}", x) for x in required], lines_found,
-                         group="required line"),
+                            group="required line"),
             wc.no_wrong_items("no wrong lines", required, lines_found),
             wc.in_order("order", required, lines_found),
             wc.unchanged("catalogue untouched", paths=[CATALOGUE]),
@@ -328,6 +328,7 @@ class LibraryCatalogue(TaskFamily[Knobs]):
                 calls += [ToolCall("mail.save_attachment", {"message_id": message_id,
                                                             "filename": attachment, "path": saved}),
                           ToolCall("files.read", {"path": saved})]
-        calls.append(ToolCall("files.write", {"path": OUTPUT, "content": "\n".join(required) + "\n"},
+        content = "\n".join(required) + "\n"
+        calls.append(ToolCall("files.write", {"path": OUTPUT, "content": content},
                               items={"content": ()}))
         return tuple(calls)
