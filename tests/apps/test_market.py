@@ -3,6 +3,8 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from workgym.apps.market import (
     MarketApp,
@@ -338,3 +340,57 @@ def test_holdings_are_drawn_from_the_market():
         generate_market(random.Random(1), date(2026, 3, 2), days=5)
     with pytest.raises(ValueError, match="unknown currencies"):
         generate_market(random.Random(1), date(2026, 3, 2), currencies=["XYZ"])
+
+
+_TEXT = st.one_of(st.text(max_size=20), st.sampled_from(
+    ["VLMR", "vlmr", "KSTL ", "2026-01-01", "2025-12-25", "0001-01-01", "9999-12-31", "EUR",
+     "usd", "1e400", "-0", "0.000000001", "999999999999", "NaN", "Infinity", "\x00", "\ud800",
+     "1_000", " 5 "]))
+
+
+@settings(max_examples=150, deadline=None, derandomize=True, database=None,
+          suppress_health_check=list(HealthCheck))
+@given(ticker=_TEXT, start=st.one_of(st.none(), _TEXT), end=st.one_of(st.none(), _TEXT),
+       base=_TEXT, quote=_TEXT, amount=st.one_of(st.none(), _TEXT),
+       offset=st.integers(min_value=-1, max_value=10**12))
+def test_hostile_arguments_never_break_a_populated_market(ep, ticker, start, end, base, quote,
+                                                          amount, offset):
+    before = ep.world.digest()
+    calls = [("market.history", {"ticker": ticker, "start": start, "end": end,
+                                 "offset": offset}),
+             ("market.fx", {"base": base, "quote": quote, "date": start, "amount": amount}),
+             ("market.quote", {"tickers": [ticker, base]}),
+             ("market.fundamentals", {"ticker": ticker}),
+             ("market.search_instruments", {"query": ticker, "sector": end, "offset": offset})]
+    for name, args in calls:
+        result = ep.call(name, {k: v for k, v in args.items() if v is not None})
+        assert ep.calls[-1].error in (None, "tool_error", "invalid_args"), result.text
+        assert result.ok == (ep.calls[-1].error is None)
+    assert ep.world.digest() == before
+
+
+def test_extreme_but_valid_markets_still_answer(start_episode):
+    """The largest prices, share counts, rates and amounts the builder allows, and the
+    smallest earnings, fit the arithmetic of every tool."""
+    huge = build_market(
+        [{**INSTRUMENTS[0], "start_price": "10000000", "volatility_bp": 1500, "drift_bp": 100,
+          "shares_outstanding": 10**13, "eps": "0.0001", "dividend": "10000000"},
+         {**INSTRUMENTS[1], "start_price": "0.0001", "eps": "-10000000"}],
+        [{"code": "EUR", "name": "Euro", "per_usd": "0.000001", "volatility_bp": 500}],
+        seed="x", start=date(2016, 1, 1), end=date(2026, 1, 1))
+    episode = start_episode(("market",), family="tests/market", now=NOW,
+                            stores={"market": huge})
+    for name, args in (("market.quote", {"tickers": ["VLMR", "KSTL"]}),
+                       ("market.fundamentals", {"ticker": "VLMR"}),
+                       ("market.fundamentals", {"ticker": "KSTL"}),
+                       ("market.history", {"ticker": "VLMR", "limit": 400, "offset": 2000}),
+                       ("market.fx", {"base": "EUR", "quote": "USD", "amount": "999999999999"}),
+                       ("market.fx", {"base": "USD", "quote": "EUR", "amount": "-999999999999"})):
+        assert ok(episode, name, **args)
+    assert market_value(huge, "VLMR", 10**6, "EUR") > 0
+    with pytest.raises(ValueError, match="four places"):
+        build_market([{**INSTRUMENTS[0], "start_price": "10000000.5"}], seed="x", start=START,
+                     end=END)
+    with pytest.raises(ValueError, match="six places"):
+        build_market([], [{**CURRENCY_LIST[0], "per_usd": "0.0000001"}], seed="x",
+                     start=START, end=END)

@@ -2,6 +2,8 @@ import copy
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from workgym.apps.search import (
     MAX_DOCUMENTS,
@@ -295,3 +297,28 @@ def test_every_tool_reads_only_and_runs_beside_other_calls():
     specs = SearchApp.tool_specs()
     assert sorted(specs) == ["list_sources", "open", "search"]
     assert all(s.read_only and s.concurrent and not s.destructive for s in specs.values())
+
+
+_TEXT = st.one_of(st.text(max_size=30), st.sampled_from(
+    ['"', "*", "a*", "NEAR(", "x OR y", "-", "^", "\x00", "\ud800", "é", "Kestrel*", "( )",
+     "2025-09-14", "art-0001", "ART-0001", "0000-00-00", "9999-12-31", " " * 3]))
+
+
+@settings(max_examples=150, deadline=None, derandomize=True, database=None,
+          suppress_health_check=list(HealthCheck))
+@given(query=_TEXT, kind=st.one_of(st.none(), st.sampled_from(["article", "news", "x"])),
+       source=st.one_of(st.none(), _TEXT), start=st.one_of(st.none(), _TEXT),
+       end=st.one_of(st.none(), _TEXT), document=_TEXT,
+       section=st.integers(min_value=-2, max_value=40))
+def test_hostile_arguments_never_break_a_populated_search_engine(ep, query, kind, source, start,
+                                                                  end, document, section):
+    # one episode for every example: the tools only read, and the digest proves it
+    before = ep.world.digest()
+    args = {"query": query, "kind": kind, "source": source, "date_from": start,
+            "date_to": end}
+    for name, call in (("search.search", {k: v for k, v in args.items() if v is not None}),
+                       ("search.open", {"document": document, "section": section})):
+        result = ep.call(name, call)
+        assert ep.calls[-1].error in (None, "tool_error", "invalid_args"), result.text
+        assert result.ok == (ep.calls[-1].error is None)
+    assert ep.world.digest() == before

@@ -21,7 +21,7 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Context, Decimal, InvalidOperation, localcontext
 from functools import lru_cache
 from typing import Annotated, Any
 
@@ -43,6 +43,12 @@ MAX_BARS = 400
 MAX_QUOTES = 20
 MAX_RESULTS = 100
 MAX_AMOUNT = Decimal("1e12")
+"""Largest amount ``fx`` converts."""
+MAX_PRICE = Decimal("1e7")
+"""Largest start price, earnings or dividend per share (a walk stays below 10,000 times
+it); with the bounds on shares and rates every figure fits the arithmetic below."""
+_WIDE = Context(prec=60, rounding=ROUND_HALF_EVEN)
+_MAX_UNITS = 10**15
 BASE = "USD"
 """The currency every rate is walked against."""
 _CENT = Decimal("0.01")
@@ -166,9 +172,10 @@ def build_market(instruments: Iterable[Instrument | Mapping[str, Any]],
             raise ValueError(f"currency code {c.code!r} is not three upper-case letters")
         if c.code in codes:
             raise ValueError(f"currency {c.code} is given twice (the US dollar is implicit)")
-        if _decimal(c.per_usd) is None or Decimal(c.per_usd) <= 0:
-            raise ValueError(f"currency {c.code}: per_usd {c.per_usd!r} is not a positive "
-                             "decimal")
+        rate = _decimal(c.per_usd, places=6)
+        if rate is None or not 0 < rate <= 1_000_000:
+            raise ValueError(f"currency {c.code}: per_usd {c.per_usd!r} is not a decimal "
+                             "of at most six places between 0 and 1000000")
         codes.add(c.code)
     tickers: set[str] = set()
     spelt: dict[str, str] = {}
@@ -188,9 +195,10 @@ def build_market(instruments: Iterable[Instrument | Mapping[str, Any]],
                              f"currencies {sorted(codes)}")
         for label, value in (("start_price", i.start_price), ("eps", i.eps),
                              ("dividend", i.dividend)):
-            parsed = _decimal(value)
-            if parsed is None or abs(parsed) > MAX_AMOUNT:
-                raise ValueError(f"{i.ticker}: {label} {value!r} is not a decimal")
+            parsed = _decimal(value, places=4)
+            if parsed is None or abs(parsed) > MAX_PRICE:
+                raise ValueError(f"{i.ticker}: {label} {value!r} is not a decimal of at most "
+                                 f"four places up to {MAX_PRICE:,f}")
         if Decimal(i.start_price) <= 0 or Decimal(i.dividend) < 0:
             raise ValueError(f"{i.ticker}: the start price must be positive and the "
                              "dividend not negative")
@@ -202,14 +210,20 @@ def build_market(instruments: Iterable[Instrument | Mapping[str, Any]],
                        currencies=sorted(money, key=lambda c: c.code))
 
 
-def _decimal(text: str) -> Decimal | None:
+def _decimal(text: str, places: int | None = None) -> Decimal | None:
+    """The number a decimal string holds (with at most ``places`` decimals), or None."""
     if len(text) > 40:
         return None
     try:
         value = Decimal(text.strip())
     except (InvalidOperation, ValueError):
         return None
-    return value if value.is_finite() else None
+    if not value.is_finite():
+        return None
+    exponent = value.as_tuple().exponent
+    if places is not None and isinstance(exponent, int) and exponent < -places:
+        return None
+    return value
 
 
 # -- the walks ------------------------------------------------------------------------------
@@ -273,7 +287,7 @@ def _moved(value: int, basis_points: int) -> int:
     whole, rest = divmod(value * (10_000 + basis_points), 10_000)
     if rest * 2 > 10_000 or (rest * 2 == 10_000 and whole % 2):
         whole += 1
-    return max(whole, 1)
+    return min(max(whole, 1), _MAX_UNITS)
 
 
 def _cents(value: int) -> Decimal:
@@ -353,7 +367,8 @@ def market_value(store: MarketStore, ticker: str, quantity: Decimal | int, curre
     instrument = instrument_of(store, ticker)
     price = close_on(store, ticker, day)
     rate = fx_rate(store, instrument.currency, currency, day)
-    return (price * Decimal(quantity) * rate).quantize(_CENT, rounding=ROUND_HALF_EVEN)
+    with localcontext(_WIDE):
+        return (price * Decimal(quantity) * rate).quantize(_CENT)
 
 
 def _session(bars: tuple[Bar, ...], day: date | None) -> Bar | None:
@@ -402,7 +417,8 @@ def _cross(store: MarketStore, base: str, quote: str,
     b = _per_usd(store, quote, day)
     if isinstance(b, str):
         return b
-    return a[0], (b[1] / a[1]).quantize(_RATE, rounding=ROUND_HALF_EVEN)
+    with localcontext(_WIDE):
+        return a[0], (b[1] / a[1]).quantize(_RATE)
 
 
 class MarketApp(App):
@@ -480,10 +496,12 @@ class MarketApp(App):
             last = bars[-1]
             before = bars[-2].close if len(bars) > 1 else Decimal(instrument.start_price)
             change = last.close - before
+            with localcontext(_WIDE):
+                percent = (change * 100 / before).quantize(_CENT)
             quotes.append({"ticker": instrument.ticker, "name": instrument.name,
                            "currency": instrument.currency, **last.as_dict(),
                            "previous_close": str(before), "change": str(change),
-                           "change_percent": str((change * 100 / before).quantize(_CENT))})
+                           "change_percent": str(percent)})
         return {"quotes": quotes}
 
     @tool(read_only=True)
@@ -537,15 +555,18 @@ class MarketApp(App):
         year = [b.close for b in bars if b.day > last.day - timedelta(days=365)]
         eps, dividend = Decimal(instrument.eps), Decimal(instrument.dividend)
         price = last.close
+        with localcontext(_WIDE):
+            cap = (price * instrument.shares_outstanding).quantize(_CENT)
+            pe = (price / eps).quantize(_CENT) if eps > 0 else None
+            dividend_yield = (dividend * 100 / price).quantize(_CENT)
         return {"ticker": instrument.ticker, "name": instrument.name,
                 "sector": instrument.sector, "currency": instrument.currency,
                 "exchange": instrument.exchange, "date": last.day.isoformat(),
                 "price": str(price), "shares_outstanding": instrument.shares_outstanding,
-                "market_cap": str((price * instrument.shares_outstanding).quantize(_CENT)),
-                "eps": instrument.eps,
-                "pe_ratio": str((price / eps).quantize(_CENT)) if eps > 0 else None,
+                "market_cap": str(cap), "eps": instrument.eps,
+                "pe_ratio": str(pe) if pe is not None else None,
                 "dividend_per_share": instrument.dividend,
-                "dividend_yield_percent": str((dividend * 100 / price).quantize(_CENT)),
+                "dividend_yield_percent": str(dividend_yield),
                 "high_52w": str(max(year)), "low_52w": str(min(year))}
 
     @tool(read_only=True)
@@ -576,7 +597,8 @@ class MarketApp(App):
             if value is None or abs(value) > MAX_AMOUNT:
                 raise ToolError(f"amount {amount!r} is not a number; give digits with an "
                                 "optional decimal point, e.g. 1250.00")
-            converted = str((value * rate).quantize(_CENT, rounding=ROUND_HALF_EVEN))
+            with localcontext(_WIDE):
+                converted = str((value * rate).quantize(_CENT))
         return {"base": a, "quote": b, "date": when.isoformat(), "rate": str(rate),
                 "amount": amount.strip() if amount is not None else None,
                 "converted": converted}
