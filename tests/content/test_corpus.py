@@ -228,3 +228,9 @@ def test_arguments_are_checked():
     assert max(d.date for d in generate_corpus(random.Random(1), TODAY - timedelta(days=400)
                                                    ).documents) < (TODAY - timedelta(days=400)
                                                                    ).isoformat()
+
+
+def test_every_store_of_a_corpus_shares_one_index(corpus):
+    first, second = corpus.store(), corpus.store()
+    assert first is not second and first.corpus is second.corpus
+    assert first.corpus.documents == corpus.documents

@@ -38,7 +38,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
-from workgym.apps.search import Document, SearchStore, Section, build_search
+from workgym.apps.search import Corpus, Document, SearchStore, Section
 from workgym.content.people import FIRST_NAMES, LAST_NAMES
 from workgym.core import derive_seed
 
@@ -386,6 +386,7 @@ class ResearchCorpus:
                                                       compare=False)
     _said: dict[tuple[str, str], list[Statement]] = field(default_factory=dict, repr=False,
                                                           compare=False)
+    _index: list[Corpus] = field(default_factory=list, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for e in self.entities:
@@ -397,8 +398,11 @@ class ResearchCorpus:
             self._said.setdefault((s.subject, s.relation), []).append(s)
 
     def store(self) -> SearchStore:
-        """The search app's store over these documents."""
-        return build_search(self.documents)
+        """The search app's store over these documents (every store of this corpus shares
+        one immutable corpus and its index)."""
+        if not self._index:
+            self._index.append(Corpus(self.documents))
+        return SearchStore(corpus=self._index[0])
 
     def entity(self, key: str) -> Entity:
         """An entity by id or by name.
