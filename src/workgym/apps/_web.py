@@ -36,6 +36,7 @@ from __future__ import annotations
 import html
 import inspect
 import json
+import socket
 import threading
 import urllib.parse
 from collections.abc import Callable, Iterator, Sequence
@@ -1061,6 +1062,11 @@ def serve_sites(world: World, *, port: int = 0,
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
+        def setup(self) -> None:
+            super().setup()
+            # headers and body go out as one write; no Nagle wait for the delayed ACK
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
         def log_message(self, format: str, *args: Any) -> None:
             pass  # the library logs nothing
 
@@ -1144,14 +1150,11 @@ def serve_sites(world: World, *, port: int = 0,
 
         def _send(self, status: int, body: bytes, kind: str,
                   headers: Sequence[tuple[str, str]] = ()) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("Cache-Control", "no-store")
-            for key, value in headers:
-                self.send_header(key, value)
-            self.end_headers()
-            self.wfile.write(body)
+            lines = [f"HTTP/1.1 {status} {self.responses.get(status, ('',))[0]}",
+                     f"Content-Type: {kind}", f"Content-Length: {len(body)}",
+                     "Cache-Control: no-store", *(f"{k}: {v}" for k, v in headers)]
+            self.log_request(status)
+            self.wfile.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace") + body)
 
     server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     server.daemon_threads = True

@@ -44,7 +44,7 @@ from workgym.apps._web import (
     snapshot_lines,
     table_rows,
 )
-from workgym.core import App, Store, ToolError, tool
+from workgym.core import App, Store, ToolError, World, tool
 
 __all__ = ["BrowserApp", "BrowserStore"]
 
@@ -82,6 +82,11 @@ class BrowserApp(App):
     Act on elements by the refs of the latest snapshot."""
 
     name = "browser"
+
+    def __init__(self, world: World) -> None:
+        super().__init__(world)
+        self._loaded: tuple[str, Response] | None = None
+        """The page the running call just loaded (a call's own report reuses it)."""
 
     # -- state -----------------------------------------------------------------------------
 
@@ -157,6 +162,7 @@ class BrowserApp(App):
             url = parse_url(response.location, url)
             response = dispatch(self.world, "GET", url)
         self._push(str(url), PageState(notice=notice))
+        self._loaded = (str(url), response)  # this call's report shows it, not a re-render
         return url
 
     def _push(self, url: str, state: PageState) -> None:
@@ -170,7 +176,13 @@ class BrowserApp(App):
 
     def _report(self, result: str, span: int = 1) -> str:
         store = self._peek()
-        url, page = self._render(store)
+        loaded, self._loaded = self._loaded, None
+        if loaded is not None and loaded[1].page is not None and store.position >= 0 \
+                and loaded[0] == store.history[store.position]:
+            url: Url | None = parse_url(loaded[0])
+            page: BoundPage | None = self._bind(parse_url(loaded[0]), loaded[1].page, store)
+        else:
+            url, page = self._render(store)
         lines = [f"### Result\n{result}", "", "### Page state"]
         if url is None or page is None:
             lines += ["- Page URL: about:blank", "- Page Title: ",

@@ -721,14 +721,21 @@ def return_view(item: Return, full: bool = True) -> dict[str, Any]:
     return view
 
 
-def customer_view(store: ShopStore, customer: Customer) -> dict[str, Any]:
+def customer_view(store: ShopStore, customer: Customer,
+                  orders: dict[str, list[str]] | None = None) -> dict[str, Any]:
+    """A customer with their order ids, newest first (``orders``: those ids by customer,
+    when the caller has them for many customers at once)."""
+    ids = orders.get(customer.id, []) if orders is not None else [
+        o.id for o in visible_orders(store, customer=customer.id)]
     return {"id": customer.id, "name": customer.name, "email": customer.email,
             "city": customer.city, "store_credit": cents_text(customer.store_credit_cents),
-            "orders": [o.id for o in visible_orders(store, customer=customer.id)]}
+            "orders": ids}
 
 
-def _paged(rows: list[Any], limit: int, offset: int) -> dict[str, Any]:
-    return {"total": len(rows), "offset": offset, "results": rows[offset:offset + limit]}
+def _paged(found: Sequence[Any], view: Any, limit: int, offset: int) -> dict[str, Any]:
+    """One page of ``found``, each shown through ``view`` (only the page's rows are)."""
+    return {"total": len(found), "offset": offset,
+            "results": [view(item) for item in found[offset:offset + limit]]}
 
 
 # -- the API -----------------------------------------------------------------------------------
@@ -784,7 +791,8 @@ class ShopApp(App):
             offset: results to skip, for the next page.
         """
         found = self._run(find_products, self.store, query, category, in_stock)
-        return _paged([product_view(self.store, p) for p in found], limit, offset)
+        store = self.store
+        return _paged(found, lambda p: product_view(store, p), limit, offset)
 
     @tool(read_only=True, concurrent=False)
     def get_product(self, sku: Id) -> dict[str, Any]:
@@ -816,7 +824,7 @@ class ShopApp(App):
             raise ToolError(f"you can list only your own orders (customer {store.account}); "
                             "leave customer_id out")
         found = visible_orders(store, status, customer_id)
-        return _paged([order_summary(o) for o in found], limit, offset)
+        return _paged(found, order_summary, limit, offset)
 
     @tool(read_only=True, concurrent=False)
     def get_order(self, order_id: Id) -> dict[str, Any]:
@@ -888,7 +896,7 @@ class ShopApp(App):
             offset: results to skip, for the next page.
         """
         found = visible_returns(self.store, status, order_id)
-        return _paged([return_view(r, full=False) for r in found], limit, offset)
+        return _paged(found, lambda r: return_view(r, full=False), limit, offset)
 
     @tool(read_only=True, concurrent=False)
     def get_return(self, return_id: Id) -> dict[str, Any]:
@@ -953,7 +961,11 @@ class ShopApp(App):
             offset: results to skip, for the next page.
         """
         found = self._run(find_customers, self.store, query)
-        return _paged([customer_view(self.store, c) for c in found], limit, offset)
+        store = self.store
+        by_customer: dict[str, list[str]] = {}
+        for order in visible_orders(store):  # one pass, not one per customer
+            by_customer.setdefault(order.customer, []).append(order.id)
+        return _paged(found, lambda c: customer_view(store, c, by_customer), limit, offset)
 
     @tool(read_only=True, concurrent=False)
     def get_customer(self, customer_id: Id) -> dict[str, Any]:
