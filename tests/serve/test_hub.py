@@ -229,3 +229,25 @@ async def test_stopping_the_server_grades_the_open_episodes_even_with_a_client_a
             record = hub._results[created["episode_id"]][1]
             assert record["reason"] == "server shutdown" and record["calls"] == 1
             assert not workspace.exists()
+
+
+async def test_an_episode_being_closed_is_still_found_and_closed_once() -> None:
+    async with running_hub() as (hub, base), httpx.AsyncClient() as http:
+        for _ in range(5):
+            created = await create(http, base)
+            auth = bearer(created["token"])
+            where = f"{base}/episodes/{created['episode_id']}"
+            answers: list[httpx.Response] = []
+
+            async def send(method: str, url: str, answers: list[httpx.Response] = answers,
+                           auth: dict[str, str] = auth) -> None:
+                answers.append(await http.request(method, url, headers=auth))
+
+            async with anyio.create_task_group() as tasks:
+                tasks.start_soon(send, "POST", f"{where}/close")
+                tasks.start_soon(send, "DELETE", where)
+                tasks.start_soon(send, "GET", where)
+            assert [a.status_code for a in answers] == [200, 200, 200], answers
+            records = [a.json() for a in answers if a.json()["state"] == "closed"]
+            assert records and all(r == records[0] for r in records)
+        assert hub.open_episodes == 0 and not hub._closing

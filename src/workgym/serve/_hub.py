@@ -150,6 +150,8 @@ class _Hosted:
     """anyio.Event: set once it has ended."""
     closed: Any = None
     """anyio.Event: set once the episode is graded and removed."""
+    record: dict[str, Any] | None = None
+    """The grade record, once closed."""
 
 
 def _security(host: str) -> TransportSecuritySettings | None:
@@ -241,6 +243,8 @@ class EpisodeHub:
     def __init__(self, config: HubConfig, *, fixed: Episode | None = None) -> None:
         self.config = config
         self._episodes: dict[str, _Hosted] = {}
+        self._closing: dict[str, _Hosted] = {}
+        """Episodes being graded: still found by id and token, no longer callable."""
         self._results: OrderedDict[str, tuple[str, dict[str, Any]]] = OrderedDict()
         self._security = _security(config.host)
         self._tasks: anyio.abc.TaskGroup | None = None
@@ -356,9 +360,12 @@ class EpisodeHub:
 
         if hosted.closing:
             await hosted.closed.wait()
-            return self._results[hosted.id][1] if hosted.id in self._results else {}
+            return hosted.record or {}
         hosted.closing = True
         self._episodes.pop(hosted.id, None)
+        self._closing[hosted.id] = hosted
+        record: dict[str, Any] = {"state": "closed", "reason": reason, "episode_id": hosted.id,
+                                  "error": "closing was interrupted"}
         try:
             await hosted.guard.close()
             hosted.stop.set()
@@ -386,11 +393,14 @@ class EpisodeHub:
             record = {"state": "closed", "reason": reason, "episode_id": hosted.id,
                       "error": f"{type(exc).__name__}: {exc}"}
         finally:
+            # The record is in place before anyone waiting on the close is woken.
+            hosted.record = record
+            if self.config.keep_results:
+                self._results[hosted.id] = (hosted.token, record)
+                while len(self._results) > self.config.keep_results:
+                    self._results.popitem(last=False)
+            self._closing.pop(hosted.id, None)
             hosted.closed.set()
-        if self.config.keep_results:
-            self._results[hosted.id] = (hosted.token, record)
-            while len(self._results) > self.config.keep_results:
-                self._results.popitem(last=False)
         return record
 
     async def _reap(self) -> None:
@@ -479,7 +489,7 @@ class EpisodeHub:
         if given is None:
             raise HubError(401, "send this episode's token as 'Authorization: Bearer <token>' "
                                 "(the token that POST /episodes returned with its id)")
-        hosted = self._episodes.get(episode_id)
+        hosted = self._episodes.get(episode_id) or self._closing.get(episode_id)
         if hosted is not None and _same(given, hosted.token):
             return hosted
         done = self._results.get(episode_id)
@@ -516,7 +526,7 @@ class EpisodeHub:
             self._check_host(scope)
         found = self._episode(scope, episode_id)
         if tail == "/mcp":
-            if not isinstance(found, _Hosted):
+            if not isinstance(found, _Hosted) or found.closing:
                 raise HubError(410, f"episode {episode_id} is closed; "
                                     f"GET /episodes/{episode_id} has its grade")
             await self._mcp(found, scope, receive, send)
@@ -533,7 +543,11 @@ class EpisodeHub:
                       if isinstance(found, _Hosted) else found[1])
             await _respond(send, 200, record)
         elif method == "GET":
-            await _respond(send, 200, self._describe(found))
+            if isinstance(found, _Hosted) and found.closing:
+                await found.closed.wait()  # being graded: answer with the grade
+                await _respond(send, 200, found.record or {})
+            else:
+                await _respond(send, 200, self._describe(found))
         else:
             raise HubError(405, f"use GET, DELETE or POST /episodes/{episode_id}/close")
 
