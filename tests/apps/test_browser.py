@@ -513,3 +513,64 @@ def test_html_escapes_what_the_store_holds(world: World):
             proxied(server.address).open("http://shop.example/products/XSS") as answer:
         body = answer.read().decode()
     assert "<script>alert" not in body and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in body
+
+
+# -- over MCP ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("strict", [False, True])
+async def test_the_mcp_path_gives_the_same_results_and_world(start_episode, strict: bool):
+    from mcp.types import TextContent
+
+    from workgym.serve import connect_in_process
+
+    def started() -> Episode:
+        return start_episode(("browser", "shop"), family="tests/browser", now=NOW,
+                             stores={"shop": make_store()})
+
+    served, direct = started(), started()
+    async with connect_in_process(served, strict=strict) as client:
+        tools = {t.name: t for t in (await client.list_tools()).tools}
+        assert {"browser_navigate", "browser_click", "shop_create_return"} <= set(tools)
+
+        async def both(name: str, args: dict) -> tuple[bool, str]:
+            sent = dict(args)
+            if strict:  # strict mode sends every property, null for the defaults
+                properties = tools[name].input_schema["properties"]
+                sent = {key: args.get(key) for key in properties}
+            result = await client.call_tool(name, sent)
+            assert len(result.content) == 1 and isinstance(result.content[0], TextContent)
+            mine = direct.call(name, args)
+            assert (not result.is_error, result.content[0].text) == (mine.ok, mine.text), name
+            return mine.ok, mine.text
+
+        _, text = await both("browser_navigate", {"url": "https://shop.example/orders/O-1001"})
+        _, text = await both("browser_click", {"ref": ref(text, "link", "Request a return")})
+        await both("browser_type", {"ref": ref(text, "spinbutton", "Quantity to return, line 2: "
+                                               "Hiking Socks 3-pack, M"), "text": "2"})
+        await both("browser_select_option", {"ref": ref(text, "combobox", "Reason"),
+                                             "values": ["Wrong size or fit"]})
+        await both("browser_press_key", {"key": "Enter"})
+        assert (await both("shop_create_return", {
+            "order_id": "O-1001", "items": [{"line": 1, "quantity": 1}],
+            "reason": "damaged"}))[0]
+        assert not (await both("shop_create_return", {
+            "order_id": "O-1001", "items": [{"line": 1, "quantity": 1}], "reason": "damaged"}))[0]
+        await both("browser_read_table", {"ref": "e5"})
+        assert not (await both("browser_click", {"ref": "e999"}))[0]
+    assert served.world.digest() == direct.world.digest()
+    shop = served.world.stores["shop"]
+    assert isinstance(shop, ShopStore) and [r.id for r in shop.returns] == ["R-0001", "R-0002"]
+
+
+def test_a_site_class_is_checked_when_it_is_defined():
+    with pytest.raises(ValueError, match="an @action's path needs an @page too"):
+        class Orphan(Site):
+            @action("/send")
+            def send(self, request: Request) -> Redirect:
+                return Redirect("/")
+    with pytest.raises(ValueError, match="store 'testnotes' already has a site, NotesSite"):
+        class Another(Site):
+            store_name = "testnotes"
+    with pytest.raises(ValueError, match="must start with '/'"):
+        page("orders")

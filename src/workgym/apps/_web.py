@@ -442,16 +442,20 @@ def _segments(pattern: str) -> tuple[str, ...]:
 
 def page(pattern: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Mark a Site method as the GET handler of ``pattern`` (``/orders/{order_id}``)."""
+    segments = _segments(pattern)
+
     def mark(fn: Callable[..., Any]) -> Callable[..., Any]:
-        setattr(fn, _ROUTE_MARK, ("GET", _segments(pattern)))
+        setattr(fn, _ROUTE_MARK, ("GET", segments))
         return fn
     return mark
 
 
 def action(pattern: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Mark a Site method as the POST handler of ``pattern``, whose page holds the form."""
+    segments = _segments(pattern)
+
     def mark(fn: Callable[..., Any]) -> Callable[..., Any]:
-        setattr(fn, _ROUTE_MARK, ("POST", _segments(pattern)))
+        setattr(fn, _ROUTE_MARK, ("POST", segments))
         return fn
     return mark
 
@@ -487,6 +491,10 @@ class Site:
         cls._routes = tuple(sorted(routes, key=lambda r: tuple(s.startswith("{")
                                                              for s in r.segments)))
         if cls.store_name:
+            known = Site.registry.get(cls.store_name)
+            if known is not None and known.__qualname__ != cls.__qualname__:
+                raise ValueError(f"{cls.__name__}: store {cls.store_name!r} already has a site, "
+                                 f"{known.__name__}; a store is served by one site class")
             Site.registry[cls.store_name] = cls
 
     def __init__(self, world: World, host: str) -> None:
@@ -1061,6 +1069,7 @@ def serve_sites(world: World, *, port: int = 0,
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        timeout = 30  # seconds a connection may sit idle before it is closed
 
         def setup(self) -> None:
             super().setup()
@@ -1158,7 +1167,8 @@ def serve_sites(world: World, *, port: int = 0,
 
     server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, name="workgym-sites", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              name="workgym-sites", daemon=True)
     thread.start()
     try:
         yield SiteServer(server, chosen)
