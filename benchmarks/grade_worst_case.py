@@ -7,7 +7,7 @@ Attacks, through the tools unless said otherwise:
 - ``reference``: nothing more (the baseline).
 - ``far cells``: a value at IV10000 (the tools' last cell) in every sheet of every
   workbook, and a refused one at XFD1048576.
-- ``full workbooks``: every workbook filled to the cell limit (10,000 cells).
+- ``full workbooks``: every workbook filled to the cell limit (5,000 cells).
 - ``raw far cells``: as a terminal could write them: workbooks with a cell at
   XFD1048576 and a merged range over the whole sheet (bytes written to the workspace).
 - ``mail flood``: the most mails an episode may send, each the longest body, 50,000
@@ -63,11 +63,18 @@ def far_cells(ep: Episode) -> None:
 
 
 def full_workbooks(ep: Episode) -> None:
+    """Append rows of 10 cells, in ever smaller batches, until the tools refuse more."""
     for path in _workbooks(ep):
         sheets = _sheets(ep, path)
-        if sheets:
-            rows = [[f"{r}-{c}" if c % 2 else r * c for c in range(10)] for r in range(990)]
-            ep.call("sheets.append_rows", {"path": path, "sheet": sheets[0], "rows": rows})
+        if not sheets:
+            continue
+        for batch in (WRITE_LIMITS.max_cells // 20, 50, 5, 1):
+            while True:
+                rows = [[f"{r}-{c}" if c % 2 else r * c for c in range(10)]
+                        for r in range(batch)]
+                if not ep.call("sheets.append_rows", {"path": path, "sheet": sheets[0],
+                                                      "rows": rows}).ok:
+                    break
 
 
 def _bomb() -> bytes:

@@ -160,7 +160,7 @@ def test_hole3_far_cell_fails_closed_fast(ctx):
     started = time.perf_counter()
     result = Criterion("rows", lambda c: (bool(c.read_workbook("book.xlsx").worksheets), "")
                        ).evaluate(ctx)
-    assert result.passed is False and "XFD1048576" in result.evidence
+    assert result.passed is False and "beyond" in result.evidence
     assert time.perf_counter() - started < 5  # was 120 s and more
     # read sparsely where far cells are allowed: one cell at XFD1048576 costs nothing
     book = workbook_values(data, SheetLimits(max_rows=1_048_576, max_columns=16_384))
