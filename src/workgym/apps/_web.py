@@ -54,6 +54,7 @@ __all__ = [
     "Action",
     "Alert",
     "Bound",
+    "BoundPage",
     "Button",
     "Details",
     "Form",
@@ -78,13 +79,18 @@ __all__ = [
     "action",
     "bind",
     "dispatch",
+    "form_fields",
     "html_text",
     "page",
     "paginate",
     "parse_url",
+    "render",
     "serve_sites",
     "sites_in",
+    "snapshot_lines",
     "snapshot_text",
+    "table_rows",
+    "unreachable",
     "with_query",
 ]
 
@@ -520,11 +526,8 @@ class Site:
 
     def handle(self, request: Request) -> Response:
         """Run the handler of ``request`` and answer what to show."""
-        parts = request.path.split("/")[1:] if request.path != "/" else []
-        try:
-            parts = [urllib.parse.unquote(p) for p in parts]
-        except UnicodeDecodeError:  # pragma: no cover - unquote replaces bad bytes
-            return Response(404, self.not_found(request.path))
+        parts = [urllib.parse.unquote(p) for p in request.path.split("/")[1:]] \
+            if request.path != "/" else []
         for route in self._routes:
             if route.method != request.method:
                 continue
@@ -579,14 +582,14 @@ def sites_in(world: World) -> dict[str, Site]:
     return dict(sorted(found.items()))
 
 
-def unreachable(host: str, known: Sequence[str]) -> Page:
-    """The page of a host that no site of the world answers."""
+def unreachable(host: str, known: Sequence[str], scheme: str = "https") -> Page:
+    """The page of a host that no site of the world answers, linking the ones that are."""
     body: list[Node] = [Heading("This site can't be reached"),
                         Text(f"The server of {host} could not be found on this offline "
                              "network (DNS_PROBE_FINISHED_NXDOMAIN). Check the address.")]
     if known:
         body.append(Text("Sites on this network:"))
-        body.extend(Link(h, f"https://{h}/") for h in known)
+        body.extend(Link(h, f"{scheme}://{h}/") for h in known)
     return Page(f"{host} can't be reached", body, status=502)
 
 
@@ -601,7 +604,7 @@ def dispatch(world: World, method: Literal["GET", "POST"], url: Url,
     sites = sites_in(world)
     site = sites.get(url.host)
     if site is None:
-        return Response(502, unreachable(url.host, list(sites)))
+        return Response(502, unreachable(url.host, list(sites), url.scheme))
     return site.handle(Request(method, url.host, url.path, url.params(), dict(form or {})))
 
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, timedelta
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal, cast, get_args
 from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -103,7 +103,7 @@ NOT_RESTOCKED = frozenset({"damaged", "defective"})
 """Reasons whose items do not go back into stock when received."""
 REFUND_METHODS: dict[str, str] = {"original_payment": "Refund to original payment",
                                   "store_credit": "Store credit"}
-ACTIONS: dict[str, tuple[str, str, str]] = {
+ACTIONS: dict[str, tuple[ReturnStatus, ReturnStatus, str]] = {
     "approve": ("requested", "approved", "Approve"),
     "reject": ("requested", "rejected", "Reject"),
     "receive": ("approved", "received", "Mark received"),
@@ -499,8 +499,8 @@ def request_return(store: ShopStore, today: date, order_id: str, items: dict[int
     value = sum(rl.quantity * rl.unit_price_cents for rl in chosen)
     fee = 0 if reason in SHOP_FAULT else (value * store.restocking_fee_pct + 50) // 100
     created = Return(id=f"R-{store.next_return:04d}", order=order.id, customer=order.customer,
-                     lines=chosen, reason=reason, comment=comment.strip(),  # type: ignore[arg-type]
-                     refund_method=refund_method,  # type: ignore[arg-type]
+                     lines=chosen, reason=cast(ReturnReason, reason),
+                     comment=comment.strip(), refund_method=cast(RefundMethod, refund_method),
                      created=today.isoformat(), refund_cents=value - fee,
                      restocking_fee_cents=fee,
                      history=[ReturnEvent(date=today.isoformat(), status="requested",
@@ -566,8 +566,8 @@ def process_return(store: ShopStore, today: date, return_id: str, step: str,
                 _move(store, today, product, line.quantity, "return", found.id)
     if step == "refund" and found.refund_method == "store_credit" and customer is not None:
         customer.store_credit_cents += found.refund_cents
-    found.status = becomes  # type: ignore[assignment]
-    found.history.append(ReturnEvent(date=today.isoformat(), status=becomes,  # type: ignore[arg-type]
+    found.status = cast(ReturnStatus, becomes)
+    found.history.append(ReturnEvent(date=today.isoformat(), status=found.status,
                                      note=note.strip()))
     return found
 
