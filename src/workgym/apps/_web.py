@@ -28,7 +28,32 @@ store changes.
 A site class registers itself by subclassing; :func:`sites_in` finds the sites of a
 world: every registered class whose store the world holds, under the hosts its
 ``hosts`` method names (by default the store's ``host`` field). A new portal (crm, hr,
-lms, travel) is a store, an app over it, and a ``Site`` subclass over the same store.
+lms, travel) is a store, an app over it, and a ``Site`` subclass over the same store;
+both surfaces call the same rule functions, which raise an error naming the form field
+it is about, so the app turns it into a ``ToolError`` and the site into ``Invalid``::
+
+    class CrmSite(Site):
+        store_name = "crm"                       # world.stores["crm"].host names it
+
+        @page("/leads/{lead_id}")
+        def lead(self, request: Request, lead_id: str) -> Page:
+            lead = find_lead(self.world.stores["crm"], lead_id)   # NotFound if none
+            return Page(lead.name, [Heading(lead.name), Details([("Stage", lead.stage)]),
+                                    Form("stage", [Select("stage", "Stage", STAGES),
+                                                   Button("Move")])])
+
+        @action("/leads/{lead_id}")
+        def move(self, request: Request, lead_id: str) -> Redirect | Invalid:
+            try:
+                move_lead(self.world.stores["crm"], lead_id, request.form["stage"])
+            except CrmError as exc:
+                return Invalid({exc.field: str(exc)})
+            return Redirect(f"/leads/{lead_id}", "Lead moved.")
+
+Bounds: URLs of at most ``MAX_URL_CHARS``, at most ``MAX_FIELDS`` query parameters or
+form fields of at most ``MAX_FIELD_CHARS`` each, form bodies of at most
+``MAX_BODY_BYTES`` over HTTP; lists are paginated (``PER_PAGE`` rows), and the browser
+cuts a long snapshot into spans.
 """
 
 from __future__ import annotations
