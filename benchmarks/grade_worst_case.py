@@ -1,7 +1,7 @@
 """The slowest grade we can produce on each family: the reference solution first (graders
 do the most work on a plausible world), then one attack, then ``Episode.grade()``.
 
-    python benchmarks/grade_worst_case.py [--families ID ...] [--rounds 3]
+    python benchmarks/grade_worst_case.py [--families ID ...] [--rounds 3] [--output FILE]
 
 Attacks, through the tools unless said otherwise:
 - ``reference``: nothing more (the baseline).
@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import re
 import statistics
 import time
@@ -163,6 +164,7 @@ def main() -> None:
     parser.add_argument("--families", nargs="*", default=None)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--level", default="hard")
+    parser.add_argument("--output", default=None, help="also write the JSON to this file")
     options = parser.parse_args()
     ids = options.families or [f for f in family_ids() if not f.startswith("examples/")]
     results: dict[str, dict[str, Any]] = {}
@@ -180,9 +182,13 @@ def main() -> None:
                   f"median {statistics.median(times):8.1f} ms", flush=True)
     worst = max(((fid, name, r["max_ms"]) for fid, by in results.items()
                  for name, r in by.items()), key=lambda t: t[2])
-    print(json.dumps({"level": options.level, "rounds": options.rounds, "results": results,
-                      "worst": {"family": worst[0], "attack": worst[1], "ms": worst[2]}},
-                     indent=2))
+    text = json.dumps({"level": options.level, "rounds": options.rounds, "results": results,
+                       "worst": {"family": worst[0], "attack": worst[1], "ms": worst[2]},
+                       "load_average": os.getloadavg()}, indent=2)
+    print(text)
+    if options.output:
+        with open(options.output, "w", encoding="utf-8") as handle:
+            handle.write(text + "\n")
 
 
 if __name__ == "__main__":
