@@ -19,8 +19,8 @@ Criteria:
     - guard ``note untouched``: nothing under ``notes/`` changed.
 
 Difficulty:
-    easy 3 amounts, medium 6 (2 reference calls each); hard 6 plus 24 more notes of 2
-    amounts each (26 calls). No richness distractors.
+    easy 3 amounts, medium 6 (2 reference calls each); hard 12 plus 24 more notes of 2
+    amounts each (27 calls). No richness distractors.
 
 Version history:
     v1: first version.
@@ -65,7 +65,7 @@ class NoteTotal(TaskFamily[Knobs]):
     levels = Levels(
         easy=Level(Knobs(items=3), calls=2),
         medium=Level(Knobs(items=6), calls=2),
-        hard=Level(Knobs(items=6, extra_notes=24), calls=26),
+        hard=Level(Knobs(items=12, extra_notes=24), calls=26),
     )
 
     def generate(self, spec: TaskSpec) -> Task:

@@ -181,12 +181,17 @@ async def test_replay_reproduces_a_run(note_family, tmp_path):
 
 
 def _solver(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-    """Solve the example task from the conversation: read the note, write the total."""
+    """Solve the example task from the conversation: list the notes, read them all, write
+    the total."""
     tools = [m for m in body["messages"] if m["role"] == "tool"]
     if not tools:
-        return completion(calls=[("files_read", '{"path": "notes/amounts.txt"}')])
+        return completion(calls=[("files_list", '{"path": "notes", "recursive": true}')])
     if len(tools) == 1:
-        total = sum(int(x) for x in re.findall(r": (\d+)", tools[0]["content"]))
+        notes = [e["path"] for e in json.loads(tools[0]["content"]) if e["type"] == "file"]
+        return completion(calls=[("files_read", json.dumps({"path": p})) for p in notes])
+    if not any(c["function"]["name"] == "files_write" for m in body["messages"]
+               for c in m.get("tool_calls") or []):
+        total = sum(int(x) for m in tools[1:] for x in re.findall(r": (\d+)", m["content"]))
         return completion(calls=[("files_write",
                                   json.dumps({"path": "total.txt", "content": f"{total}\n"}))])
     return completion("Wrote the total.")
@@ -248,5 +253,5 @@ def test_interrupted_eval_resumes_without_loss_or_duplicates(how, scripted_serve
     assert after.startswith(b"".join(kept))  # nothing finished was lost or rewritten
     pairs = _pairs(folder)
     assert len(pairs) == len(set(pairs)) == 6
-    # The rerun asked only for the rollouts that were not finished (3 requests each).
-    assert len(server.requests) - served == 3 * (6 - len(kept))
+    # The rerun asked only for the rollouts that were not finished (4 requests each).
+    assert len(server.requests) - served == 4 * (6 - len(kept))
