@@ -168,7 +168,7 @@ def test_fork_bomb_is_held_to_the_process_limit_even_as_root(ep):
     assert "cannot fork" in out["stderr"].lower()
     assert int(out["stdout"].split()[-1]) <= TerminalApp.limits.processes + 1
     if os.geteuid() == 0:
-        assert run(ep, "id -u")["stdout"].strip() == str(terminal.SANDBOX_UID)
+        assert run(ep, "id -u")["stdout"].strip() == str(terminal._sandbox_uid())
 
 
 @needs_sandbox

@@ -66,7 +66,9 @@ MAX_TIMEOUT_S = 60.0
 
 SANDBOX_UID = 2_100_000_000
 """The uid and gid sandboxed commands run as when workgym runs as root (no account has
-it: nothing on the host is theirs)."""
+it: nothing on the host is theirs). In a container whose user namespace does not map it,
+``NOBODY_UID`` is used instead."""
+NOBODY_UID = 65_534
 
 _WATCH_INTERVAL_S = 0.05
 """How often the quota watchdog measures the workspace while a command runs."""
@@ -198,23 +200,36 @@ def _workspace_fd(workspace: Path) -> Iterator[int]:
         os.close(fd)
 
 
+@functools.lru_cache(maxsize=1)
+def _sandbox_uid() -> int:
+    """``SANDBOX_UID`` where this kernel's user namespace maps it, else ``NOBODY_UID``."""
+    with tempfile.NamedTemporaryFile(prefix="workgym-uid-") as probe:
+        try:
+            os.chown(probe.name, SANDBOX_UID, SANDBOX_UID)
+        except OSError:  # EINVAL: an id the namespace does not map
+            return NOBODY_UID
+    return SANDBOX_UID
+
+
 def _hand_over(workspace: Path) -> None:
-    """Make ``SANDBOX_UID`` own every entry of the workspace (links not followed), so
+    """Make the sandbox's uid own every entry of the workspace (links not followed), so
     that commands running as it can change what the other tools wrote as root."""
-    os.lchown(workspace, SANDBOX_UID, SANDBOX_UID)
+    uid = _sandbox_uid()
+    os.lchown(workspace, uid, uid)
     for dirpath, dirnames, filenames in os.walk(workspace, followlinks=False):
         for name in (*dirnames, *filenames):
             try:
-                os.lchown(os.path.join(dirpath, name), SANDBOX_UID, SANDBOX_UID)
+                os.lchown(os.path.join(dirpath, name), uid, uid)
             except OSError:
                 continue
 
 
 def _popen_identity() -> dict[str, Any]:
-    """``Popen`` keywords that drop root to ``SANDBOX_UID`` before bwrap starts."""
+    """``Popen`` keywords that drop root to the sandbox's uid before bwrap starts."""
     if not _as_root():
         return {}
-    return {"user": SANDBOX_UID, "group": SANDBOX_UID, "extra_groups": []}
+    uid = _sandbox_uid()
+    return {"user": uid, "group": uid, "extra_groups": []}
 
 
 _UNAVAILABLE = "the terminal's sandbox is unavailable on this machine: {}. Commands never run " \
@@ -233,13 +248,13 @@ def sandbox_unavailable() -> str | None:
         return "bubblewrap (bwrap) is not installed; install the Debian package 'bubblewrap'"
     if not os.access(_PRLIMIT, os.X_OK):
         return f"{_PRLIMIT} (util-linux) is missing; it sets the sandbox's resource limits"
-    with tempfile.TemporaryDirectory(prefix="workgym-probe-") as folder, \
-            _workspace_fd(Path(folder)) as fd:
-        argv = sandbox_command(fd, "exit 0", SandboxLimits())
+    with tempfile.TemporaryDirectory(prefix="workgym-probe-") as folder:
         try:
-            done = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True,
-                                  timeout=30, env={}, check=False, pass_fds=(fd,),
-                                  **_popen_identity())
+            with _workspace_fd(Path(folder)) as fd:
+                argv = sandbox_command(fd, "exit 0", SandboxLimits())
+                done = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True,
+                                      timeout=30, env={}, check=False, pass_fds=(fd,),
+                                      **_popen_identity())
         except (OSError, subprocess.TimeoutExpired) as exc:
             return f"bwrap could not start: {exc}"
     if done.returncode != 0:
@@ -288,10 +303,14 @@ class TerminalApp(App):
         before = _entries(world.workspace)
         used_before = world.usage()
         watchdog = _QuotaWatch(world, used_before)
-        with _workspace_fd(world.workspace) as fd:
-            argv = sandbox_command(fd, command, limits)
-            stdout, stderr, code, timed_out = _run(argv, timeout_s, limits.output_bytes,
-                                                   (fd,), watchdog)
+        try:
+            with _workspace_fd(world.workspace) as fd:
+                argv = sandbox_command(fd, command, limits)
+                stdout, stderr, code, timed_out = _run(argv, timeout_s, limits.output_bytes,
+                                                       (fd,), watchdog)
+        except OSError as exc:  # the workspace could not be opened or handed over
+            raise ToolError(_UNAVAILABLE.format(f"the workspace cannot be shared with the "
+                                                f"sandbox ({exc.strerror})")) from None
         errors = stderr.text()
         if watchdog.tripped:
             timed_out = False
