@@ -32,7 +32,7 @@ Difficulty:
     Knobs set the reviewers, the comments applied and rejected (out of range or on a fixed
     clause), conflicting comments, corrections, withdrawals, a non-reviewer's comment,
     comments inside the document and a playbook over several pages. Reference calls: easy
-    12, medium 18, hard 27. ``richness`` adds everyday mails, another contract's review
+    12, medium 17, hard 26. ``richness`` adds everyday mails, another contract's review
     thread, an older revision of the playbook, an NDA playbook and other wiki pages.
 
 Version history:
