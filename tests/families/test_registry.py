@@ -15,7 +15,7 @@ def test_the_builtin_families_are_registered() -> None:
 
 @pytest.mark.parametrize("family_id", FAMILIES)
 def test_family_contract(family_id: str) -> None:
-    report = check_family(family_id, seeds=10, raise_on_failure=False)
+    report = check_family(family_id, seeds=5, raise_on_failure=False)
     assert report.ok, "\n".join(report.failures)
 
 
