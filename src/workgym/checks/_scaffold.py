@@ -140,11 +140,9 @@ class {cls}(TaskFamily[Knobs]):
         )
 '''
 
-_TEST = '''"""{family}: the family contract (and, as you add them, its own wrong-answer tests)."""
+_TEST = '''"""{family}: the contract, then the family's own wrong-answer tests."""
 
-from {module} import {cls}
-
-from workgym.checks import check_family
+{imports}
 
 
 def test_{ident}_meets_the_contract() -> None:
@@ -205,7 +203,11 @@ def new_family(name: str, into: Path, tests: Path, docs: Path,
     existing = [str(p) for p in (paths.family, paths.test, paths.docs) if p.exists()]
     if existing:
         raise ValueError(f"not overwriting {', '.join(existing)}; remove them or pick another name")
-    values = {"family": name, "cls": cls, "module": module, "ident": ident}
+    # one import block, sorted as ruff sorts it: a built-in family is first-party beside
+    # workgym.checks; any other module comes first, in a block of its own
+    mine, ours = f"from {module} import {cls}", "from workgym.checks import check_family"
+    imports = f"{ours}\n{mine}" if module.startswith("workgym.") else f"{mine}\n\n{ours}"
+    values = {"family": name, "cls": cls, "module": module, "ident": ident, "imports": imports}
     for path, text in ((paths.family, _FAMILY), (paths.test, _TEST), (paths.docs, _DOCS)):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text.format(**values))
