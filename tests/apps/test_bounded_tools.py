@@ -64,6 +64,8 @@ def test_hole3_sheets_refuse_writes_past_their_limits(ep):
     assert not wide.ok and "values" in wide.text
     assert ep.call("sheets.write_cells", {"path": "book.xlsx", "sheet": "Expenses",
                                           "cells": {"IV10000": 1}}).ok
+    control = ep.call("sheets.add_sheet", {"path": "book.xlsx", "name": "\x1b"})
+    assert not control.ok and ep.calls[-1].error == "tool_error"  # found by the deep fuzz
 
 
 def test_hole3_mail_bodies_are_bounded(ep):

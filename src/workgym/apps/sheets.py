@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
 from openpyxl.utils.cell import column_index_from_string, get_column_letter, range_boundaries
 from openpyxl.utils.exceptions import IllegalCharacterError
@@ -505,8 +506,10 @@ class SheetsApp(App):
 
 
 def _check_sheet_name(name: str) -> None:
-    if not name or not name.strip() or len(name) > 31 or _BAD_SHEET_CHARS & set(name):
-        raise ToolError(f"bad sheet name {name!r}: use 1-31 characters, none of []:*?/\\")
+    if not name or not name.strip() or len(name) > 31 or _BAD_SHEET_CHARS & set(name) \
+            or ILLEGAL_CHARACTERS_RE.search(name):
+        raise ToolError(f"bad sheet name {name!r}: use 1-31 characters, none of []:*?/\\ "
+                        "and no control characters")
 
 
 def _columns(left: int, right: int) -> Iterator[int]:
