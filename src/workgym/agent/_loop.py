@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -93,6 +94,7 @@ async def run_episode(
     *,
     sample: int = 0,
     suite: str | None = None,
+    on_turn: Callable[[AssistantTurn], None] | None = None,
 ) -> Trace:
     """Roll out ``policy`` on ``task`` and grade the result.
 
@@ -106,6 +108,7 @@ async def run_episode(
         config: limits and context management.
         sample: index of this rollout among the task's samples.
         suite: suite name recorded in the trace.
+        on_turn: called with each assistant turn as it arrives (progress display).
 
     Returns:
         The trace, graded unless the policy failed.
@@ -115,13 +118,15 @@ async def run_episode(
     clock = time.perf_counter()
     episode = await asyncio.to_thread(task.start)
     try:
-        return await _loop(task, episode, policy, config, sample, suite, started_at, clock)
+        return await _loop(task, episode, policy, config, sample, suite, started_at, clock,
+                           on_turn)
     finally:
         await asyncio.to_thread(episode.close)
 
 
 async def _loop(task: Task, episode: Episode, policy: Policy, config: LoopConfig, sample: int,
-                suite: str | None, started_at: str, clock: float) -> Trace:
+                suite: str | None, started_at: str, clock: float,
+                on_turn: Callable[[AssistantTurn], None] | None) -> Trace:
     tools = episode.tools("openai")
     messages: list[dict[str, Any]] = [
         {"role": "system", "content": config.system_prompt},
@@ -145,6 +150,8 @@ async def _loop(task: Task, episode: Episode, policy: Policy, config: LoopConfig
             stop_reason, error = "error", f"{type(exc).__name__}: {exc}"
             break
         stats.turns += 1
+        if on_turn is not None:
+            on_turn(turn)
         usage.prompt_tokens += turn.usage.prompt_tokens
         usage.completion_tokens += turn.usage.completion_tokens
         messages.append(turn.message())

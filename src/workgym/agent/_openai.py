@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -18,6 +19,12 @@ from workgym.agent._policy import (
 )
 from workgym.core import Usage, derive_seed
 
+DEFAULT_MAX_TOKENS = 4096
+"""Tokens one turn may generate at an endpoint unless ``max_tokens`` says otherwise:
+without a limit a server may generate until the context is full (minutes on a CPU)."""
+
+ToolChoice = Literal["auto", "required", "none"]
+
 
 class SamplingConfig(BaseModel):
     """How the model samples. ``None`` leaves the server's default."""
@@ -29,12 +36,17 @@ class SamplingConfig(BaseModel):
     top_p: float | None = Field(default=None, gt=0.0, le=1.0)
     """Nucleus sampling mass."""
     max_tokens: int | None = Field(default=None, ge=1)
-    """Most tokens the model may generate in one turn."""
+    """Most tokens the model may generate in one turn; None: the policy's default
+    (``DEFAULT_MAX_TOKENS`` at an endpoint, 256 for the local model), never unlimited."""
     seed: int | None = None
     """Base seed; each request gets a seed derived from it, the task, the sample and the
     turn, so a rerun asks for the same samples (where the server honours seeds)."""
     parallel_tool_calls: bool | None = None
     """Sent as ``parallel_tool_calls`` when set."""
+    tool_choice: ToolChoice | None = "auto"
+    """Sent as ``tool_choice`` with the tools: ``auto`` (the model decides), ``required``
+    (every turn calls a tool) or ``none``; None sends nothing. Some servers drop the
+    tools when it is missing (llama-cpp-python's ``chatml-function-calling``)."""
     extra_body: dict[str, Any] = Field(default_factory=dict)
     """Passed through in the request body, e.g.
     ``{"chat_template_kwargs": {"enable_thinking": false}}`` or ``{"top_k": 20}``."""
@@ -50,7 +62,9 @@ class EndpointConfig(BaseModel):
     model: str
     """Model name as the server knows it."""
     retries: int = Field(default=5, ge=0)
-    """Retries of one request on 429, 5xx, timeouts and connection errors."""
+    """Retries of one request on 408, 409, 429, 5xx, timeouts and connection errors. A
+    request the server refused as invalid (another 4xx, or a 5xx that says so) is not
+    retried: it would fail the same way."""
     backoff_s: float = Field(default=1.0, ge=0.0)
     """Wait before the first retry; doubles on each further one."""
     backoff_max_s: float = Field(default=30.0, ge=0.0)
@@ -60,24 +74,40 @@ class EndpointConfig(BaseModel):
 
 
 _CONTEXT_HINTS = ("context length", "context_length", "maximum context", "too many tokens",
-                  "prompt is too long", "exceeds the model")
+                  "prompt is too long", "exceeds the model", "context window")
+_INVALID_HINTS = ("invalid", "validation error", "validationerror", "bad request",
+                  "unprocessable", "not supported", "unsupported", "must be", "is required",
+                  "template")
+"""Words of a 5xx body that mean the request itself was refused (some servers answer
+a bad request with 500): retrying it would fail the same way."""
+_RETRY_STATUS = frozenset({408, 409, 429})
 
 
 def _retryable(exc: Exception) -> bool:
+    """Whether a failed request may succeed if sent again (the server was down,
+    overloaded or slow), rather than being refused for what it asked."""
     import openai
 
-    if isinstance(exc, (openai.APITimeoutError, openai.APIConnectionError, openai.RateLimitError)):
+    if isinstance(exc, (openai.APITimeoutError, openai.APIConnectionError)):
         return True
-    return isinstance(exc, openai.APIStatusError) and exc.status_code >= 500
+    if not isinstance(exc, openai.APIStatusError):
+        return False
+    if exc.status_code in _RETRY_STATUS:
+        return True
+    if exc.status_code < 500:
+        return False
+    return not any(hint in str(exc).lower() for hint in _INVALID_HINTS)
 
 
 def _wire_messages(messages: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The messages as sent: without recorded reasoning, and with malformed tool-call
-    arguments replaced by ``{}`` (servers that parse them to render the chat template
+    """The messages as sent: without recorded reasoning, assistant content never null,
+    and malformed tool-call arguments replaced by ``{}`` (servers that parse them to render the chat template
     would refuse the whole request; the tool's error result already tells the model)."""
     wire = []
     for msg in messages:
         msg = {k: v for k, v in msg.items() if k != "reasoning_content"}
+        if msg.get("role") == "assistant" and msg.get("content") is None:
+            msg["content"] = ""  # several servers refuse a null content (llama-cpp-python)
         if msg.get("tool_calls"):
             calls = []
             for call in msg["tool_calls"]:
@@ -94,12 +124,48 @@ def _wire_messages(messages: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     return wire
 
 
+@dataclass
+class ToolUse:
+    """What an endpoint's responses did with the tools they were sent, counted over the
+    policy's life: the data of the run's no-tool-call warnings."""
+
+    requests_with_tools: int = 0
+    """Requests that carried tools."""
+    responses_with_calls: int = 0
+    """Their responses that carried at least one tool call."""
+    calls_in_text: int = 0
+    """Responses without tool calls whose text looks like one (``<tool_call>`` or a
+    ``"name"`` key): the server did not parse the model's calls."""
+
+    def warnings(self) -> list[str]:
+        """What to warn of: tools sent on every request, and no response called one."""
+        if not self.requests_with_tools or self.responses_with_calls:
+            return []
+        text = (f"the server answered {self.requests_with_tools} requests that carried "
+                "tools without a single tool call")
+        if self.calls_in_text:
+            return [(f"{text}, but {self.calls_in_text} replies hold tool calls as text: "
+                     "the server does not parse the model's tool calls (vLLM: "
+                     "--enable-auto-tool-choice --tool-call-parser NAME; llama-cpp-python: "
+                     "--chat_format chatml-function-calling)")]
+        return [(f"{text}: check that the server passes tools to the model (its chat "
+                 "template, --tool-choice) or that the model can call tools at all")]
+
+
+def _looks_like_call(text: str | None) -> bool:
+    return bool(text) and ("<tool_call>" in text or '"name"' in text)  # type: ignore[operator]
+
+
 class OpenAIPolicy:
     """Chat completions through the official ``openai`` client.
 
+    Every request carries ``max_tokens`` (``DEFAULT_MAX_TOKENS`` unless set) and, with
+    the tools, ``tool_choice``. Requests that fail for the server's sake (down,
+    overloaded, slow) are retried with backoff; requests it refused as invalid are not.
+
     Args:
         endpoint: base URL, model name, retries and time limit.
-        sampling: temperature, top_p, max_tokens, seed and extra body.
+        sampling: temperature, top_p, max_tokens, tool_choice, seed and extra body.
         api_key: the server's key (``OPENAI_API_KEY``); local servers accept any.
 
     Example:
@@ -116,6 +182,8 @@ class OpenAIPolicy:
         self.endpoint = endpoint
         self.sampling = sampling or SamplingConfig()
         self.model: str | None = endpoint.model
+        self.tool_use = ToolUse()
+        self._api_key = api_key
         # Retries are ours (configurable count and backoff), so the client makes none.
         self._client = AsyncOpenAI(base_url=endpoint.base_url, api_key=api_key or "EMPTY",
                                    max_retries=0, timeout=endpoint.timeout_s)
@@ -123,16 +191,31 @@ class OpenAIPolicy:
     async def close(self) -> None:
         await self._client.close()
 
+    async def load(self) -> None:
+        """Check that something answers at the endpoint before any task starts.
+
+        Raises:
+            PolicyError: nothing listens there, or it does not answer in time.
+        """
+        await probe_endpoint(self.endpoint.base_url, self._api_key)
+
+    def warnings(self) -> list[str]:
+        """Warnings about the server, from its responses so far (see :class:`ToolUse`)."""
+        return self.tool_use.warnings()
+
     def _request(self, messages: Sequence[dict[str, Any]], tools: Sequence[dict[str, Any]],
                  ctx: PolicyContext) -> dict[str, Any]:
         s = self.sampling
         request: dict[str, Any] = {"model": self.endpoint.model,
-                                   "messages": _wire_messages(messages)}
+                                   "messages": _wire_messages(messages),
+                                   "max_tokens": s.max_tokens or DEFAULT_MAX_TOKENS}
         if tools:
             request["tools"] = list(tools)
-        if s.parallel_tool_calls is not None and tools:
-            request["parallel_tool_calls"] = s.parallel_tool_calls
-        for key in ("temperature", "top_p", "max_tokens"):
+            if s.tool_choice is not None:
+                request["tool_choice"] = s.tool_choice
+            if s.parallel_tool_calls is not None:
+                request["parallel_tool_calls"] = s.parallel_tool_calls
+        for key in ("temperature", "top_p"):
             if getattr(s, key) is not None:
                 request[key] = getattr(s, key)
         if s.seed is not None:
@@ -152,21 +235,29 @@ class OpenAIPolicy:
             try:
                 response = await self._client.chat.completions.create(**request)
                 break
-            except openai.BadRequestError as exc:
-                text = str(exc).lower()
-                if any(hint in text for hint in _CONTEXT_HINTS):
-                    raise ContextLengthExceeded(str(exc)) from exc
-                raise PolicyError(f"request refused: {exc}") from exc
-            except Exception as exc:
-                if not isinstance(exc, openai.OpenAIError):
-                    raise
-                if not _retryable(exc) or attempt >= self.endpoint.retries:
+            except openai.OpenAIError as exc:
+                text = str(exc)
+                if isinstance(exc, openai.APIStatusError) and any(
+                        hint in text.lower() for hint in _CONTEXT_HINTS):
+                    raise ContextLengthExceeded(text) from exc
+                if not _retryable(exc):
+                    status = getattr(exc, "status_code", None)
+                    raise PolicyError(f"request refused{f' (HTTP {status})' if status else ''}"
+                                      f", not retried: {text}") from exc
+                if attempt >= self.endpoint.retries:
                     tries = attempt + 1
-                    raise PolicyError(f"{type(exc).__name__} after {tries} tries: {exc}") from exc
+                    raise PolicyError(f"{type(exc).__name__} after {tries} tries: {text}") from exc
                 attempt += 1
                 await asyncio.sleep(min(delay, self.endpoint.backoff_max_s))
                 delay *= 2
-        return _turn(response, ctx.turn)
+        turn = _turn(response, ctx.turn)
+        if tools:
+            self.tool_use.requests_with_tools += 1
+            if turn.tool_calls:
+                self.tool_use.responses_with_calls += 1
+            elif _looks_like_call(turn.content):
+                self.tool_use.calls_in_text += 1
+        return turn
 
 
 def _turn(response: Any, turn: int) -> AssistantTurn:
@@ -190,9 +281,46 @@ def _turn(response: Any, turn: int) -> AssistantTurn:
     if response.usage is not None:
         usage = Usage(prompt_tokens=response.usage.prompt_tokens or 0,
                       completion_tokens=response.usage.completion_tokens or 0)
-    return AssistantTurn(content=msg.content, tool_calls=calls, usage=usage,
+    return AssistantTurn(content=msg.content or "", tool_calls=calls, usage=usage,
                          finish_reason=choice.finish_reason,
                          reasoning=reasoning if isinstance(reasoning, str) else None)
+
+
+PROBE_TIMEOUT_S = 30.0
+
+
+async def probe_endpoint(base_url: str, api_key: str | None = None,
+                         timeout_s: float = PROBE_TIMEOUT_S) -> list[str] | None:
+    """The models an endpoint serves (``GET /models``), tried once: a quick check that
+    something answers there before a run starts.
+
+    Returns:
+        The model ids, or None when the server answers but lists none (no ``/models``).
+
+    Raises:
+        PolicyError: nothing listens at ``base_url``, or it does not answer within
+            ``timeout_s``; the message says what to fix.
+    """
+    import openai
+
+    client = openai.AsyncOpenAI(base_url=base_url, api_key=api_key or "EMPTY", max_retries=0,
+                                timeout=timeout_s)
+    try:
+        return [m.id async for m in client.models.list()]
+    except openai.APITimeoutError:
+        raise PolicyError(f"{base_url} did not answer within {timeout_s:g} s; is the server "
+                          "up and is this its OpenAI-compatible base URL (ending in /v1)?"
+                          ) from None
+    except openai.APIConnectionError as exc:
+        raise PolicyError(f"nothing is listening at {base_url} ({exc.__cause__ or exc}); "
+                          "start the model server or fix --model") from None
+    except openai.AuthenticationError as exc:
+        raise PolicyError(f"{base_url} refused the API key (HTTP 401): set --api-key or "
+                          f"OPENAI_API_KEY ({exc})") from None
+    except openai.APIStatusError:
+        return None  # it answers; it just has no model list
+    finally:
+        await client.close()
 
 
 async def served_model(base_url: str, api_key: str | None = None, timeout_s: float = 30.0) -> str:
@@ -201,16 +329,9 @@ async def served_model(base_url: str, api_key: str | None = None, timeout_s: flo
     Raises:
         PolicyError: the endpoint cannot be reached, or serves several models or none.
     """
-    from openai import AsyncOpenAI, OpenAIError
-
-    client = AsyncOpenAI(base_url=base_url, api_key=api_key or "EMPTY", max_retries=2,
-                         timeout=timeout_s)
-    try:
-        models = [m.id async for m in client.models.list()]
-    except OpenAIError as exc:
-        raise PolicyError(f"cannot list the models of {base_url}: {exc}") from exc
-    finally:
-        await client.close()
+    models = await probe_endpoint(base_url, api_key, timeout_s)
+    if models is None:
+        raise PolicyError(f"{base_url} does not list its models; name one with --model-name")
     if len(models) != 1:
         raise PolicyError(f"{base_url} serves {len(models)} models ({', '.join(models) or 'none'}); "
                           "name one with --model-name")

@@ -28,7 +28,8 @@ class ToolCallRequest(BaseModel):
     id: str
     """The call id that the matching ``tool`` message answers."""
     name: str
-    """Tool name as the model wrote it (OpenAI form ``files_read`` or ``files.read``)."""
+    """Tool name as the model wrote it (``files_read``; the dotted ``files.read`` is
+    accepted too)."""
     arguments: str = "{}"
     """The raw JSON text of the arguments; may be malformed (the episode reports it)."""
 
@@ -53,8 +54,9 @@ class AssistantTurn(BaseModel):
     """Reasoning text that the server returned apart from the content, if any."""
 
     def message(self) -> dict[str, Any]:
-        """The OpenAI chat ``assistant`` message of this turn."""
-        msg: dict[str, Any] = {"role": "assistant", "content": self.content}
+        """The OpenAI chat ``assistant`` message of this turn (content never null: several
+        servers refuse a null content in the conversation they are sent back)."""
+        msg: dict[str, Any] = {"role": "assistant", "content": self.content or ""}
         if self.tool_calls:
             msg["tool_calls"] = [call.message() for call in self.tool_calls]
         if self.reasoning:

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import inspect
 import json
 import os
 import statistics
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,7 +26,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from workgym.agent._loop import LoopConfig, run_episode
 from workgym.agent._openai import EndpointConfig, OpenAIPolicy, SamplingConfig
-from workgym.agent._policy import NoopPolicy, Policy, ReferencePolicy, ReplayPolicy
+from workgym.agent._policy import (
+    AssistantTurn,
+    NoopPolicy,
+    Policy,
+    ReferencePolicy,
+    ReplayPolicy,
+)
 from workgym.agent._suites import suite_specs
 from workgym.core import TaskSpec, Trace, make_from_spec
 
@@ -33,6 +40,9 @@ TRACES = "traces.jsonl"
 CONFIG = "config.json"
 OPERATIONAL = frozenset({"concurrency", "base_url", "retries", "timeout_s"})
 """RunConfig fields that may change between a run and its resumption."""
+MAX_ERROR_SHARE = 0.1
+"""Default share of errored rollouts above which a run counts as failed (see
+:func:`run_failure`)."""
 
 
 class RunConfig(BaseModel):
@@ -56,6 +66,8 @@ class RunConfig(BaseModel):
     """Tasks per family and difficulty instead of the suite's default size."""
     tasks: list[TaskSpec] | None = None
     """Explicit tasks; when set, they replace the suite's."""
+    limit: int | None = Field(default=None, ge=1)
+    """Only the first this many tasks (of the suite, or of ``tasks``)."""
     k: int = Field(default=1, ge=1)
     """Samples per task."""
     replay_from: str | None = None
@@ -73,8 +85,14 @@ class RunConfig(BaseModel):
         return {key: value for key, value in data.items() if key not in OPERATIONAL}
 
     def specs(self) -> list[TaskSpec]:
-        return list(self.tasks) if self.tasks is not None else suite_specs(self.suite,
-                                                                           self.per_level)
+        """The tasks of the run, in order.
+
+        Raises:
+            ValueError: an unknown suite, or one that selects no task.
+        """
+        specs = (list(self.tasks) if self.tasks is not None
+                 else suite_specs(self.suite, self.per_level))
+        return specs[:self.limit] if self.limit is not None else specs
 
 
 class RunConfigMismatch(ValueError):
@@ -234,6 +252,10 @@ class RunResult:
     new: int = 0
     """Traces written by this run (errors included)."""
     errors: list[str] = field(default_factory=list)
+    """The errors of this run's traces, in the order they finished."""
+    warnings: list[str] = field(default_factory=list)
+    """What the reader of the run must know (no tool call anywhere, a server that
+    dropped the tools): see :func:`run_warnings`."""
 
     def add(self, trace: Trace) -> None:
         """Count a trace this run wrote (an error too)."""
@@ -305,28 +327,59 @@ async def run(
 ) -> RunResult:
     """Run ``config`` into ``folder``, resuming what an earlier run there finished.
 
+    Before any task starts, the policy is readied once when it has a ``load`` method
+    (the local model loads, an endpoint is checked): one that cannot be readied fails
+    the run here, not every task.
+
     Args:
         config: the resolved run config (saved as ``config.json``).
         folder: the run folder, e.g. ``runs/qwen3-8b-holdout``.
         policy: a Policy object to use instead of the built-in one ``config.policy`` names.
         api_key: key of the ``openai`` policy's server.
         overwrite: discard what the folder holds instead of resuming it.
-        progress: show a progress bar on stderr.
+        progress: show progress on stderr (loading, then a bar with turns and calls).
 
     Raises:
         RunConfigMismatch: the folder holds a run of another config.
         RunLocked: another process is writing to the folder.
+        PolicyError: the policy could not be readied (model not loadable, nothing
+            listening at the endpoint).
     """
     with open_run(config, folder, overwrite=overwrite) as opened:
         own_policy = policy is None
         active = policy if policy is not None else make_policy(config, api_key)
         try:
+            if opened.jobs:
+                await _ready(active, progress)
             await _run_jobs(config, active, opened.jobs, opened.writer, opened.result,
                             progress)
         finally:
             if own_policy and hasattr(active, "close"):
                 await active.close()
+    opened.result.warnings = run_warnings(opened.result.traces, active)
     return opened.result
+
+
+async def _ready(policy: Policy, progress: bool) -> None:
+    load = getattr(policy, "load", None)
+    if not callable(load):
+        return
+    status: Any = None
+    if progress:
+        from rich.console import Console
+
+        what = f"loading {policy.model}" if policy.name == "local" else (
+            f"checking {getattr(getattr(policy, 'endpoint', None), 'base_url', policy.name)}")
+        status = Console(stderr=True).status(what, spinner="dots")
+        status.start()
+    try:
+        if inspect.iscoroutinefunction(load):
+            await load()
+        else:
+            await asyncio.to_thread(load)
+    finally:
+        if status is not None:
+            status.stop()
 
 
 async def _run_jobs(config: RunConfig, policy: Policy, jobs: Sequence[tuple[TaskSpec, int]],
@@ -336,7 +389,7 @@ async def _run_jobs(config: RunConfig, policy: Policy, jobs: Sequence[tuple[Task
 
     async def one(spec: TaskSpec, sample: int) -> None:
         async with semaphore:
-            trace = await _rollout(config, policy, spec, sample)
+            trace = await _rollout(config, policy, spec, sample, bar.turn)
             await asyncio.to_thread(writer.write, trace)
             result.add(trace)
             bar.advance(trace)
@@ -345,7 +398,8 @@ async def _run_jobs(config: RunConfig, policy: Policy, jobs: Sequence[tuple[Task
         await asyncio.gather(*(one(spec, sample) for spec, sample in jobs))
 
 
-async def _rollout(config: RunConfig, policy: Policy, spec: TaskSpec, sample: int) -> Trace:
+async def _rollout(config: RunConfig, policy: Policy, spec: TaskSpec, sample: int,
+                   on_turn: Callable[[AssistantTurn], None] | None = None) -> Trace:
     try:
         task = await asyncio.to_thread(make_from_spec, spec)
     except Exception as exc:  # noqa: BLE001  (a family that cannot generate it: not a 0)
@@ -353,16 +407,62 @@ async def _rollout(config: RunConfig, policy: Policy, spec: TaskSpec, sample: in
                      model=policy.model, stop_reason="error", suite=config.suite,
                      error=f"task generation failed: {type(exc).__name__}: {exc}",
                      started_at=datetime.now(UTC).isoformat(timespec="seconds"))
-    return await run_episode(task, policy, config.loop, sample=sample, suite=config.suite)
+    return await run_episode(task, policy, config.loop, sample=sample, suite=config.suite,
+                             on_turn=on_turn)
+
+
+def run_warnings(traces: Sequence[Trace], policy: Policy | None = None) -> list[str]:
+    """What the reader of a run must know before its numbers.
+
+    No trace made a tool call (unless the policy is ``noop``, which never does), and
+    whatever the policy itself warns of (an endpoint whose responses never carried a
+    tool call although tools were sent: see ``OpenAIPolicy.warnings``).
+    """
+    out: list[str] = []
+    name = policy.name if policy is not None else None
+    ran = [t for t in traces if t.stats.turns]
+    if ran and name != "noop" and not any(t.stats.tool_calls for t in ran):
+        out.append(f"no tool call in any of the {len(ran)} traces: the model never used the "
+                   "tools, so no task could be solved")
+    more = getattr(policy, "warnings", None)
+    if callable(more):
+        out += [w for w in more() if w not in out]
+    return out
+
+
+def run_failure(traces: Sequence[Trace], max_error_share: float = MAX_ERROR_SHARE) -> str | None:
+    """Why a run failed as a whole, or None when it did not.
+
+    A run fails when no rollout could be graded, or when more than ``max_error_share``
+    of its rollouts are errors (failures outside the model, invalid grades).
+
+    Args:
+        traces: every trace of the run.
+        max_error_share: the largest share of errors a run may have and still pass.
+    """
+    if not 0.0 <= max_error_share <= 1.0:
+        raise ValueError(f"max_error_share must be in [0, 1], got {max_error_share}")
+    errors = [t for t in traces if t.error is not None or t.grade is None]
+    first = next((t.error for t in errors if t.error), "not graded")
+    first_line = (first.strip().splitlines() or ["(empty)"])[0]
+    if traces and len(errors) == len(traces):
+        return f"no rollout could be graded ({len(errors)} errors); first error: {first_line}"
+    if traces and len(errors) > max_error_share * len(traces):
+        return (f"{len(errors)} of {len(traces)} rollouts failed, more than the "
+                f"{max_error_share:.0%} allowed (--max-error-share); first error: {first_line}")
+    return None
 
 
 class _Progress:
-    """A rich progress bar on stderr with the running mean score."""
+    """A rich progress bar on stderr: rollouts done, and the turns, tool calls and mean
+    score so far (a turn of a slow model moves it long before a rollout ends)."""
 
     def __init__(self, total: int, label: str, enabled: bool) -> None:
         self.enabled = enabled and total > 0
         self.scores: list[float] = []
         self.errors = 0
+        self.turns = 0
+        self.calls = 0
         if self.enabled:
             from rich.console import Console
             from rich.progress import (
@@ -371,14 +471,14 @@ class _Progress:
                 Progress,
                 TextColumn,
                 TimeElapsedColumn,
-                TimeRemainingColumn,
             )
 
-            self._bar = Progress(TextColumn("{task.description}"), BarColumn(),
+            self._bar = Progress(TextColumn("{task.description}"), BarColumn(bar_width=20),
                                  MofNCompleteColumn(), TimeElapsedColumn(),
-                                 TimeRemainingColumn(), console=Console(stderr=True))
+                                 console=Console(stderr=True))
             self._task = self._bar.add_task(label, total=total)
             self._label = label
+            self._update(0)
 
     def __enter__(self) -> Self:
         if self.enabled:
@@ -389,14 +489,25 @@ class _Progress:
         if self.enabled:
             self._bar.stop()
 
+    def _update(self, advance: int) -> None:
+        mean = f"{statistics.fmean(self.scores):.3f}" if self.scores else "-"
+        text = f"{self._label}: {self.turns} turns, {self.calls} tool calls, score {mean}"
+        if self.errors:
+            text += f", errors {self.errors}"
+        self._bar.update(self._task, advance=advance, description=text)
+
+    def turn(self, turn: AssistantTurn) -> None:
+        self.turns += 1
+        self.calls += len(turn.tool_calls)
+        if self.enabled:
+            self._update(0)
+
     def advance(self, trace: Trace) -> None:
         if trace.score is not None:
             self.scores.append(trace.score)
         self.errors += trace.error is not None
         if self.enabled:
-            mean = statistics.fmean(self.scores) if self.scores else 0.0
-            text = f"{self._label} score {mean:.3f}" + (f" errors {self.errors}" if self.errors else "")
-            self._bar.update(self._task, advance=1, description=text)
+            self._update(1)
 
 
 class Summary(BaseModel):
@@ -407,7 +518,7 @@ class Summary(BaseModel):
     tasks: int
     """Distinct tasks."""
     errors: int
-    """Rollouts that failed outside the model (not scored)."""
+    """Rollouts that failed outside the model, or whose grade is invalid (not scored)."""
     mean_score: float | None
     """Mean dense score over the scored rollouts."""
     pass_rate: float | None
@@ -415,7 +526,15 @@ class Summary(BaseModel):
     truncated: int
     """Rollouts cut off by the turn limit or token budget."""
     mean_turns: float | None
+    """Mean assistant turns per scored rollout."""
     mean_tool_calls: float | None
+    """Mean tool calls per scored rollout."""
+    traces_with_tool_calls: int = 0
+    """Rollouts that made at least one tool call."""
+    invalid_tool_calls: int = 0
+    """Tool calls with unreadable arguments, invalid arguments or an unknown tool name."""
+    tool_errors: int = 0
+    """Tool calls the tool answered with an error."""
 
 
 def summarize(traces: Sequence[Trace]) -> Summary:
@@ -427,10 +546,14 @@ def summarize(traces: Sequence[Trace]) -> Summary:
 
     return Summary(
         traces=len(traces), tasks=len({t.task_id for t in traces}),
-        errors=sum(t.error is not None for t in traces),
+        errors=sum(t.error is not None or t.grade is None for t in traces),
         mean_score=mean([t.grade.score for t in graded if t.grade is not None]),
         pass_rate=mean([float(t.grade.passed) for t in graded if t.grade is not None]),
         truncated=sum(t.truncated for t in traces),
         mean_turns=mean([float(t.stats.turns) for t in graded]),
         mean_tool_calls=mean([float(t.stats.tool_calls) for t in graded]),
+        traces_with_tool_calls=sum(t.stats.tool_calls > 0 for t in traces),
+        invalid_tool_calls=sum(t.stats.invalid_json + t.stats.invalid_args
+                               + t.stats.unknown_tools for t in traces),
+        tool_errors=sum(t.stats.tool_errors for t in traces),
     )
