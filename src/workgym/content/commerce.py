@@ -12,7 +12,7 @@ import random
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from openpyxl import Workbook
@@ -20,6 +20,7 @@ from openpyxl import Workbook
 from workgym.apps.mail import Attachment
 from workgym.apps.sheets import workbook_bytes
 from workgym.content.mailbox import Mailbox
+from workgym.content.people import Person, people
 
 EXPENSE_CATEGORIES = (
     "Meals", "Transport", "Travel", "Lodging", "Office supplies", "Software", "Telecom",
@@ -257,6 +258,49 @@ def render_receipt(rng: random.Random, receipt: Receipt, date_styles: int = 1,
 
 
 # -- expense sheets -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExpenseSetting:
+    """Who, when and where of one month's expense report: what receipts, mails and
+    distractors share."""
+
+    period: date
+    """The first day of the month reported."""
+    previous: date
+    """The first day of the month before (its report is closed)."""
+    last_day: int
+    now: datetime
+    """The world's clock: a few days into the month after."""
+    me: Person
+    """Whose report it is."""
+    approver: Person
+    finance: Person
+    colleague: Person
+    old_approver: Person
+    """Who approved the month before."""
+    currency: str
+    path: str
+    """The expense workbook, ``expenses/expenses-YYYY-MM.xlsx``."""
+
+    def at(self, day: int, hour: int, minute: int = 0, previous: bool = False) -> datetime:
+        """A time on ``day`` of the period (or of the month before)."""
+        month = self.previous if previous else self.period
+        return datetime(month.year, month.month, day, hour, minute, tzinfo=self.now.tzinfo)
+
+
+def expense_setting(rng: random.Random) -> ExpenseSetting:
+    """A month between January 2025 and February 2026, its people, clock and currency."""
+    period = date(*rng.choice([(2025, m) for m in range(1, 13)] + [(2026, 1), (2026, 2)]), 1)
+    following = (period + timedelta(days=32)).replace(day=1)
+    tz = timezone(timedelta(hours=rng.choice((0, 1, 2))))
+    me, approver, finance, colleague, old_approver = people(
+        rng, 5, domain=rng.choice(("example.org", "northwind.example", "acme.example")))
+    return ExpenseSetting(
+        period, (period - timedelta(days=1)).replace(day=1), (following - timedelta(days=1)).day,
+        datetime(following.year, following.month, rng.randint(2, 5), 9, tzinfo=tz), me,
+        approver, finance, colleague, old_approver, rng.choice(("EUR", "GBP", "USD")),
+        f"expenses/expenses-{period:%Y-%m}.xlsx")
 
 EXPENSE_COLUMNS = ("Date", "Vendor", "Category", "Amount", "Receipt")
 """The columns of an expense sheet, in order."""

@@ -38,8 +38,7 @@ from __future__ import annotations
 
 import random
 import re
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 from typing import Any
 
 from pydantic import BaseModel
@@ -49,7 +48,7 @@ from workgym.apps.mail import Attachment
 from workgym.content import commerce as cm
 from workgym.content.filler import filler_mails, filler_notes
 from workgym.content.mailbox import Mailbox
-from workgym.content.people import Person, people
+from workgym.content.people import Person
 from workgym.content.prose import letter
 from workgym.core import (
     Criterion,
@@ -101,27 +100,6 @@ def _cell(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date) else value
 
 
-@dataclass(frozen=True)
-class _Setting:
-    """Who, when and where: what the receipts, mails and distractors share."""
-
-    period: date
-    previous: date
-    last_day: int
-    now: datetime
-    me: Person
-    approver: Person
-    finance: Person
-    colleague: Person
-    old_approver: Person
-    currency: str
-    path: str
-
-    def at(self, day: int, hour: int, minute: int = 0, previous: bool = False) -> datetime:
-        month = self.previous if previous else self.period
-        return datetime(month.year, month.month, day, hour, minute, tzinfo=self.now.tzinfo)
-
-
 @register_family
 class ExpenseReconciliation(TaskFamily[Knobs]):
     """Correct an expense sheet against receipts from mail and files; mail the approver."""
@@ -144,7 +122,7 @@ class ExpenseReconciliation(TaskFamily[Knobs]):
     def generate(self, spec: TaskSpec) -> Task:
         k = self.knobs(spec)
         rng = rng_for(spec, "task")  # not richness-dependent: the answer stays the same
-        s = self._setting(rng)
+        s = cm.expense_setting(rng)
         taken: set[str] = set()
         days = sorted(rng.sample(range(1, s.last_day + 1), k.receipts))
         receipts = [self._receipt(rng, k, s, s.period.replace(day=d), s.me, taken) for d in days]
@@ -233,25 +211,13 @@ class ExpenseReconciliation(TaskFamily[Knobs]):
 
     # -- world pieces ---------------------------------------------------------------------
 
-    def _setting(self, rng: random.Random) -> _Setting:
-        period = date(*rng.choice([(2025, m) for m in range(1, 13)] + [(2026, 1), (2026, 2)]), 1)
-        following = (period + timedelta(days=32)).replace(day=1)
-        tz = timezone(timedelta(hours=rng.choice((0, 1, 2))))
-        me, approver, finance, colleague, old_approver = people(
-            rng, 5, domain=rng.choice(("example.org", "northwind.example", "acme.example")))
-        return _Setting(period, (period - timedelta(days=1)).replace(day=1),
-                        (following - timedelta(days=1)).day,
-                        datetime(following.year, following.month, rng.randint(2, 5), 9, tzinfo=tz),
-                        me, approver, finance, colleague, old_approver,
-                        rng.choice(("EUR", "GBP", "USD")), f"expenses/expenses-{period:%Y-%m}.xlsx")
-
-    def _receipt(self, rng: random.Random, k: Knobs, s: _Setting, day: date, payer: Person,
+    def _receipt(self, rng: random.Random, k: Knobs, s: cm.ExpenseSetting, day: date, payer: Person,
                  taken: set[str]) -> cm.Receipt:
         vendor = rng.choice(cm.VENDORS)
         return cm.draw_receipt(rng, vendor, day, payer.name, cm.receipt_number(rng, vendor, taken),
                                rng.choice((7, 10, 19, 20)) if k.tax else 0, s.currency)
 
-    def _distractors(self, rng: random.Random, count: int, k: Knobs, s: _Setting,
+    def _distractors(self, rng: random.Random, count: int, k: Knobs, s: cm.ExpenseSetting,
                      taken: set[str], files: dict[str, bytes], box: Mailbox,
                      ) -> tuple[set[str], bool, list[cm.Receipt]]:
         """Add ``count`` answer-neutral distractors. Returns the out-of-scope receipt numbers,
@@ -298,7 +264,7 @@ class ExpenseReconciliation(TaskFamily[Knobs]):
                 files.update((where, text.encode()) for where, text in filler_notes(rng, 1))
         return out_of_scope, "columns" in kinds[:count], approved
 
-    def _prompt(self, s: _Setting) -> str:
+    def _prompt(self, s: cm.ExpenseSetting) -> str:
         month = f"{s.period:%B %Y}"
         return (
             f"You act for {s.me.name} ({s.me.email}) and can use their mailbox and files. "
@@ -335,7 +301,7 @@ class ExpenseReconciliation(TaskFamily[Knobs]):
 
     # -- grading --------------------------------------------------------------------------
 
-    def _criteria(self, s: _Setting, expected: dict[str, cm.ExpenseKey],
+    def _criteria(self, s: cm.ExpenseSetting, expected: dict[str, cm.ExpenseKey],
                   items: list[tuple[str, str]], right: list[str], out_of_scope: set[str],
                   book: bytes, total: int, counts: dict[str, str], inputs: list[str],
                   ) -> tuple[Criterion, ...]:
