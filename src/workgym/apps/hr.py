@@ -2080,11 +2080,15 @@ def _whole(text: str) -> int | None:
     return int(text)
 
 
+_BUTTONS = frozenset({"task", "decision"})
+"""Names the site's buttons send: a refusal about one is said over the whole form."""
+
+
 def _invalid(exc: HrError, request: Request) -> Invalid:
     """A refusal shown at the field it is about when the form has that field, else over
     the whole form."""
     message = str(exc)
-    if exc.field and exc.field in request.form:
+    if exc.field and exc.field in request.form and exc.field not in _BUTTONS:
         return Invalid({exc.field: message})
     return Invalid({}, message[0].upper() + message[1:] + ".")
 
