@@ -9,7 +9,7 @@ from scripted_openai import completion, failure, sequence
 from typer.testing import CliRunner
 
 import workgym.agent._commands
-import workgym.core._commands  # noqa: F401
+import workgym.cli._families  # noqa: F401
 from workgym.agent import load_traces
 from workgym.cli import app
 

@@ -198,7 +198,7 @@ def _solver(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
 
 
 def _eval_command(url: str, folder: Path, *extra: str) -> list[str]:
-    code = ("import workgym.core._commands, workgym.agent._commands\n"
+    code = ("import workgym.cli._families, workgym.agent._commands\n"
             "from workgym.cli import app\napp(prog_name='workgym')\n")
     return [sys.executable, "-c", code, "eval", "--import", "minimal_family", "--model", url,
             "--suite", SUITE, "--per-level", "1", "-k", "2", "--concurrency", "2",

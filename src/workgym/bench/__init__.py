@@ -8,6 +8,7 @@ Example:
 """
 
 from workgym.bench._config import SECTIONS, BenchConfig, Section
+from workgym.bench._render import render
 from workgym.bench._run import TARGETS, run_bench, targets
 
-__all__ = ["SECTIONS", "TARGETS", "BenchConfig", "Section", "run_bench", "targets"]
+__all__ = ["SECTIONS", "TARGETS", "BenchConfig", "Section", "render", "run_bench", "targets"]

@@ -5,7 +5,14 @@ results, same world. ``workgym serve`` is the command-line entry point; ``Episod
 (``workgym serve --many``) serves many episodes from one HTTP server.
 """
 
-from workgym.serve._hub import CloseEpisode, CreateEpisode, EpisodeHub, HubConfig, serve_hub
+from workgym.serve._hub import (
+    CloseEpisode,
+    CreateEpisode,
+    EpisodeHub,
+    HubConfig,
+    is_loopback,
+    serve_hub,
+)
 from workgym.serve._server import (
     HTTP_PATH,
     PROMPT_NAME,
@@ -21,5 +28,5 @@ from workgym.serve._server import (
 __all__ = [
     "HTTP_PATH", "PROMPT_NAME", "RESOURCE_URI", "CloseEpisode", "ConnectMode", "CreateEpisode",
     "EpisodeGuard", "EpisodeHub", "HubConfig", "build_server", "connect_in_process",
-    "serve_http", "serve_hub", "serve_stdio",
+    "is_loopback", "serve_http", "serve_hub", "serve_stdio",
 ]

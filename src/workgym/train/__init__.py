@@ -21,6 +21,7 @@ from workgym.train._export import (
     ExportStats,
     MalformedTrace,
     chat_row_messages,
+    output_format,
     reference_rows,
     rows_from_traces,
     task_tools,
@@ -41,6 +42,7 @@ __all__ = [
     "EpisodeEnvironment", "EpisodeReward", "ExportStats", "GSPOTrainConfig", "LoraConfig",
     "MalformedTrace", "ModelConfig", "SFTTrainConfig", "TaskSelection", "TrainResult",
     "chat_row_messages", "environment_class", "gspo_dataset", "load_config", "load_rows",
-    "reference_rows", "rows_from_traces", "select_specs", "task_tools", "trace_row",
+    "output_format", "reference_rows", "rows_from_traces", "select_specs", "task_tools",
+    "trace_row",
     "train_gspo", "train_sft", "write_rows",
 ]

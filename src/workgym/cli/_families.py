@@ -12,8 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from workgym.cli import app
-from workgym.core._family import family_ids, get_family, run_plan
-from workgym.core._spec import DIFFICULTIES, parse_seeds
+from workgym.core import DIFFICULTIES, family_ids, get_family, parse_seeds, run_plan
 
 out = Console()
 err = Console(stderr=True)
@@ -27,7 +26,7 @@ def _seeds(text: str) -> list[int]:
 
 
 def _family(family_id: str):  # type: ignore[no-untyped-def]
-    from workgym.core._family import UnknownFamilyError
+    from workgym.core import UnknownFamilyError
 
     try:
         return get_family(family_id)
@@ -47,7 +46,7 @@ def _load(imports: list[str] | None) -> None:
 
     from rich.markup import escape
 
-    from workgym.core._family import FamilyDiscoveryWarning, discovery_problems, import_families
+    from workgym.core import FamilyDiscoveryWarning, discovery_problems, import_families
 
     try:
         with warnings.catch_warnings():  # printed below, once, as the CLI prints warnings

@@ -121,7 +121,7 @@ def _serve_one(log: logging.Logger, family_id: str, *, seed: int, difficulty: st
                richness: float, transport: str, host: str, port: int, token: str | None,
                strict: bool, idle_timeout: float | None, grade_on_exit: bool) -> None:
     from workgym.core import DIFFICULTIES, UnknownFamilyError, make
-    from workgym.serve._hub import is_loopback
+    from workgym.serve import is_loopback
 
     if difficulty not in DIFFICULTIES:
         raise typer.BadParameter(f"difficulty must be one of {', '.join(DIFFICULTIES)}",
@@ -138,7 +138,7 @@ def _serve_one(log: logging.Logger, family_id: str, *, seed: int, difficulty: st
 
     import anyio
 
-    from workgym.serve._server import serve_http, serve_stdio
+    from workgym.serve import serve_http, serve_stdio
 
     async def serve_episode() -> None:
         if transport == "stdio":
@@ -186,7 +186,7 @@ def _serve_many(log: logging.Logger, *, host: str, port: int, token: str | None,
                 idle_timeout: float | None) -> None:
     from pydantic import ValidationError
 
-    from workgym.serve._hub import EpisodeHub, HubConfig, serve_hub
+    from workgym.serve import EpisodeHub, HubConfig, serve_hub
 
     timeout = MANY_IDLE_TIMEOUT_S if idle_timeout is None else (idle_timeout or None)
     try:

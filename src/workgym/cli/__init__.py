@@ -16,21 +16,25 @@ app = typer.Typer(
 
 # Each area adds its subcommands to ``app``; the modules import heavy libraries lazily.
 COMMAND_MODULES = (
-    "workgym.core._commands",
+    "workgym.cli._families",
     "workgym.agent._commands",
     "workgym.eval._commands",
-    "workgym.serve._commands",
-    "workgym.train._commands",
+    "workgym.cli._serve",
+    "workgym.cli._train",
     "workgym.external._commands",
-    "workgym.bench._commands",
+    "workgym.cli._bench",
 )
 
 
-def _load_commands() -> None:
+def load_commands() -> None:
+    """Attach every subcommand to ``app`` (each module imports heavy libraries lazily)."""
     for module in COMMAND_MODULES:
         importlib.import_module(module)
 
 
+_load_commands = load_commands  # the name the tests and older scripts use
+
+
 def main() -> None:
-    _load_commands()
+    load_commands()
     app()

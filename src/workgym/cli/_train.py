@@ -72,15 +72,15 @@ def export_sft(
     (task_id, family, difficulty, score, source, spec); TRL's SFTTrainer and
     ``datasets.load_dataset`` read them as they are. Holdout tasks are always dropped.
     """
-    from workgym.train._config import TaskSelection
-    from workgym.train._export import (
+    from workgym.train import (
         ExportStats,
+        TaskSelection,
         output_format,
         reference_rows,
         rows_from_traces,
+        select_specs,
         write_rows,
     )
-    from workgym.train._tasks import select_specs
 
     if arguments not in ("object", "string"):
         raise typer.BadParameter("must be 'object' or 'string'", param_hint="--arguments")
@@ -151,7 +151,7 @@ def _train(kind: str, config_path: Path, output_dir: Path | None, max_steps: int
     _need_train_extra()
     from pydantic import ValidationError
 
-    from workgym.train._config import load_config
+    from workgym.train import load_config
 
     try:
         config = load_config(config_path, kind,  # type: ignore[arg-type]
@@ -161,11 +161,11 @@ def _train(kind: str, config_path: Path, output_dir: Path | None, max_steps: int
     err.print(f"{kind}: {config.model.path} -> {config.output_dir} ({config.max_steps} steps)")
     try:
         if kind == "sft":
-            from workgym.train._sft import train_sft
+            from workgym.train import train_sft
 
             result = train_sft(config, progress=True)  # type: ignore[arg-type]
         else:
-            from workgym.train._gspo import train_gspo
+            from workgym.train import train_gspo
 
             result = train_gspo(config, progress=True)  # type: ignore[arg-type]
     except ValueError as exc:

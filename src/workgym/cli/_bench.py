@@ -12,7 +12,7 @@ from workgym.cli import app
 
 
 def _sections(value: str | None) -> str | None:
-    from workgym.bench._config import SECTIONS
+    from workgym.bench import SECTIONS
 
     if value:
         unknown = [s for s in value.split(",") if s.strip() not in SECTIONS]
@@ -82,7 +82,7 @@ def bench(
     if as_json:
         sys.stdout.write(json.dumps(result, indent=2) + "\n")
         return
-    from workgym.bench._render import render
+    from workgym.bench import render
 
     out = Console()
     if not out.is_terminal:
