@@ -55,11 +55,17 @@ def test_text_lines_normalizes_and_bounds_lines(judge):
     assert results["read"].evidence == repr(["ADD | x", "B", "x" * MAX_LINE_CHARS])
 
 
-def test_well_formed_lines_needs_the_shape_and_a_required_line(judge):
-    check = [well_formed_lines("form", "a.txt", r"ADD \| [^|]+", expected=["ADD | x"])]
-    assert judge(check, files={"a.txt": b"ADD | x\nADD | y\n"})["form"].passed
+def test_well_formed_lines_needs_the_shape_and_more_right_lines_than_wrong(judge):
+    check = [well_formed_lines("form", "a.txt", r"ADD \| [^|]+",
+                               expected=["ADD | x", "ADD | w"])]
+    assert judge(check, files={"a.txt": b"ADD | x\nADD | w\nADD | y\n"})["form"].passed
     junk = judge(check, files={"a.txt": b"ADD | y\nADD | z\n"})["form"]
-    assert not junk.passed and "none is a required one" in junk.evidence
+    assert not junk.passed and "only 0 required" in junk.evidence
+    shotgun = b"".join(f"ADD | {c}\n".encode() for c in "xwabcdefgh")
+    spray = judge(check, files={"a.txt": shotgun})["form"]
+    assert not spray.passed and "only 2 required one(s) against 8 wrong" in spray.evidence
+    repeated = judge(check, files={"a.txt": b"ADD | x\nADD | x\n"})["form"]
+    assert not repeated.passed
     bad = judge(check, files={"a.txt": b"ADD | x\nREMOVE x\n"})["form"]
     assert not bad.passed and "malformed" in bad.evidence
     assert not judge(check, files={"a.txt": b"\n\n"})["form"].passed

@@ -132,9 +132,12 @@ def well_formed_lines(name: str, rel: str, line: re.Pattern[str] | str, *,
                       weight: float = 1.0) -> Criterion:
     """The text file ``rel`` has lines, every one matching ``line`` in full.
 
-    With ``expected`` (the required lines), at least one of them must be there too, so a
-    file of made-up lines in the right shape earns nothing. Keep ``line`` free of nested
-    repetition: lines are short (``MAX_LINE_CHARS``), the pattern must still be linear.
+    With ``expected`` (the required lines), the file must also earn item credit under the
+    precision rule of :func:`item_credit`: more distinct required lines than wrong or
+    repeated ones. So neither made-up lines in the right shape nor a shotgun of every
+    candidate (a few right lines among many wrong ones) earns "well-formed". Keep ``line``
+    free of nested repetition: lines are short (``MAX_LINE_CHARS``), the pattern must
+    still be linear.
     """
     pattern = re.compile(line) if isinstance(line, str) else line
     read = text_lines(rel, normalize)
@@ -147,8 +150,12 @@ def well_formed_lines(name: str, rel: str, line: re.Pattern[str] | str, *,
         bad = [x for x in found if len(x) >= MAX_LINE_CHARS or not pattern.fullmatch(x)]
         if bad:
             return False, f"{len(bad)} malformed line(s), e.g. {bad[0][:120]!r}"
-        if wanted and not wanted & set(found):
-            return False, f"{len(found)} well-formed line(s), but none is a required one"
+        if wanted:
+            right = len(wanted & set(found))
+            wrong = len(found) - right
+            if right <= wrong:
+                return False, (f"{len(found)} well-formed line(s), but only {right} required "
+                               f"one(s) against {wrong} wrong or repeated")
         return True, f"{len(found)} well-formed line(s)"
 
     return Criterion(name, check, weight=weight)

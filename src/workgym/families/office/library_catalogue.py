@@ -11,7 +11,8 @@ Apps:
     files, sheets, mail.
 
 Criteria:
-    - ``updates.txt well-formed``: every line parses, and at least one is a required line.
+    - ``updates.txt well-formed``: every line parses, and required lines outnumber wrong
+      or repeated ones (a shotgun of every candidate earns nothing here either).
     - ``line: ...`` (one per required line): precision-aware: with P required lines
       present and W wrong or repeated ones, only the first max(0, P - W) present pass.
     - ``no wrong lines``: a required line present, nothing wrong or repeated.
@@ -30,7 +31,8 @@ Difficulty:
 Version history:
     v1: first version. Grading later made strict without changing any world: a line
         written twice costs credit, junk lines earn neither "well-formed" nor "order",
-        files added under reports/ gate.
+        files added under reports/ gate; "well-formed" needs more required lines than
+        wrong ones.
 """
 
 from __future__ import annotations
