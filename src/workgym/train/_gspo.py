@@ -137,6 +137,10 @@ class EpisodeReward:
     An episode whose last assistant turn still calls tools hit the turn limit, and one
     whose tokens do not end on a stop token hit the token limit: both are graded as
     truncated (no final answer), like the evaluation loop does.
+
+    An invalid grade (a grader bug left a criterion unscored) earns no reward at all: its
+    reward is None, which TRL treats as unscorable (left out of its group's baseline, with
+    a zero advantage), never a 0 and never a rescaled score. ``workgym/invalid`` counts them.
     """
 
     __name__ = "workgym"
@@ -149,20 +153,28 @@ class EpisodeReward:
     def __call__(self, prompts: list[Any], completions: list[list[dict[str, Any]]],
                  completion_ids: list[list[int]], environments: list[EpisodeEnvironment],
                  log_metric: Callable[[str, float], None] | None = None,
-                 **_: Any) -> list[float]:
-        rewards, scores, cut, calls = [], [], 0, 0
+                 **_: Any) -> list[float | None]:
+        rewards: list[float | None] = []
+        scores: list[float] = []
+        cut = calls = invalid = 0
         for messages, ids, env in zip(completions, completion_ids, environments, strict=True):
             truncated = is_cut_off(messages, ids, self.stop_ids)
             answer = None if truncated else (messages[-1].get("content") or "")
             grade = env._finish(answer, truncated)
-            rewards.append(grade.reward(self.scheme, gamma=self.gamma))
-            scores.append(grade.score)
             cut += truncated
             calls += grade.n_calls
+            if not grade.valid:
+                rewards.append(None)
+                invalid += 1
+                continue
+            rewards.append(grade.reward(self.scheme, gamma=self.gamma))
+            scores.append(grade.score)
         if log_metric is not None and rewards:
-            log_metric("workgym/score", sum(scores) / len(scores))
+            if scores:
+                log_metric("workgym/score", sum(scores) / len(scores))
             log_metric("workgym/truncated", cut / len(rewards))
             log_metric("workgym/tool_calls", calls / len(rewards))
+            log_metric("workgym/invalid", invalid / len(rewards))
         return rewards
 
 
