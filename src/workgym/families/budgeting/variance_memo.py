@@ -424,7 +424,8 @@ class VarianceMemo(TaskFamily[Knobs]):
             keys.append(box.receive(s.controller, f"Budget transfer {s.name}", letter(
                 s.me.first, f"the board approved moving {amount:,} {s.currency} of the "
                 f"{s.name} budget from {give} to {take}. The budget workbook still shows the "
-                "approved figures before the transfer; count the transfer in the variance.",
+                f"figures from before the transfer: for the variance, {give}'s budget is "
+                f"{amount:,} {s.currency} lower and {take}'s {amount:,} {s.currency} higher.",
                 f"{s.controller.first}\nFinancial controller"),
                 start - timedelta(days=rng.randint(20, 40)), key="transfer"))
         if len(thresholds) > 1:
