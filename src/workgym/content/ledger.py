@@ -11,9 +11,12 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+
+import openpyxl
 
 from workgym.apps.db import SqlValue, database_bytes
+from workgym.apps.sheets import workbook_bytes
 
 DEPARTMENTS = ("Engineering", "Marketing", "Sales", "Finance", "People", "Operations",
                "Customer Support", "Legal", "Facilities", "Product")
@@ -100,6 +103,85 @@ _MEMOS = {"6000": "Payroll", "6100": "Contractor invoice", "6200": "Travel expen
 
 def memo(account: Account) -> str:
     return _MEMOS.get(account.code, account.name)
+
+
+def department_entries(rng: random.Random, d: Department, year: int, quarter: int,
+                       actual: int, lines: dict[str, list[int]], *, recharges: bool,
+                       reversals: bool) -> list[Entry]:
+    """The entries of a department for the year so far: the quarter's operating costs
+    adding up to ``actual`` cents, the months before it and the first days after it, and
+    what must not count (a draft, capital expenditure or revenue, internal recharges and
+    an entry reversed by another, as asked)."""
+    months = range(3 * quarter - 2, 3 * quarter + 1)
+    found: list[Entry] = []
+
+    def day(month: int) -> date:
+        return date(year, month, rng.randint(1, 28))
+
+    parts = [(m, a) for m in months for a in d.accounts for _ in range(rng.randint(1, 2))]
+    for (m, a), cents in zip(parts, spread(rng, actual, len(parts)), strict=True):
+        found.append(Entry(day(m), d.cost_centre, a, cents, memo=memo(a)))
+    others = [m for m in range(1, 13) if m not in months and (
+        m < months[0] or (quarter < 4 and m == months[-1] + 1))]
+    for m in others:
+        for a in d.accounts:
+            on = day(m) if m < months[0] else date(year, m, rng.randint(1, 3))
+            found.append(Entry(on, d.cost_centre, a, lines[a.code][m - 1] * rng.randint(
+                80, 120), memo=memo(a)))
+    if quarter == 4:
+        found.append(Entry(date(year + 1, 1, rng.randint(1, 3)), d.cost_centre,
+                           d.accounts[0], rng.randint(1000, 90000) * 100,
+                           memo=memo(d.accounts[0])))
+    found.append(Entry(day(rng.choice(months)), d.cost_centre, rng.choice(d.accounts),
+                       rng.randint(500, 20000) * 100, "draft", "Accrual (to review)"))
+    if rng.random() < 0.6:
+        a = rng.choice(OTHER[:2] if d.name != "Sales" else OTHER)
+        found.append(Entry(day(rng.choice(months)), d.cost_centre, a,
+                           rng.randint(1000, 40000) * 100, memo=memo(a)))
+    if recharges:
+        for month in months:
+            found.append(Entry(day(month), d.cost_centre, RECHARGES,
+                               rng.randint(500, 9000) * 100, memo=memo(RECHARGES)))
+    if reversals and rng.random() < 0.5:
+        a, cents = rng.choice(d.accounts), rng.randint(300, 9000) * 100
+        first = day(months[0])
+        found += [Entry(first, d.cost_centre, a, cents, memo=f"{memo(a)} (duplicate)"),
+                  Entry(first + timedelta(days=rng.randint(1, 20)), d.cost_centre, a,
+                        -cents, memo=f"Reversal: {memo(a).lower()} booked twice")]
+    return found
+
+
+def budget_workbook(departments: Sequence[Department], lines: dict[str, dict[str, list[int]]],
+                    year: int, layout: str, last_year: random.Random | None = None) -> bytes:
+    """The budget workbook in one of three layouts: ``totals`` (a row per department and
+    a column per month), ``accounts`` (a row per department and account) or ``sheets``
+    (a sheet per department, a row per account). With ``last_year``, a sheet of last
+    year's budget drawn from it is added."""
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    names = {a.code: f"{a.code} {a.name}" for a in ACCOUNTS}
+    if layout == "sheets":
+        for d in departments:
+            ws = wb.create_sheet(d.name)
+            ws.append(["Account", *MONTHS])
+            for code, months in lines[d.name].items():
+                ws.append([names[code], *months])
+    else:
+        ws = wb.create_sheet(f"Budget {year}")
+        ws.append(["Department", *(["Account"] if layout == "accounts" else []), *MONTHS])
+        for d in departments:
+            if layout == "accounts":
+                for code, months in lines[d.name].items():
+                    ws.append([d.name, names[code], *months])
+            else:
+                ws.append([d.name, *(sum(v[m] for v in lines[d.name].values())
+                                     for m in range(12))])
+    if last_year is not None:
+        old = wb.create_sheet(f"Budget {year - 1}")
+        old.append(["Department", *MONTHS])
+        for d in departments:
+            old.append([d.name, *(last_year.randint(15, 150) * 1000 for _ in MONTHS)])
+    return workbook_bytes(wb)
 
 
 def ledger_database(departments: Sequence[Department], entries: Sequence[Entry],

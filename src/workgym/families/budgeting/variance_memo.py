@@ -47,12 +47,10 @@ from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
 from typing import Any
 
-import openpyxl
 from pydantic import BaseModel
 
 from workgym import criteria as wc
 from workgym.apps.db import DbStore
-from workgym.apps.sheets import workbook_bytes
 from workgym.content import ledger as lg
 from workgym.content.distractors import everyday_mails, scaled
 from workgym.content.mailbox import Mailbox
@@ -230,7 +228,8 @@ class VarianceMemo(TaskFamily[Knobs]):
         rich = rng_for(spec, "distractors")
         departments, extra = self._ledger_distractors(rich, s, entries, scaled(spec.richness, 1))
         files = {LEDGER: lg.ledger_database(departments, entries, extra),
-                 s.budget: self._workbook(k, s, lines, rich, spec.richness)}
+                 s.budget: lg.budget_workbook(s.departments, lines, s.year, k.layout,
+                                              rich if spec.richness >= 0.5 else None)}
         box = Mailbox(s.me)
         reads = self._mails(k, s, box, rng, thresholds, transfer)
         self._mail_distractors(s, box, rich, spec.richness)
@@ -310,79 +309,10 @@ class VarianceMemo(TaskFamily[Knobs]):
                    for t in thresholds) or (row.pct * 10) % 1 == Fraction(1, 2):
                 return None
             rows.append(row)
-            entries += self._entries(rng, k, s, d, row.actual, lines[d.name])
+            entries += lg.department_entries(rng, d, s.year, s.quarter, row.actual,
+                                             lines[d.name], recharges=k.recharges,
+                                             reversals=k.reversals)
         return lines, rows, entries, thresholds, transfer
-
-    def _entries(self, rng: random.Random, k: Knobs, s: _Setting, d: lg.Department,
-                 actual: int, lines: dict[str, list[int]]) -> list[lg.Entry]:
-        """Entries of the department: the quarter's operating costs adding up to ``actual``,
-        the months around it, and what must not count."""
-        found: list[lg.Entry] = []
-
-        def day(month: int, year: int = s.year) -> date:
-            return date(year, month, rng.randint(1, 28))
-
-        parts = [(m, a) for m in s.months for a in d.accounts for _ in range(rng.randint(1, 2))]
-        for (m, a), cents in zip(parts, lg.spread(rng, actual, len(parts)), strict=True):
-            found.append(lg.Entry(day(m), d.cost_centre, a, cents, memo=lg.memo(a)))
-        others = [m for m in range(1, 13) if m not in s.months and (
-            m < s.months[0] or (s.quarter < 4 and m == s.months[-1] + 1))]
-        for m in others:  # earlier months of the year, and the first days after the quarter
-            for a in d.accounts:
-                on = day(m) if m < s.months[0] else date(s.year, m, rng.randint(1, 3))
-                found.append(lg.Entry(on, d.cost_centre, a, lines[a.code][m - 1] * rng.randint(
-                    80, 120), memo=lg.memo(a)))
-        if s.quarter == 4:
-            found.append(lg.Entry(date(s.year + 1, 1, rng.randint(1, 3)), d.cost_centre,
-                                  d.accounts[0], rng.randint(1000, 90000) * 100,
-                                  memo=lg.memo(d.accounts[0])))
-        m = rng.choice(s.months)
-        found.append(lg.Entry(day(m), d.cost_centre, rng.choice(d.accounts),
-                              rng.randint(500, 20000) * 100, "draft", "Accrual (to review)"))
-        if rng.random() < 0.6:
-            a = rng.choice(lg.OTHER[:2] if d.name != "Sales" else lg.OTHER)
-            found.append(lg.Entry(day(rng.choice(s.months)), d.cost_centre, a,
-                                  rng.randint(1000, 40000) * 100, memo=lg.memo(a)))
-        if k.recharges:
-            for month in s.months:
-                found.append(lg.Entry(day(month), d.cost_centre, lg.RECHARGES,
-                                      rng.randint(500, 9000) * 100, memo=lg.memo(lg.RECHARGES)))
-        if k.reversals and rng.random() < 0.5:
-            a, cents = rng.choice(d.accounts), rng.randint(300, 9000) * 100
-            first = day(s.months[0])
-            found += [lg.Entry(first, d.cost_centre, a, cents, memo=f"{lg.memo(a)} (duplicate)"),
-                      lg.Entry(first + timedelta(days=rng.randint(1, 20)), d.cost_centre, a,
-                               -cents, memo=f"Reversal: {lg.memo(a).lower()} booked twice")]
-        return found
-
-    def _workbook(self, k: Knobs, s: _Setting, lines: dict[str, dict[str, list[int]]],
-                  rich: random.Random, richness: float) -> bytes:
-        wb = openpyxl.Workbook()
-        wb.remove(wb.active)
-        names = {a.code: f"{a.code} {a.name}" for a in lg.ACCOUNTS}
-        if k.layout == "sheets":
-            for d in s.departments:
-                ws = wb.create_sheet(d.name)
-                ws.append(["Account", *lg.MONTHS])
-                for code, months in lines[d.name].items():
-                    ws.append([names[code], *months])
-        else:
-            ws = wb.create_sheet(f"Budget {s.year}")
-            ws.append(["Department", *(["Account"] if k.layout == "accounts" else []),
-                       *lg.MONTHS])
-            for d in s.departments:
-                if k.layout == "accounts":
-                    for code, months in lines[d.name].items():
-                        ws.append([d.name, names[code], *months])
-                else:
-                    ws.append([d.name, *(sum(v[m] for v in lines[d.name].values())
-                                         for m in range(12))])
-        if richness >= 0.5:  # last year's budget, drawn on its own
-            old = wb.create_sheet(f"Budget {s.year - 1}")
-            old.append(["Department", *lg.MONTHS])
-            for d in s.departments:
-                old.append([d.name, *(rich.randint(15, 150) * 1000 for _ in lg.MONTHS)])
-        return workbook_bytes(wb)
 
     def _ledger_distractors(self, rich: random.Random, s: _Setting, entries: list[lg.Entry],
                             count: int) -> tuple[list[lg.Department], list[tuple[str, list[Any]]]]:
