@@ -4,10 +4,12 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from workgym.apps.crm import MAX_DEALS, CrmStore, crm_of, forecast, weighted
 from workgym.content.crm import crm_store
-from workgym.core import Episode, GradeError
+from workgym.core import Episode, GradeError, Task, TaskSpec, WorldTemplate
 
 CET = timezone(timedelta(hours=1))
 NOW = datetime(2026, 3, 2, 9, tzinfo=CET)
@@ -202,8 +204,9 @@ def test_create_deal(ep):
 
 def test_the_deal_count_is_bounded(ep):
     store = crm(ep)
-    for n in range(MAX_DEALS - len(store.deals)):
-        store.add_deal("A-001", f"Bulk {n}", "1", date(2026, 5, 1), created=date(2026, 1, 1))
+    model = store.deals[0]
+    store.deals += [model.model_copy(update={"id": f"D-{n:04d}"})
+                    for n in range(len(store.deals) + 1, MAX_DEALS + 1)]
     err(ep, "crm.create_deal", f"holds {MAX_DEALS} deals", account_id="A-001", name="One more",
         amount="1", close_date="2026-05-01")
 
@@ -365,3 +368,35 @@ def test_a_deal_created_and_edited_through_the_site_matches_the_api(start_episod
     text = ok(gui, "browser.click", ref=_ref(text, "button", "Save changes"))
     assert "status: Deal D-005 saved." in text
     assert crm(gui).model_dump() == crm(api).model_dump()
+
+
+# -- hostile arguments over a populated CRM --------------------------------------------------
+
+_HOSTILE = ["", " ", "x" * 300, "\x00", "é", "*", "-1", "0", "1.5", "12,50", "1e9", "99999999999",
+            "2026-03-02", "2026-02-30", "9999-12-31", "2026-03-10T08:00", None, 0, -1, 10**9,
+            True, 2.5, [], {}, [""], {"": ""}]
+
+_POPULATED = crm_store(random.Random(1), now=NOW, deals=20, activities=20)
+
+
+@settings(max_examples=25, deadline=None, database=None, derandomize=True,
+          suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_hostile_arguments_never_break_a_populated_crm(data):
+    store = _POPULATED
+    pool = _HOSTILE + ["A-001", "C-001", "D-001", "D-002", "AC-0001", "U-01", "U-02", "proposal", "closed_won",
+                     "closed_lost", "meeting", ["C-001", "C-002"]]
+    task = Task(spec=TaskSpec(family="tests/crm", version=1, seed=0), prompt="",
+                apps=("crm",), criteria=(), reference=(),
+                template=WorldTemplate(now=NOW, stores={"crm": store}))
+    with task.start() as ep:
+        for _ in range(12):
+            spec = data.draw(st.sampled_from(sorted(ep.tool_specs(), key=lambda s: s.name)))
+            names = list(spec.parameters["properties"])
+            args = {key: data.draw(st.sampled_from(pool)) for key in names
+                    if data.draw(st.booleans())}
+            before = ep.world.digest()
+            result = ep.call(spec.name, args)
+            assert ep.calls[-1].error != "internal", (spec.name, args, result.text)
+            if not result.ok or spec.read_only:
+                assert ep.world.digest() == before, (spec.name, args)

@@ -4,6 +4,8 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from workgym.apps.hr import (
     HrStore,
@@ -15,7 +17,7 @@ from workgym.apps.hr import (
     working_days,
 )
 from workgym.content.hr import TEMPLATES, hr_store, week_hours
-from workgym.core import Episode, GradeError
+from workgym.core import Episode, GradeError, Task, TaskSpec, WorldTemplate
 
 CET = timezone(timedelta(hours=1))
 NOW = datetime(2026, 3, 4, 9, tzinfo=CET)  # a Wednesday
@@ -466,3 +468,35 @@ def test_hours_logged_and_submitted_through_the_site_match_the_api(start_episode
     text = ok(gui, "browser.click", ref=_ref(text, "button", "Submit for approval"))
     assert "status: Timesheet TS-0005 is submitted." in text
     assert hr(gui).model_dump() == hr(api).model_dump()
+
+
+# -- hostile arguments over a populated HR portal --------------------------------------------------
+
+_HOSTILE = ["", " ", "x" * 300, "\x00", "é", "*", "-1", "0", "1.5", "12,50", "1e9", "99999999999",
+            "2026-03-02", "2026-02-30", "9999-12-31", "2026-03-10T08:00", None, 0, -1, 10**9,
+            True, 2.5, [], {}, [""], {"": ""}]
+
+_POPULATED = hr_store(random.Random(1), now=NOW, team_size=3, weeks=4)
+
+
+@settings(max_examples=25, deadline=None, database=None, derandomize=True,
+          suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_hostile_arguments_never_break_a_populated_hr(data):
+    store = _POPULATED
+    pool = _HOSTILE + ["E-001", "E-002", "E-003", "L-0001", "TS-0001", "TS-0004", "OB-001", "PP-2026-02-02",
+                     "General", "annual", "sick", "approve", "reject", "HR", "Employee", "7.5"]
+    task = Task(spec=TaskSpec(family="tests/hr", version=1, seed=0), prompt="",
+                apps=("hr",), criteria=(), reference=(),
+                template=WorldTemplate(now=NOW, stores={"hr": store}))
+    with task.start() as ep:
+        for _ in range(12):
+            spec = data.draw(st.sampled_from(sorted(ep.tool_specs(), key=lambda s: s.name)))
+            names = list(spec.parameters["properties"])
+            args = {key: data.draw(st.sampled_from(pool)) for key in names
+                    if data.draw(st.booleans())}
+            before = ep.world.digest()
+            result = ep.call(spec.name, args)
+            assert ep.calls[-1].error != "internal", (spec.name, args, result.text)
+            if not result.ok or spec.read_only:
+                assert ep.world.digest() == before, (spec.name, args)

@@ -4,10 +4,12 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from workgym.apps.lms import LmsStore, Meeting, final_grade, late_days, lms_of, overlaps
 from workgym.content.lms import CATALOGUE, lms_store
-from workgym.core import Episode, GradeError
+from workgym.core import Episode, GradeError, Task, TaskSpec, WorldTemplate
 
 CET = timezone(timedelta(hours=1))
 NOW = datetime(2026, 3, 4, 9, tzinfo=CET)  # 09:00 on the Berlin campus
@@ -364,3 +366,35 @@ def test_grading_and_recording_through_the_site_match_the_api(start_episode):
     text = ok(gui, "browser.click", ref=_ref(text, "button", "Save grade"))
     assert "status: Submission SB-0002 graded: 10.80 points." in text
     assert lms(gui).model_dump() == lms(api).model_dump()
+
+
+# -- hostile arguments over a populated campus --------------------------------------------------
+
+_HOSTILE = ["", " ", "x" * 300, "\x00", "é", "*", "-1", "0", "1.5", "12,50", "1e9", "99999999999",
+            "2026-03-02", "2026-02-30", "9999-12-31", "2026-03-10T08:00", None, 0, -1, 10**9,
+            True, 2.5, [], {}, [""], {"": ""}]
+
+_POPULATED = lms_store(random.Random(1), now=NOW, courses=8, students=12)
+
+
+@settings(max_examples=25, deadline=None, database=None, derandomize=True,
+          suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_hostile_arguments_never_break_a_populated_lms(data):
+    store = _POPULATED
+    pool = _HOSTILE + ["S-1001", "S-1002", "CS101", "CS101-A", "MATH101-B", "AS-001", "AS-002", "SB-0001",
+                     "SB-0002", "graded", {"R1": "5", "R2": "2.5"}, {"R1": "100"}]
+    task = Task(spec=TaskSpec(family="tests/lms", version=1, seed=0), prompt="",
+                apps=("lms",), criteria=(), reference=(),
+                template=WorldTemplate(now=NOW, stores={"lms": store}))
+    with task.start() as ep:
+        for _ in range(12):
+            spec = data.draw(st.sampled_from(sorted(ep.tool_specs(), key=lambda s: s.name)))
+            names = list(spec.parameters["properties"])
+            args = {key: data.draw(st.sampled_from(pool)) for key in names
+                    if data.draw(st.booleans())}
+            before = ep.world.digest()
+            result = ep.call(spec.name, args)
+            assert ep.calls[-1].error != "internal", (spec.name, args, result.text)
+            if not result.ok or spec.read_only:
+                assert ep.world.digest() == before, (spec.name, args)

@@ -4,10 +4,12 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from workgym.apps.travel import Policy, TravelStore, distance_km, minutes_of, travel_of
 from workgym.content.travel import CITIES, POLICIES, travel_store
-from workgym.core import Episode, GradeError
+from workgym.core import Episode, GradeError, Task, TaskSpec, WorldTemplate
 
 CET = timezone(timedelta(hours=1))
 NOW = datetime(2026, 3, 4, 9, tzinfo=CET)
@@ -344,3 +346,35 @@ def test_a_trip_booked_through_the_site_matches_the_api(start_episode):
     text = ok(gui, "browser.click", ref=_ref(text, "button", "Cancel booking"))
     assert "status: Booking B-0002 is cancelled." in text
     assert travel(gui).model_dump() == travel(api).model_dump()
+
+
+# -- hostile arguments over a populated travel desk --------------------------------------------------
+
+_HOSTILE = ["", " ", "x" * 300, "\x00", "é", "*", "-1", "0", "1.5", "12,50", "1e9", "99999999999",
+            "2026-03-02", "2026-02-30", "9999-12-31", "2026-03-10T08:00", None, 0, -1, 10**9,
+            True, 2.5, [], {}, [""], {"": ""}]
+
+_POPULATED = travel_store(random.Random(1), now=NOW, places=5, days=4)
+
+
+@settings(max_examples=25, deadline=None, database=None, derandomize=True,
+          suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_hostile_arguments_never_break_a_populated_travel(data):
+    store = _POPULATED
+    pool = _HOSTILE + ["BER", "Berlin", "T-001", "T-004", "FL-0001", "FL-0002", "TR-0001", "H-001", "B-0001",
+                     "2026-03-05", "2026-03-06", "economy", "business", "first", "price"]
+    task = Task(spec=TaskSpec(family="tests/travel", version=1, seed=0), prompt="",
+                apps=("travel",), criteria=(), reference=(),
+                template=WorldTemplate(now=NOW, stores={"travel": store}))
+    with task.start() as ep:
+        for _ in range(12):
+            spec = data.draw(st.sampled_from(sorted(ep.tool_specs(), key=lambda s: s.name)))
+            names = list(spec.parameters["properties"])
+            args = {key: data.draw(st.sampled_from(pool)) for key in names
+                    if data.draw(st.booleans())}
+            before = ep.world.digest()
+            result = ep.call(spec.name, args)
+            assert ep.calls[-1].error != "internal", (spec.name, args, result.text)
+            if not result.ok or spec.read_only:
+                assert ep.world.digest() == before, (spec.name, args)
