@@ -370,7 +370,7 @@ def test_a_deal_created_and_edited_through_the_site_matches_the_api(start_episod
     assert crm(gui).model_dump() == crm(api).model_dump()
 
 
-# -- hostile arguments over a populated CRM --------------------------------------------------
+# -- hostile arguments over a populated CRM -------------------------------------------------------
 
 _HOSTILE = ["", " ", "x" * 300, "\x00", "é", "*", "-1", "0", "1.5", "12,50", "1e9", "99999999999",
             "2026-03-02", "2026-02-30", "9999-12-31", "2026-03-10T08:00", None, 0, -1, 10**9,
@@ -384,8 +384,9 @@ _POPULATED = crm_store(random.Random(1), now=NOW, deals=20, activities=20)
 @given(data=st.data())
 def test_hostile_arguments_never_break_a_populated_crm(data):
     store = _POPULATED
-    pool = _HOSTILE + ["A-001", "C-001", "D-001", "D-002", "AC-0001", "U-01", "U-02", "proposal", "closed_won",
-                     "closed_lost", "meeting", ["C-001", "C-002"]]
+    pool = _HOSTILE + [
+        "A-001", "C-001", "D-001", "D-002", "AC-0001", "U-01", "U-02", "proposal", "closed_won",
+        "closed_lost", "meeting", ["C-001", "C-002"]]
     task = Task(spec=TaskSpec(family="tests/crm", version=1, seed=0), prompt="",
                 apps=("crm",), criteria=(), reference=(),
                 template=WorldTemplate(now=NOW, stores={"crm": store}))
@@ -400,3 +401,28 @@ def test_hostile_arguments_never_break_a_populated_crm(data):
             assert ep.calls[-1].error != "internal", (spec.name, args, result.text)
             if not result.ok or spec.read_only:
                 assert ep.world.digest() == before, (spec.name, args)
+
+
+# -- over MCP ------------------------------------------------------------------------------------
+
+
+async def test_the_mcp_path_gives_the_same_results_and_world(start_episode):
+    from mcp.types import TextContent
+
+    from workgym.serve import connect_in_process
+
+    def started() -> Episode:
+        return start_episode(("crm",), family="tests/crm", now=NOW, stores={"crm": make_store()})
+
+    served, direct = started(), started()
+    async with connect_in_process(served, mode="legacy") as client:
+        for name, args in [
+                ("crm_move_deal", {"deal_id": "D-001", "stage": "negotiation", "note": "ok"}),
+                ("crm_move_deal", {"deal_id": "D-004", "stage": "proposal"}),
+                ("crm_log_activity", {"kind": "call", "subject": "Check-in", "deal_id": "D-001"}),
+                ("crm_forecast", {"closing_before": "2026-04-30"})]:
+            result = await client.call_tool(name, args)
+            assert len(result.content) == 1 and isinstance(result.content[0], TextContent)
+            mine = direct.call(name, args)
+            assert (not result.is_error, result.content[0].text) == (mine.ok, mine.text), name
+    assert served.world.digest() == direct.world.digest()

@@ -470,7 +470,7 @@ def test_hours_logged_and_submitted_through_the_site_match_the_api(start_episode
     assert hr(gui).model_dump() == hr(api).model_dump()
 
 
-# -- hostile arguments over a populated HR portal --------------------------------------------------
+# -- hostile arguments over a populated HR portal -------------------------------------------------
 
 _HOSTILE = ["", " ", "x" * 300, "\x00", "é", "*", "-1", "0", "1.5", "12,50", "1e9", "99999999999",
             "2026-03-02", "2026-02-30", "9999-12-31", "2026-03-10T08:00", None, 0, -1, 10**9,
@@ -484,8 +484,9 @@ _POPULATED = hr_store(random.Random(1), now=NOW, team_size=3, weeks=4)
 @given(data=st.data())
 def test_hostile_arguments_never_break_a_populated_hr(data):
     store = _POPULATED
-    pool = _HOSTILE + ["E-001", "E-002", "E-003", "L-0001", "TS-0001", "TS-0004", "OB-001", "PP-2026-02-02",
-                     "General", "annual", "sick", "approve", "reject", "HR", "Employee", "7.5"]
+    pool = _HOSTILE + [
+        "E-001", "E-002", "E-003", "L-0001", "TS-0001", "TS-0004", "OB-001", "PP-2026-02-02",
+        "General", "annual", "sick", "approve", "reject", "HR", "Employee", "7.5"]
     task = Task(spec=TaskSpec(family="tests/hr", version=1, seed=0), prompt="",
                 apps=("hr",), criteria=(), reference=(),
                 template=WorldTemplate(now=NOW, stores={"hr": store}))
@@ -500,3 +501,27 @@ def test_hostile_arguments_never_break_a_populated_hr(data):
             assert ep.calls[-1].error != "internal", (spec.name, args, result.text)
             if not result.ok or spec.read_only:
                 assert ep.world.digest() == before, (spec.name, args)
+
+
+# -- over MCP ------------------------------------------------------------------------------------
+
+
+async def test_the_mcp_path_gives_the_same_results_and_world(start_episode):
+    from mcp.types import TextContent
+
+    from workgym.serve import connect_in_process
+
+    served, direct = episode(start_episode, "E-002"), episode(start_episode, "E-002")
+    async with connect_in_process(served, mode="legacy") as client:
+        for name, args in [
+                ("hr_decide_timesheet", {"timesheet_id": "TS-0001", "decision": "approve"}),
+                ("hr_request_leave", {"kind": "annual", "start": "2026-03-16",
+                                      "end": "2026-03-16"}),
+                ("hr_log_hours", {"date": "2026-03-02", "hours": "8"}),
+                ("hr_get_leave_balance", {"employee_id": "E-003"}),
+                ("hr_close_payroll", {"period_id": "PP-02"})]:
+            result = await client.call_tool(name, args)
+            assert len(result.content) == 1 and isinstance(result.content[0], TextContent)
+            mine = direct.call(name, args)
+            assert (not result.is_error, result.content[0].text) == (mine.ok, mine.text), name
+    assert served.world.digest() == direct.world.digest()

@@ -262,7 +262,8 @@ def test_reads_keep_the_digest_and_writes_move_it(staff):
                        ("lms.get_timetable", {"student_id": "S-1002"}),
                        ("lms.list_assignments", {"course_code": "CS101"}),
                        ("lms.get_assignment", {"assignment_id": "AS-001"}),
-                       ("lms.list_submissions", {}), ("lms.get_gradebook", {"course_code": "CS101"}),
+                       ("lms.list_submissions", {}),
+                       ("lms.get_gradebook", {"course_code": "CS101"}),
                        ("lms.list_enrolments", {})]:
         ok(staff, tool, **args)
     assert staff.world.digest() == before
@@ -368,7 +369,7 @@ def test_grading_and_recording_through_the_site_match_the_api(start_episode):
     assert lms(gui).model_dump() == lms(api).model_dump()
 
 
-# -- hostile arguments over a populated campus --------------------------------------------------
+# -- hostile arguments over a populated campus ----------------------------------------------------
 
 _HOSTILE = ["", " ", "x" * 300, "\x00", "é", "*", "-1", "0", "1.5", "12,50", "1e9", "99999999999",
             "2026-03-02", "2026-02-30", "9999-12-31", "2026-03-10T08:00", None, 0, -1, 10**9,
@@ -382,8 +383,9 @@ _POPULATED = lms_store(random.Random(1), now=NOW, courses=8, students=12)
 @given(data=st.data())
 def test_hostile_arguments_never_break_a_populated_lms(data):
     store = _POPULATED
-    pool = _HOSTILE + ["S-1001", "S-1002", "CS101", "CS101-A", "MATH101-B", "AS-001", "AS-002", "SB-0001",
-                     "SB-0002", "graded", {"R1": "5", "R2": "2.5"}, {"R1": "100"}]
+    pool = _HOSTILE + [
+        "S-1001", "S-1002", "CS101", "CS101-A", "MATH101-B", "AS-001", "AS-002", "SB-0001",
+        "SB-0002", "graded", {"R1": "5", "R2": "2.5"}, {"R1": "100"}]
     task = Task(spec=TaskSpec(family="tests/lms", version=1, seed=0), prompt="",
                 apps=("lms",), criteria=(), reference=(),
                 template=WorldTemplate(now=NOW, stores={"lms": store}))
@@ -398,3 +400,26 @@ def test_hostile_arguments_never_break_a_populated_lms(data):
             assert ep.calls[-1].error != "internal", (spec.name, args, result.text)
             if not result.ok or spec.read_only:
                 assert ep.world.digest() == before, (spec.name, args)
+
+
+# -- over MCP ------------------------------------------------------------------------------------
+
+
+async def test_the_mcp_path_gives_the_same_results_and_world(start_episode):
+    from mcp.types import TextContent
+
+    from workgym.serve import connect_in_process
+
+    served, direct = episode(start_episode), episode(start_episode)
+    async with connect_in_process(served, mode="legacy") as client:
+        for name, args in [
+                ("lms_enrol", {"section_id": "CS102-A", "student_id": "S-1001"}),
+                ("lms_enrol", {"section_id": "CS101-A", "student_id": "S-1004"}),
+                ("lms_grade_submission", {"submission_id": "SB-0002",
+                                          "scores": {"R1": "9", "R2": "4.5"}}),
+                ("lms_get_gradebook", {"course_code": "CS101"})]:
+            result = await client.call_tool(name, args)
+            assert len(result.content) == 1 and isinstance(result.content[0], TextContent)
+            mine = direct.call(name, args)
+            assert (not result.is_error, result.content[0].text) == (mine.ok, mine.text), name
+    assert served.world.digest() == direct.world.digest()

@@ -348,7 +348,7 @@ def test_a_trip_booked_through_the_site_matches_the_api(start_episode):
     assert travel(gui).model_dump() == travel(api).model_dump()
 
 
-# -- hostile arguments over a populated travel desk --------------------------------------------------
+# -- hostile arguments over a populated travel desk -----------------------------------------------
 
 _HOSTILE = ["", " ", "x" * 300, "\x00", "é", "*", "-1", "0", "1.5", "12,50", "1e9", "99999999999",
             "2026-03-02", "2026-02-30", "9999-12-31", "2026-03-10T08:00", None, 0, -1, 10**9,
@@ -362,8 +362,9 @@ _POPULATED = travel_store(random.Random(1), now=NOW, places=5, days=4)
 @given(data=st.data())
 def test_hostile_arguments_never_break_a_populated_travel(data):
     store = _POPULATED
-    pool = _HOSTILE + ["BER", "Berlin", "T-001", "T-004", "FL-0001", "FL-0002", "TR-0001", "H-001", "B-0001",
-                     "2026-03-05", "2026-03-06", "economy", "business", "first", "price"]
+    pool = _HOSTILE + [
+        "BER", "Berlin", "T-001", "T-004", "FL-0001", "FL-0002", "TR-0001", "H-001", "B-0001",
+        "2026-03-05", "2026-03-06", "economy", "business", "first", "price"]
     task = Task(spec=TaskSpec(family="tests/travel", version=1, seed=0), prompt="",
                 apps=("travel",), criteria=(), reference=(),
                 template=WorldTemplate(now=NOW, stores={"travel": store}))
@@ -378,3 +379,30 @@ def test_hostile_arguments_never_break_a_populated_travel(data):
             assert ep.calls[-1].error != "internal", (spec.name, args, result.text)
             if not result.ok or spec.read_only:
                 assert ep.world.digest() == before, (spec.name, args)
+
+
+# -- over MCP ------------------------------------------------------------------------------------
+
+
+async def test_the_mcp_path_gives_the_same_results_and_world(start_episode):
+    from mcp.types import TextContent
+
+    from workgym.serve import connect_in_process
+
+    def started() -> Episode:
+        return start_episode(("travel",), family="tests/travel", now=NOW,
+                             stores={"travel": make_store()})
+
+    served, direct = started(), started()
+    async with connect_in_process(served, mode="legacy") as client:
+        for name, args in [
+                ("travel_book_flight", {"flight_id": "FL-0001", "traveller_id": "T-001"}),
+                ("travel_book_flight", {"flight_id": "FL-0002", "traveller_id": "T-001"}),
+                ("travel_book_hotel", {"hotel_id": "H-001", "traveller_id": "T-001",
+                                       "check_in": "2026-03-10", "check_out": "2026-03-12"}),
+                ("travel_get_itinerary", {"traveller_id": "T-001"})]:
+            result = await client.call_tool(name, args)
+            assert len(result.content) == 1 and isinstance(result.content[0], TextContent)
+            mine = direct.call(name, args)
+            assert (not result.is_error, result.content[0].text) == (mine.ok, mine.text), name
+    assert served.world.digest() == direct.world.digest()
