@@ -61,6 +61,8 @@ def test_side_by_side_gives_the_same_result_on_every_path(result):
                 "openenv_websocket"} - set(side["skipped"])
     assert set(side["same_result"]) == expected and all(side["same_result"].values())
     assert set(side["us"]) == {"plain", "direct"} | expected
+    # A path left out for a missing package says how to install it.
+    assert all("pip install" in why for why in side["skipped"].values())
 
 
 def test_memory_and_throughput(result):

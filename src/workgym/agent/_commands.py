@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
 import json
 import re
 import sys
@@ -66,7 +65,7 @@ def _summary_data(result: Any) -> dict[str, Any]:
 
 def _plain_summary(data: dict[str, Any], model: str | None) -> str:
     """One paragraph that says what the run showed, in words."""
-    who = model or "the policy"
+    who = (model or "the policy").rsplit("/", 1)[-1]  # a served GGUF's name is its path
     traces, calls = data["traces"], data["mean_tool_calls"]
     scored = traces - data["errors"]
     if not scored:
@@ -209,7 +208,8 @@ def eval_command(
         help="Run folder or traces.jsonl for --policy replay.")] = None,
     imports: Annotated[list[str] | None, typer.Option(
         "--import", envvar="WORKGYM_IMPORT",
-        help="Modules to import first, e.g. ones that register your own families.")] = None,
+        help="Modules (or .py files) to import first, e.g. ones that register your own "
+             "families.")] = None,
     overwrite: Annotated[bool, typer.Option(
         "--overwrite", envvar="WORKGYM_OVERWRITE",
         help="Discard what the run folder holds instead of resuming it.")] = False,
@@ -231,9 +231,13 @@ def eval_command(
     from workgym.agent._openai import SamplingConfig, served_model
     from workgym.agent._policy import PolicyError
     from workgym.agent._runner import RunConfig, RunConfigMismatch, RunLocked, run, run_failure
+    from workgym.core import import_families
 
-    for module in imports or []:
-        importlib.import_module(module)
+    try:
+        import_families(imports or [])
+    except ImportError as exc:
+        _say(f"error: {exc}")
+        raise typer.Exit(2) from None
     chosen = policy or ("openai" if model else "local")
     if chosen not in _POLICIES:
         raise typer.BadParameter(f"use one of {', '.join(_POLICIES)}", param_hint="--policy")

@@ -370,7 +370,10 @@ async def measure_side_by_side(config: BenchConfig, progress: Progress) -> dict[
                 paths[label] = _mcp_call(client, "files_read", args)
                 texts[label] = _text(await client.call_tool("files_read", args))
         except ImportError as exc:
-            skipped["fastmcp_in_memory"] = f"fastmcp is not installed ({exc}): pip install fastmcp"
+            # Both FastMCP paths need it: each is reported skipped, neither compared.
+            why = f"fastmcp is not installed ({exc}): pip install 'workgym[bench]'"
+            for label in ("fastmcp_in_memory", "fastmcp_in_memory_no_thread"):
+                skipped[label] = why
         try:
             from workgym.train.adapters.openenv import WorkgymAction
 

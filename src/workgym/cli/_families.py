@@ -123,8 +123,16 @@ def run(
     ray_address: Annotated[str | None, typer.Option(
         envvar="WORKGYM_RAY_ADDRESS", help="Ray cluster address (default: a local Ray).")] = None,
     imports: Imports = None,
+    max_error_share: Annotated[float, typer.Option(
+        envvar="WORKGYM_MAX_ERROR_SHARE", min=0.0, max=1.0,
+        help="Exit 1 when more than this share of the episodes have an invalid grade "
+             "(a grader error); it always does when none is valid.")] = 0.1,
 ) -> None:
-    """Run a built-in policy over seeds; print per-criterion pass rates and the mean score."""
+    """Run a built-in policy over seeds; print per-criterion pass rates and the mean score.
+
+    Exits 1, with the first grader error on the last line, when no grade is valid or
+    more than --max-error-share of them are invalid.
+    """
     _load(imports)
     if policy not in ("reference", "noop"):
         raise typer.BadParameter("policy must be 'reference' or 'noop' here; "
@@ -150,28 +158,43 @@ def run(
         outcomes = grade_on_ray(specs, policy, RayOptions(address=ray_address))
     else:
         outcomes = local_outcomes()
+    invalid: list[str] = []
     for grade, n_calls in outcomes:
+        if not grade.valid:  # a grader error: counted, never scored
+            invalid.append("; ".join(grade.errors))
+            continue
         for c in grade.criteria:
             passed[c.group or c.name].append(c.passed is True)
         scores.append(grade.score)
         calls.append(n_calls)
+    failure = None
+    if invalid and (not scores or len(invalid) > max_error_share * len(seed_list)):
+        failure = (f"{len(invalid)} of {len(seed_list)} grades are invalid (grader errors); "
+                   f"first: {invalid[0]}")
+    if not scores:
+        err.print(f"error: {failure}", markup=False, highlight=False)
+        raise typer.Exit(1)
     criteria = {name: sum(v) / len(v) for name, v in passed.items()}
     result = {
         "family": family_id, "policy": policy, "difficulty": difficulty, "seeds": len(seed_list),
+        "invalid_grades": len(invalid),
         "mean_score": statistics.fmean(scores),
         "solved": sum(s == 1.0 for s in scores),
         "median_calls": statistics.median(calls),
         "criteria": criteria,
     }
     if as_json:
-        print(json.dumps(result, indent=2))
-        return
-    table = Table("criterion", "pass rate", title=f"{family_id} / {policy} / {difficulty}")
-    for name, rate in criteria.items():
-        table.add_row(name, f"{rate:.3f}")
-    out.print(table)
-    out.print(f"mean score {result['mean_score']:.3f}; solved {result['solved']}/{len(seed_list)}; "
-              f"median tool calls {result['median_calls']}")
+        print(json.dumps(result, indent=2), flush=True)
+    else:
+        table = Table("criterion", "pass rate", title=f"{family_id} / {policy} / {difficulty}")
+        for name, rate in criteria.items():
+            table.add_row(name, f"{rate:.3f}")
+        out.print(table)
+        out.print(f"mean score {result['mean_score']:.3f}; solved {result['solved']}/"
+                  f"{len(seed_list)}; median tool calls {result['median_calls']}")
+    if failure is not None:
+        err.print(f"error: {failure}", markup=False, highlight=False)
+        raise typer.Exit(1)
 
 
 @app.command()
