@@ -140,8 +140,12 @@ def test_hole2_5000_digit_total_fails_closed():
             GradeContext.number(text, "the Total line")
     assert GradeContext.number(" 1,234.50 ") == Decimal("1234.50")
     assert parse_decimal(12) == 12 and parse_decimal(0.5) == Decimal("0.5")
-    with pytest.raises(ValueError):
-        parse_decimal(True)
+    # a float cell reads as the number typed, not as its exact binary expansion
+    assert parse_decimal(12345.67) == Decimal("12345.67")
+    assert parse_decimal(0.1) == Decimal("0.1")
+    for value in (True, 1e308, float("nan"), float("inf")):
+        with pytest.raises(ValueError):
+            parse_decimal(value)
 
 
 def test_agent_content_lets_grade_errors_through():

@@ -611,8 +611,12 @@ def parse_decimal(value: object, *, max_digits: int = 18) -> Decimal:
         if value.bit_length() > 4 * max_digits:
             raise ValueError(f"the number has more than {max_digits} digits")
         number = Decimal(value)
-    elif isinstance(value, float | Decimal):
-        number = Decimal(value)
+    elif isinstance(value, float):
+        # the shortest text that reads back as this float (12345.67, not its exact binary
+        # expansion of 40-odd digits): a cell's value as the person who typed it meant it
+        number = Decimal(repr(value))
+    elif isinstance(value, Decimal):
+        number = value
     elif isinstance(value, str):
         text = value.strip()
         if len(text) > MAX_NUMBER_CHARS or not _NUMBER.match(text):
