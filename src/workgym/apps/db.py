@@ -45,8 +45,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from workgym.core import App, GradeError, Store, ToolError, World, tool
-from workgym.core._world import MAX_FILE_BYTES
+from workgym.core import MAX_FILE_BYTES, App, GradeError, Store, ToolError, World, tool
 
 __all__ = [
     "DbApp",

@@ -32,8 +32,7 @@ from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
 from workgym.apps._ooxml import check_package, package_bytes
-from workgym.core import App, GradeError, ToolError, tool
-from workgym.core._world import MAX_FILE_BYTES
+from workgym.core import MAX_FILE_BYTES, App, GradeError, ToolError, tool
 
 __all__ = [
     "DocsApp", "DocxBlock", "DocxComment", "DocxContent", "MarkdownHeading", "build_docx",

@@ -16,8 +16,7 @@ from typing import Any
 
 import re2
 
-from workgym.core import App, ToolError, tool
-from workgym.core._world import MAX_FILE_BYTES
+from workgym.core import MAX_FILE_BYTES, App, ToolError, tool
 
 _BINARY_HINTS = {".xlsx": "sheets", ".docx": "docs"}
 MAX_SEARCH_HITS = 100

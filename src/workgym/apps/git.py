@@ -60,8 +60,7 @@ from dulwich.object_store import DiskObjectStore
 from dulwich.objects import Blob, Commit, ObjectID, ShaFile, Tag, Tree
 from pydantic import field_validator
 
-from workgym.core import App, GradeError, Store, ToolError, World, tool
-from workgym.core._world import MAX_FILE_BYTES
+from workgym.core import MAX_FILE_BYTES, App, GradeError, Store, ToolError, World, tool
 
 __all__ = [
     "CommitInfo",

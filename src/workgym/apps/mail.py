@@ -19,8 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from workgym.core import App, Store, ToolError, tool
-from workgym.core._world import MAX_FILE_BYTES
+from workgym.core import MAX_FILE_BYTES, App, Store, ToolError, tool
 
 __all__ = ["Attachment", "MailApp", "MailStore", "Message", "address_of", "tokens"]
 

@@ -31,16 +31,19 @@ from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
-from workgym.core import App, SheetLimits, ToolError, tool
-from workgym.core._bounded import (
+from workgym.core import (
     DEFAULT_SHEET_LIMITS,
+    MAX_FILE_BYTES,
+    App,
+    SheetLimits,
     SheetValues,
+    ToolError,
     WorkbookValues,
     load_workbook_bounded,
     sheet_cells,
+    tool,
     workbook_values,
 )
-from workgym.core._world import MAX_FILE_BYTES
 
 __all__ = [
     "CellValue", "SheetsApp", "cell_json", "load_workbook_bytes", "table_rows", "workbook_bytes",

@@ -28,8 +28,7 @@ from pptx.table import _Cell
 from pptx.util import Emu, Inches
 
 from workgym.apps._ooxml import check_package, package_bytes
-from workgym.core import App, GradeError, ToolError, tool
-from workgym.core._world import MAX_FILE_BYTES
+from workgym.core import MAX_FILE_BYTES, App, GradeError, ToolError, tool
 
 __all__ = [
     "PptxContent", "PptxShape", "PptxSlide", "SlideSpec", "SlidesApp", "build_pptx",

@@ -52,8 +52,7 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import Field
 
-from workgym.core import App, ToolError, World, tool
-from workgym.core._world import MAX_WORKSPACE_BYTES, MAX_WORKSPACE_FILES
+from workgym.core import MAX_WORKSPACE_BYTES, MAX_WORKSPACE_FILES, App, ToolError, World, tool
 
 __all__ = ["SANDBOX_UID", "SANDBOX_WORKSPACE", "SandboxLimits", "TerminalApp",
            "sandbox_unavailable"]

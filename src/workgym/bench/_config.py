@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from workgym.core._spec import DIFFICULTIES, Difficulty
+from workgym.core import DIFFICULTIES, Difficulty
 
 Section = Literal["reset", "calls", "side_by_side", "memory", "throughput", "terminal"]
 SECTIONS: tuple[Section, ...] = ("reset", "calls", "side_by_side", "memory", "throughput",

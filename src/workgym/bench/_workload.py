@@ -6,9 +6,8 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from workgym.agent._suites import train_seeds
-from workgym.core import Difficulty, Episode, Task, ToolCall, family_ids, get_family
-from workgym.core._family import run_plan
+from workgym.agent import train_seeds
+from workgym.core import Difficulty, Episode, Task, ToolCall, family_ids, get_family, run_plan
 
 
 def families(chosen: Sequence[str]) -> list[str]:

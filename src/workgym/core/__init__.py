@@ -1,7 +1,15 @@
 """Core API: specs, families, worlds, apps, episodes, criteria and grades."""
 
 from workgym.core._app import App, ToolError, ToolSpec, tool
-from workgym.core._bounded import SheetLimits, WorkbookValues, workbook_values
+from workgym.core._bounded import (
+    DEFAULT_SHEET_LIMITS,
+    SheetLimits,
+    SheetValues,
+    WorkbookValues,
+    load_workbook_bounded,
+    sheet_cells,
+    workbook_values,
+)
 from workgym.core._episode import CallRecord, Episode, ToolResult
 from workgym.core._family import (
     ENTRY_POINT_GROUP,
@@ -73,7 +81,11 @@ __all__ = [
     "Level",
     "Levels",
     "RewardScheme",
+    "DEFAULT_SHEET_LIMITS",
     "SheetLimits",
+    "SheetValues",
+    "load_workbook_bounded",
+    "sheet_cells",
     "StopReason",
     "Store",
     "Task",

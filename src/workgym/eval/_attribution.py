@@ -14,8 +14,7 @@ from collections.abc import Iterable, Sequence
 
 from pydantic import BaseModel, ConfigDict
 
-from workgym.core._grading import CriterionResult
-from workgym.core._trace import Trace
+from workgym.core import CriterionResult, Trace
 from workgym.eval._metrics import Number, is_error, is_success
 from workgym.eval._process import ProcessStats, process_stats
 

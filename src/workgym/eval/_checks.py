@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, computed_field
 
-from workgym.core._trace import Trace
+from workgym.core import Trace
 from workgym.eval._metrics import is_error
 
 ERROR_SHARE_WARNING = 0.1

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
-from workgym.core._trace import Trace
+from workgym.core import Trace
 from workgym.eval._attribution import CriterionMove, criterion_moves
 from workgym.eval._metrics import (
     CIConfig,

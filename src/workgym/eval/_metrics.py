@@ -18,9 +18,7 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from workgym.core._grading import Grade
-from workgym.core._spec import TaskSpec
-from workgym.core._trace import Trace
+from workgym.core import Grade, TaskSpec, Trace
 
 
 def _none_is_nan(value: object) -> object:

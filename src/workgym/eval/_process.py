@@ -24,8 +24,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from workgym.core._grading import RewardScheme
-from workgym.core._trace import Trace
+from workgym.core import RewardScheme, Trace
 from workgym.eval._metrics import Number, is_error
 
 LOOP_LENGTHS = (2, 3, 4)
@@ -349,7 +348,7 @@ def register_process_criterion(criterion: ProcessCriterion) -> ProcessCriterion:
 
 @functools.lru_cache(maxsize=256)
 def _family_criteria(family_id: str) -> tuple[ProcessCriterion, ...]:
-    from workgym.core._family import UnknownFamilyError, get_family
+    from workgym.core import UnknownFamilyError, get_family
 
     try:
         family = get_family(family_id)

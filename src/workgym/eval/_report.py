@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from workgym.core._trace import Trace
+from workgym.core import Trace
 from workgym.eval._attribution import FAILURE_CLASSES, Attribution, attribute
 from workgym.eval._checks import Completeness, completeness, recorded_warnings, run_warnings
 from workgym.eval._metrics import Estimate, is_error

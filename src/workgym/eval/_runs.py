@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from workgym.core._trace import Trace
+from workgym.core import Trace
 
 TRACES_FILE = "traces.jsonl"
 CONFIG_FILE = "config.json"

@@ -9,8 +9,7 @@ from collections.abc import Callable, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from workgym.core._spec import DIFFICULTIES
-from workgym.core._trace import Trace
+from workgym.core import DIFFICULTIES, Trace
 from workgym.eval._metrics import (
     CIConfig,
     Estimate,

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict
 
-from workgym.core._trace import Trace
+from workgym.core import Trace
 from workgym.eval._metrics import Number
 
 

@@ -30,7 +30,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from pydantic import ValidationError
 
-from workgym.core._trace import Trace
+from workgym.core import Trace
 from workgym.eval._attribution import failure_class, first_failed
 from workgym.eval._metrics import check_threshold, is_error, is_success
 from workgym.eval._process import ProcessStats, evaluate_process, process_stats

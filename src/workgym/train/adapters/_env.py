@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from workgym.core import (
     DIFFICULTIES,
+    Difficulty,
     Episode,
     Grade,
     RewardScheme,
@@ -28,7 +29,6 @@ from workgym.core import (
     make,
     make_from_spec,
 )
-from workgym.core._spec import Difficulty
 
 DEFAULT_SYSTEM_PROMPT = (
     "You are an agent that completes work tasks in a workspace through the tools you are "

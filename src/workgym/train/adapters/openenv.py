@@ -25,8 +25,7 @@ from openenv.core.env_client import EnvClient
 from openenv.core.env_server import Action, Environment, Observation, State, create_app
 from pydantic import Field
 
-from workgym.core import TaskSpec
-from workgym.core._spec import Difficulty
+from workgym.core import Difficulty, TaskSpec
 from workgym.train.adapters._env import WorkgymEnv, WorkgymEnvConfig
 
 __all__ = [

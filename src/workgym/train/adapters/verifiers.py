@@ -42,9 +42,7 @@ from verifiers.v1.envs.single_agent import SingleAgentEnv, SingleAgentEnvConfig
 from verifiers.v1.harnesses.null import NullHarness
 from verifiers.v1.mcp import SharedToolsetConfig, Toolset
 
-from workgym.core import DIFFICULTIES, TaskSpec, make_from_spec
-from workgym.core._grading import RewardScheme
-from workgym.core._spec import Difficulty
+from workgym.core import DIFFICULTIES, Difficulty, RewardScheme, TaskSpec, make_from_spec
 from workgym.train.adapters._env import (
     DEFAULT_SYSTEM_PROMPT,
     StepResult,
