@@ -1,12 +1,15 @@
+import http.client
 import json
 import random
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
+from html.parser import HTMLParser
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from workgym.apps._web import serve_sites
 from workgym.apps.hr import (
     HrStore,
     TemplateTask,
@@ -353,6 +356,9 @@ def test_a_world_without_a_portal(start_episode):
     assert "hr" not in ep.world.stores and ep.world.digest() == before
     with pytest.raises(GradeError, match="no HR portal"):
         hr_of(ep.world)
+    err(ep, "hr.add_employee", "not an e-mail address", name="First Hire", email="first",
+        start_date="2026-03-09")
+    assert "hr" not in ep.world.stores
     ok(ep, "hr.add_employee", name="First Hire", email="first@staff.example",
        start_date="2026-03-09")
     assert hr_of(ep.world).employees[0].id == "E-001"
@@ -525,3 +531,41 @@ async def test_the_mcp_path_gives_the_same_results_and_world(start_episode):
             mine = direct.call(name, args)
             assert (not result.is_error, result.content[0].text) == (mine.ok, mine.text), name
     assert served.world.digest() == direct.world.digest()
+
+
+# -- real HTML over loopback HTTP ----------------------------------------------------------------
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            self.hrefs += [v for k, v in attrs if k == "href" and v and v.startswith("/")]
+
+
+def test_every_page_a_visitor_can_reach_is_html_over_http():
+    world = WorldTemplate(now=NOW, stores={"hr": hr_store(random.Random(3), now=NOW, team_size=3, weeks=3)}).materialize()
+    try:
+        with serve_sites(world) as server:
+            connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+            seen, queue = set(), ["/"]
+            while queue and len(seen) < 80:
+                path = queue.pop(0)
+                if path in seen:
+                    continue
+                seen.add(path)
+                connection.request("GET", f"http://hr.example{path}")
+                answer = connection.getresponse()
+                body = answer.read().decode()
+                assert answer.status == 200, (path, body[:300])
+                assert body.startswith("<!doctype html>") and "</html>" in body, path
+                links = _Links()
+                links.feed(body)
+                queue += [h for h in links.hrefs if h not in seen]
+            connection.close()
+        assert len(seen) >= 40
+    finally:
+        world.cleanup()

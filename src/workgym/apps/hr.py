@@ -1273,9 +1273,11 @@ class HrApp(App):
             hourly_rate: pay per hour, e.g. "24.50".
             weekly_hours: contract hours per week (0-80); more is overtime.
         """
-        store = self.world.store("hr", HrStore)  # adding needs no record, so make the store
+        # adding needs no record: a world without a portal gets one, but only on success
+        store = self.store
         made = self._run(add_employee, store, self._today, name, email, start_date, department,
                          title, manager_id, hourly_rate, weekly_hours)
+        self.world.stores.setdefault("hr", store)
         return employee_view(store, made, self._today, full=True)
 
     # leave ------------------------------------------------------------------------------
