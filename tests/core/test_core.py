@@ -18,7 +18,7 @@ from workgym.core import (
     run_plan,
     tool,
 )
-from workgym.core._check import FamilyCheckError, check_family
+from workgym.checks import FamilyCheckError, check_family
 from workgym.core._grading import Criterion, CriterionResult, InvalidGradeError
 
 
