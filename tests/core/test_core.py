@@ -7,6 +7,7 @@ import pytest
 from minimal_family import NoteTotal
 from pydantic import ValidationError
 
+from workgym.checks import FamilyCheckError, check_family
 from workgym.core import (
     App,
     Grade,
@@ -18,7 +19,6 @@ from workgym.core import (
     run_plan,
     tool,
 )
-from workgym.checks import FamilyCheckError, check_family
 from workgym.core._grading import Criterion, CriterionResult, InvalidGradeError
 
 
