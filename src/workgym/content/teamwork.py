@@ -1,5 +1,5 @@
 """Team tools content: a chat workspace from the people of a directory, everyday chatter,
-and the reading of what the agent posted, for families that use the chat app.
+the reading of what the agent posted, and meetings that book no room.
 
 Handles follow the address (``lena.novak@example.org`` is ``lena.novak``), so a family, its
 prompt and its grader name people the same way. Chatter is drawn without reference to any
@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from workgym.apps.calendar import CalendarStore, Room
 from workgym.apps.chat import ChatStore
 from workgym.content.distractors import times_in
 from workgym.content.people import Person
+from workgym.content.scheduling import Meeting, Slot, earliest
 from workgym.core import GradeContext
 
 CHATTER = (
@@ -120,3 +122,16 @@ def posted(ctx: GradeContext, store: str = "chat") -> list[Posted]:
                             conversation.name if conversation.kind == "channel" else "",
                             ctx.text(m.text, f"chat message {m.id}")))
     return found
+
+
+NO_ROOM = Room(name="(no room)", address="no-room@invalid", capacity=1)
+"""Stands for "no room needed" in ``content.scheduling.earliest``: no event books it, so
+it is always free, and a meeting that needs no room is placed by its people alone."""
+
+
+def earliest_unroomed(store: CalendarStore, meeting: Meeting,
+                      allows: Callable[[Slot], bool]) -> Slot | None:
+    """The earliest slot of ``meeting`` that ``allows`` accepts and every participant has
+    free (``content.scheduling.earliest`` for a meeting that books no room)."""
+    found = earliest(store, meeting, allows, [NO_ROOM])
+    return None if found is None else found[0]
