@@ -21,7 +21,7 @@ from workgym.external import (
     tool_reach,
     wire_message,
 )
-from workgym.external._common import endpoint_hint
+from workgym.external._common import endpoint_hint, lenient_arguments
 
 TOOL = {"type": "function", "function": {"name": "add", "description": "Add two numbers.",
                                          "parameters": {"type": "object", "properties": {
@@ -81,6 +81,16 @@ def test_an_endpoint_error_names_its_likely_cause() -> None:
     assert endpoint_hint("APIConnectionError: refused") == "APIConnectionError: refused"
 
 
+def test_raw_control_characters_in_arguments_are_escaped_and_nothing_else_changes() -> None:
+    raw = '{"title": "Important\nMeeting", "n": 1}'  # a raw newline inside a string
+    with pytest.raises(ValueError):
+        json.loads(raw)
+    fixed = lenient_arguments(raw)
+    assert json.loads(fixed) == {"title": "Important\nMeeting", "n": 1}
+    assert lenient_arguments('{"a": 1}') == '{"a": 1}'  # valid: untouched, spacing and all
+    assert lenient_arguments('{"a": ') == '{"a": '  # broken otherwise: the benchmark scores it
+
+
 # -- the tool-reach check ------------------------------------------------------------------
 
 
@@ -130,6 +140,12 @@ def test_tool_reach_verdicts() -> None:
     only = tool_reach(seen[3:])
     assert only.verdict == "unchecked" and not only.unreliable and only.cases == 3
     assert tool_reach([t.model_copy(update={"meta": {}}) for t in seen]).cases == 0
+    # runs written before the traces recorded their tools: BFCL's and tau2's still count
+    legacy = [t.model_copy(update={"meta": {"benchmark": "bfcl"}}) for t in prose]
+    reach = tool_reach(legacy)
+    assert reach.verdict == "no_tool_calls" and reach.no_call_families == ["bfcl/irrelevance"]
+    assert tool_reach([t.model_copy(update={"meta": {"benchmark": "bfcl"}})
+                       for t in seen]).verdict == "ok"
 
 
 # -- BFCL end to end -----------------------------------------------------------------------

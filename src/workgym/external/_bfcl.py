@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from workgym.core import CallRecord, Trace, TraceStats, Usage
 from workgym.external._bfcl_worker import BfclJob
 from workgym.external._common import (
+    NO_CALL_CATEGORIES,
     EndpointSettings,
     ExternalResult,
     case_spec,
@@ -54,10 +55,6 @@ NOT_FOR_FC: dict[str, str] = {
     "format_sensitivity": "not scored; BFCL runs it for prompting models only, not "
                           "function-calling ones",
 }
-
-NO_CALL_CATEGORIES = frozenset({"irrelevance", "live_irrelevance"})
-"""Categories where the right answer calls no function: a model that never sees the tools
-passes them, so the tool-reach check marks them unreliable when it finds so."""
 
 GROUP_ALIASES: dict[str, list[str]] = {
     "simple": ["simple_python", "simple_java", "simple_javascript"],

@@ -204,6 +204,27 @@ def shape_request(request: Mapping[str, Any], shape: RequestShape) -> dict[str, 
     return out
 
 
+def lenient_arguments(text: str) -> str:
+    """Tool-call arguments with raw control characters inside strings escaped.
+
+    Some servers' grammars let a raw newline or tab into a JSON string of the arguments
+    (llama-cpp-python did, serving SmolLM2). Strict JSON parsers refuse it, and tau2's
+    agent raises on it and ends the whole simulation, though the call means the same
+    with the character escaped. Arguments that are valid, or invalid for any other
+    reason, come back unchanged (the benchmark scores them as it would).
+    """
+    try:
+        json.loads(text)
+        return text
+    except ValueError:
+        pass
+    try:
+        value = json.loads(text, strict=False)
+    except ValueError:
+        return text
+    return json.dumps(value, ensure_ascii=False)
+
+
 class EndpointSettings(BaseModel):
     """The model under test: an OpenAI-compatible chat-completions endpoint."""
 
@@ -328,6 +349,11 @@ that never held the tools falls below it (BFCL's ``simple_python`` without its t
 about one token per 15 characters). Checked over a whole run, not per case."""
 
 
+NO_CALL_CATEGORIES = frozenset({"irrelevance", "live_irrelevance"})
+"""BFCL categories where the right answer calls no function: a model that never sees the
+tools passes them, so the tool-reach check marks them unreliable when it finds so."""
+
+
 def tool_meta(tools: Sequence[Any], *, first_prompt_tokens: int | None,
               expects_call: bool) -> dict[str, Any]:
     """The trace ``meta`` entries :func:`tool_reach` reads, for one case.
@@ -390,14 +416,29 @@ _FIX = ("Send tool_choice (--tool-choice auto), serve the model with a tool-call
         "the flags each server needs.")
 
 
+def _with_tool_meta(trace: Trace) -> Trace:
+    if "tools_offered" in trace.meta:
+        return trace
+    benchmark = trace.meta.get("benchmark")
+    if benchmark not in ("bfcl", "tau2"):
+        return trace
+    category = trace.spec.family.split("/", 1)[-1]
+    meta = {"tools_offered": 1, "tool_schema_chars": 0, "first_prompt_tokens": None,
+            "expects_call": not (benchmark == "bfcl" and category in NO_CALL_CATEGORIES)}
+    return trace.model_copy(update={"meta": {**trace.meta, **meta}})
+
+
 def tool_reach(traces: Sequence[Trace]) -> ToolReach:
     """Whether the tools reached the model in the run made of ``traces``.
 
     Reads the entries :func:`tool_meta` wrote into each trace's ``meta`` and the trace's
-    tool-call count; error traces and traces without those entries are left out.
+    tool-call count; error traces are left out. BFCL and tau2 traces written before
+    those entries existed count as offering tools (every case of both does), with no
+    prompt count and BFCL's irrelevance categories as the ones where no call is right,
+    so older runs are checked too.
     """
-    checked = [t for t in traces if t.error is None and t.grade is not None
-               and t.meta.get("tools_offered")]
+    checked = [_with_tool_meta(t) for t in traces if t.error is None and t.grade is not None]
+    checked = [t for t in checked if t.meta.get("tools_offered")]
     if not checked:
         return ToolReach(verdict="unchecked", cases=0, with_calls=0, call_cases=0,
                          call_cases_with_calls=0, prompt_tokens=0, schema_chars=0,
@@ -429,9 +470,10 @@ def tool_reach(traces: Sequence[Trace]) -> ToolReach:
                    "whether the model saw the tools cannot be told; add a function-call "
                    "category to check it.")
     if verdict in ("no_tool_calls", "tools_not_in_prompt"):
-        if free:
-            message += (f" Scores of {', '.join(free)} (where calling nothing is right) are "
-                        "unreliable: they pass because the model could not call anything.")
+        message += " The scores of this run measure the server, not the model"
+        message += (f"; those of {', '.join(free)} (where calling nothing is right) are "
+                    "unreliable: a model that cannot see the tools passes them without "
+                    "trying." if free else ".")
         message += " " + _FIX
     return ToolReach(verdict=verdict, cases=len(checked), with_calls=with_calls,
                      call_cases=len(calls), call_cases_with_calls=call_with,

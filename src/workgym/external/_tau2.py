@@ -31,6 +31,7 @@ from workgym.external._common import (
     criterion,
     endpoint_hint,
     external_result,
+    lenient_arguments,
     open_run,
     pin_installed,
     read_traces,
@@ -246,7 +247,9 @@ def install_request_shaping() -> None:
     calls litellm's ``completion`` through that module's global name, so wrapping the
     name is the one place both sides pass. Each side's shape travels in its llm args
     under :data:`SHAPE_ARG`, so agent and user simulator each get their own endpoint's;
-    calls without it (tau2's own judges) pass unchanged.
+    calls without it (tau2's own judges) pass unchanged. The tool calls of a shaped
+    request's response have raw control characters in their arguments escaped
+    (:func:`lenient_arguments`).
     """
     from tau2.utils import llm_utils
 
@@ -257,9 +260,16 @@ def install_request_shaping() -> None:
 
         def completion(*args: Any, **kwargs: Any) -> Any:
             shape = kwargs.pop(SHAPE_ARG, None)
-            if isinstance(shape, RequestShape):
-                kwargs = shape_request(kwargs, shape)
-            return inner(*args, **kwargs)
+            if not isinstance(shape, RequestShape):
+                return inner(*args, **kwargs)
+            response = inner(*args, **shape_request(kwargs, shape))
+            for choice in getattr(response, "choices", None) or []:
+                message = getattr(choice, "message", None)
+                for call in getattr(message, "tool_calls", None) or []:
+                    function = getattr(call, "function", None)
+                    if function is not None and isinstance(function.arguments, str):
+                        function.arguments = lenient_arguments(function.arguments)
+            return response
 
         completion._workgym_shaping = True  # type: ignore[attr-defined]
         llm_utils.completion = completion
