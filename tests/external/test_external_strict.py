@@ -303,3 +303,36 @@ def test_tau2_completes_against_a_strict_server_with_each_sides_shape(tmp_path: 
     assert result.tool_reach is not None and result.tool_reach.verdict == "ok"
     assert all(t.meta["tools_offered"] > 0 and t.meta["first_prompt_tokens"] > 0
                for t in traces)
+
+
+def test_tau2_model_calls_are_shaped_and_their_arguments_made_parseable() -> None:
+    pytest.importorskip("tau2")
+    from tau2.utils import llm_utils
+
+    from workgym.external._tau2 import SHAPE_ARG, install_request_shaping
+
+    raw = '{"title": "Important\nMeeting"}'  # what llama-cpp-python's grammar let through
+
+    def brain(body: dict[str, Any]) -> dict[str, Any]:
+        return {"role": "assistant", "content": None, "tool_calls": [
+            {"id": "c0", "type": "function", "function": {"name": "add", "arguments": raw}}]}
+
+    install_request_shaping()
+    install_request_shaping()  # idempotent: one wrapper, not two
+    with StrictServer(brain) as server:
+        history = [{"role": "user", "content": "hi"},
+                   {"role": "assistant", "content": None, "tool_calls": None}]
+        response = llm_utils.completion(
+            model="openai/strict", messages=history, tools=[TOOL], tool_choice=None,
+            api_base=server.url, api_key="EMPTY", num_retries=0,
+            **{SHAPE_ARG: RequestShape(max_tokens=64)})
+        unshaped = llm_utils.completion(model="openai/strict",
+                                        messages=[{"role": "user", "content": "hi"}],
+                                        api_base=server.url, api_key="EMPTY", num_retries=0)
+        seen = list(server.seen)
+    args = response.choices[0].message.tool_calls[0].function.arguments
+    assert json.loads(args) == {"title": "Important\nMeeting"}
+    assert seen[0]["tool_choice"] == "auto" and seen[0]["max_tokens"] == 64
+    assert seen[0]["messages"][1] == {"role": "assistant", "content": ""}
+    assert "max_tokens" not in seen[1]  # calls without a shape pass unchanged
+    assert unshaped.choices[0].message.tool_calls[0].function.arguments == raw
