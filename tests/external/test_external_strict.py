@@ -21,7 +21,7 @@ from workgym.external import (
     tool_reach,
     wire_message,
 )
-from workgym.external._common import endpoint_hint, lenient_arguments
+from workgym.external._common import DEFAULT_MAX_TOKENS, endpoint_hint, lenient_arguments
 
 TOOL = {"type": "function", "function": {"name": "add", "description": "Add two numbers.",
                                          "parameters": {"type": "object", "properties": {
@@ -57,7 +57,7 @@ def test_shape_sets_tool_choice_and_max_tokens_and_can_open_with_a_system_messag
     request = {"model": "m", "messages": [{"role": "user", "content": "hi"}], "tools": [TOOL],
                "temperature": 0.0, "max_tokens": 99}
     shaped = shape_request(request, RequestShape())
-    assert shaped["tool_choice"] == "auto" and shaped["max_tokens"] == 2048
+    assert shaped["tool_choice"] == "auto" and shaped["max_tokens"] == DEFAULT_MAX_TOKENS == 4096
     assert shaped["messages"] == request["messages"] and shaped["temperature"] == 0.0
     assert "tool_choice" not in request  # a new dict
     opened = shape_request(request, RequestShape(system_message=True, tool_choice="required"))
@@ -208,7 +208,7 @@ def test_bfcl_requests_reach_the_tools_of_a_strict_server(bfcl_runs: BfclRuns) -
 
     result, seen = bfcl_runs.result, bfcl_runs.good_seen
     assert len(seen) == 4 and result.errors == 0
-    assert all(r["tool_choice"] == "auto" and r["max_tokens"] == 2048 and r["tools"]
+    assert all(r["tool_choice"] == "auto" and r["max_tokens"] == 4096 and r["tools"]
                for r in seen)
     rows = {r["category"]: r for r in result.rows}
     assert rows["bfcl/simple_python"]["pass@1"] == 1.0
@@ -221,7 +221,7 @@ def test_bfcl_requests_reach_the_tools_of_a_strict_server(bfcl_runs: BfclRuns) -
         assert trace.meta["first_prompt_tokens"] > 0  # the server's own count
         assert trace.meta["expects_call"] == (trace.spec.family != "bfcl/irrelevance")
     config = json.loads((bfcl_runs.good / "config.json").read_text())
-    assert config["endpoint"]["request"] == {"tool_choice": "auto", "max_tokens": 2048,
+    assert config["endpoint"]["request"] == {"tool_choice": "auto", "max_tokens": 4096,
                                              "system_message": False}
 
 

@@ -196,7 +196,7 @@ def bfcl_command(
     output: Output = None,
     temperature: Temperature = 0.7,
     tool_choice: ToolChoice = "auto",
-    max_tokens: MaxTokens = 2048,
+    max_tokens: MaxTokens = 4096,
     system_message: SystemMessage = False,
     concurrency: Concurrency = 8,
     timeout: Timeout = 600.0,
@@ -265,7 +265,7 @@ def tau2_command(
              "user has tools): auto, required, none, or omit.")] = "auto",
     user_max_tokens: Annotated[int, typer.Option(
         envvar="WORKGYM_TAU2_USER_MAX_TOKENS", min=0,
-        help="max_tokens of the user simulator's requests (0: not sent).")] = 2048,
+        help="max_tokens of the user simulator's requests (0: not sent).")] = 4096,
     user_system_message: Annotated[bool, typer.Option(
         "--user-system-message/--no-user-system-message",
         envvar="WORKGYM_TAU2_USER_SYSTEM_MESSAGE",
@@ -273,7 +273,7 @@ def tau2_command(
     output: Output = None,
     temperature: Temperature = 0.7,
     tool_choice: ToolChoice = "auto",
-    max_tokens: MaxTokens = 2048,
+    max_tokens: MaxTokens = 4096,
     system_message: SystemMessage = False,
     concurrency: Concurrency = 8,
     timeout: Timeout = 600.0,

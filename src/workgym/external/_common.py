@@ -106,6 +106,11 @@ def criterion(name: str, passed: bool | None, evidence: str,
                            evidence=text)
 
 
+DEFAULT_MAX_TOKENS = 4096
+"""``max_tokens`` of every request unless configured: the default of workgym's own harness
+(``workgym eval``), so a checkpoint is measured with one limit in and out of workgym."""
+
+
 class RequestShape(BaseModel):
     """What every chat-completions request to one endpoint carries, whichever benchmark
     builds it (BFCL's handler, tau2's agent or its user simulator).
@@ -122,7 +127,7 @@ class RequestShape(BaseModel):
     """Sent as ``tool_choice`` with every request that offers tools (None: whatever the
     benchmark sends). ``required`` forbids answering without a call, which fails every
     case where calling nothing is right."""
-    max_tokens: int | None = Field(default=2048, ge=1)
+    max_tokens: int | None = Field(default=DEFAULT_MAX_TOKENS, ge=1)
     """Sent as ``max_tokens`` (None: whatever the benchmark sends; the server's default is
     the whole context on some servers, so a looping model holds a request for minutes)."""
     system_message: bool = False
