@@ -10,7 +10,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel, Field
 
-from workgym.core import Task, Trace, Usage
+from workgym.core import Task, Trace, Usage, wire_call
 
 
 class PolicyError(Exception):
@@ -134,10 +134,10 @@ class ReferencePolicy:
         step = _assistant_turns(messages)
         plan = ctx.task.reference
         if step < len(plan):
-            call = plan[step]
-            # The OpenAI form of the name, as the tool schemas offered to models spell it.
-            request = ToolCallRequest(id=f"call_{step}", name=call.name.replace(".", "_", 1),
-                                      arguments=json.dumps(dict(call.args)))
+            # The name and arguments as the tool schemas offered to models spell them
+            # (the task's dialect: files_read, filesystem-read_file, ...).
+            name, args = wire_call(ctx.task, plan[step])
+            request = ToolCallRequest(id=f"call_{step}", name=name, arguments=json.dumps(args))
             return AssistantTurn(tool_calls=[request], finish_reason="tool_calls")
         return AssistantTurn(content=ctx.task.reference_answer or "Done.", finish_reason="stop")
 

@@ -23,10 +23,12 @@ from workgym.core import (
     HARD_MIN_CALLS,
     App,
     Difficulty,
+    Episode,
     Grade,
     Task,
     TaskFamily,
     TaskSpec,
+    ToolCall,
     get_family,
 )
 
@@ -148,13 +150,21 @@ class _Session:
             return self._runs[key]
         with task.start() as episode:
             for step in task.reference if plan is None else plan:
-                episode.call(step.name, dict(step.args))
+                episode.call(*_wire(episode, step))
             episode.finish(task.reference_answer)
             run = _Run([f"{c.name}: {c.output}" for c in episode.calls if not c.ok],
                        episode.grade(), episode.world.digest(), len(episode.calls))
         if plan is None:
             self._runs[key] = run
         return run
+
+
+def _wire(episode: Episode, step: ToolCall) -> tuple[str, dict[str, Any]]:
+    """A plan's step as the episode's dialect spells it (an unknown tool as it is)."""
+    try:
+        return episode.to_wire(step.name, dict(step.args))
+    except ValueError:
+        return step.name, dict(step.args)
 
 
 def _answer(task: Task) -> str:
@@ -456,6 +466,36 @@ def check_variants(s: _Session, out: CheckOutcome) -> None:
                      "generate (a paraphrase, a dialect) or drop it from variants")
 
 
+INTERFACE_VARIANTS = ("dialect=mcp-public", "dialect=proc-0", "dialect=proc-1",
+                      "phrasing=1", "phrasing=2", "phrasing=3")
+"""The dialects and phrasings ``check_interface`` poses a task through."""
+
+
+def check_interface(s: _Session, out: CheckOutcome) -> None:
+    """Under every dialect and phrasing the criteria are the same and the reference,
+    translated to the dialect, still solves the task."""
+    for level in DIFFICULTIES:
+        base = s.task(0, level)
+        for variant in INTERFACE_VARIANTS:
+            task = s.family.task(s.family.spec(0, level, variant=variant))
+            if _signature(task) != _signature(base):
+                out.fail(f"{level} {variant}: the criteria differ from the default variant's: "
+                         "build them in generate from the spec's draws only, never from "
+                         "the variant string")
+                continue
+            if "phrasing" in variant and task.prompt == base.prompt:
+                out.fail(f"{level} {variant}: the prompt is the default's: do not override "
+                         "TaskFamily.task")
+            if not _solved(s.run(base)):
+                continue  # the reference check reports it
+            run = s.run(task)
+            if run.failed_calls or not _solved(run):
+                why = run.failed_calls[0][:200] if run.failed_calls else _failing(run.grade)[:2]
+                out.fail(f"{level} {variant}: the reference does not solve it ({why}): a "
+                         "reference step names a tool or argument the apps do not have, or "
+                         "a grader reads what the model sees instead of the call log")
+
+
 Check = Callable[[_Session, CheckOutcome], None]
 _ORDER: tuple[tuple[str, Check], ...] = (
     ("declaration", check_declaration),
@@ -472,6 +512,7 @@ _ORDER: tuple[tuple[str, Check], ...] = (
     ("mcp-replay", check_mcp),
     ("adversaries", check_adversaries),
     ("variants", check_variants),
+    ("interface", check_interface),
 )
 CHECKS: dict[str, str] = {
     "declaration": "levels as Levels, hard declaring 25+ calls, registered apps, frozen "
@@ -489,6 +530,7 @@ CHECKS: dict[str, str] = {
     "mcp-replay": "a reference whose replay over MCP differs from the direct path",
     "adversaries": "criteria that the shipped adversarial policies game (> 0.05 mean dense)",
     "variants": "declared variants that change nothing",
+    "interface": "a task that a dialect or a phrasing breaks, or whose criteria it changes",
 }
 """Every check's name and what it catches, in the order they run."""
 

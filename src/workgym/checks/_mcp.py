@@ -22,20 +22,21 @@ def replay_differences(task: Task) -> list[str]:
 
     async def replay() -> None:
         with task.start() as served, task.start() as direct:
-            # a model calls tools by the names the server lists; map the plan's onto them
             listing = direct.tools("mcp")
-            names = {spec.name: entry["name"] for spec, entry in zip(
-                direct.tool_specs(), listing, strict=True)}
             async with connect_in_process(served) as client:
                 listed = {t.name: t.input_schema for t in (await client.list_tools()).tools}
                 if listed != {entry["name"]: entry["inputSchema"] for entry in listing}:
                     differences.append("the tools listed over MCP differ from Episode.tools('mcp')")
                 for n, step in enumerate(task.reference, 1):
-                    result = await client.call_tool(names.get(step.name, step.name),
-                                                    dict(step.args))
+                    # a model calls tools by the names (and arguments) the server lists
+                    try:
+                        name, args = direct.to_wire(step.name, dict(step.args))
+                    except ValueError:
+                        name, args = step.name, dict(step.args)
+                    result = await client.call_tool(name, dict(args))
                     texts = [c.text for c in result.content if isinstance(c, TextContent)]
                     got = (not result.is_error, texts[0] if len(texts) == 1 else texts)
-                    want = direct.call(step.name, dict(step.args))
+                    want = direct.call(name, dict(args))
                     if got != (want.ok, want.text):
                         differences.append(f"step {n} {step.name}: over MCP {got!r:.200}, "
                                            f"directly {(want.ok, want.text)!r:.200}")

@@ -45,6 +45,10 @@ def serve(
     seed: Annotated[int, typer.Option(envvar="WORKGYM_SEED", min=0)] = 0,
     difficulty: Annotated[str, typer.Option(envvar="WORKGYM_DIFFICULTY")] = "medium",
     richness: Annotated[float, typer.Option(envvar="WORKGYM_RICHNESS", min=0.0, max=1.0)] = 0.5,
+    variant: Annotated[str, typer.Option(
+        envvar="WORKGYM_VARIANT",
+        help="Interface variant, e.g. dialect=mcp-public,phrasing=2 (docs/variants.md).")] = (
+        "default"),
     transport: Annotated[str | None, typer.Option(
         envvar="WORKGYM_TRANSPORT", callback=_transport,
         help="stdio (default) or http; --many is always http.")] = None,
@@ -113,14 +117,14 @@ def serve(
     if suite is not None:
         raise typer.BadParameter("--suite goes with --many", param_hint="--suite")
     _serve_one(log, family_id, seed=seed, difficulty=difficulty, richness=richness,
-               transport=transport or "stdio", host=host, port=port, token=token,
+               variant=variant, transport=transport or "stdio", host=host, port=port, token=token,
                strict=strict, idle_timeout=idle_timeout, grade_on_exit=grade_on_exit)
 
 
 def _serve_one(log: logging.Logger, family_id: str, *, seed: int, difficulty: str,
-               richness: float, transport: str, host: str, port: int, token: str | None,
+               richness: float, variant: str, transport: str, host: str, port: int, token: str | None,
                strict: bool, idle_timeout: float | None, grade_on_exit: bool) -> None:
-    from workgym.core import DIFFICULTIES, UnknownFamilyError, make
+    from workgym.core import DIFFICULTIES, UnknownFamilyError, canonical_variant, make
     from workgym.serve import is_loopback
 
     if difficulty not in DIFFICULTIES:
@@ -131,10 +135,13 @@ def _serve_one(log: logging.Logger, family_id: str, *, seed: int, difficulty: st
                                  "--token (or set WORKGYM_SERVE_TOKEN), or bind to 127.0.0.1",
                                  param_hint="--token")
     try:
-        task = make(family_id, seed=seed, difficulty=difficulty, richness=richness)  # type: ignore[arg-type]
+        task = make(family_id, seed=seed, difficulty=difficulty, richness=richness,  # type: ignore[arg-type]
+                    variant=canonical_variant(variant))
     except UnknownFamilyError as exc:
         print(f"error: {exc}", file=sys.stderr)
         raise typer.Exit(2) from None
+    except ValueError as exc:  # a variant the family or the dialects do not know
+        raise typer.BadParameter(str(exc), param_hint="--variant") from None
 
     import anyio
 

@@ -1,6 +1,6 @@
 """Core API: specs, families, worlds, apps, episodes, criteria and grades."""
 
-from workgym.core._app import App, ToolError, ToolSpec, tool
+from workgym.core._app import App, ArgumentError, ArgumentProblem, ToolError, ToolSpec, tool
 from workgym.core._bounded import (
     DEFAULT_SHEET_LIMITS,
     SheetLimits,
@@ -9,6 +9,21 @@ from workgym.core._bounded import (
     load_workbook_bounded,
     sheet_cells,
     workbook_values,
+)
+from workgym.core._dialects import (
+    RESULT_FORMATS,
+    PublicSurface,
+    PublicTool,
+    ResultFormat,
+    Surface,
+    WireTool,
+    dialect_surface,
+    dialect_table,
+    public_surfaces,
+    register_public_surface,
+    render_result,
+    surface_for,
+    wire_call,
 )
 from workgym.core._episode import CallRecord, Episode, ToolResult
 from workgym.core._family import (
@@ -47,6 +62,18 @@ from workgym.core._grading import (
 from workgym.core._seeding import derive_seed, rng_for
 from workgym.core._spec import DIFFICULTIES, Difficulty, TaskSpec, parse_seeds
 from workgym.core._trace import StopReason, Trace, TraceStats, Usage
+from workgym.core._variant import (
+    FRAMES,
+    NAMED_DIALECTS,
+    Instructions,
+    Requirement,
+    Variant,
+    canonical_variant,
+    dialect_problem,
+    frame_of,
+    paraphrase,
+    parse_variant,
+)
 from workgym.core._world import (
     MAX_FILE_BYTES,
     MAX_WORKSPACE_BYTES,
@@ -58,14 +85,20 @@ from workgym.core._world import (
 )
 
 __all__ = [
+    "DEFAULT_SHEET_LIMITS",
     "DIFFICULTIES",
     "ENTRY_POINT_GROUP",
+    "FRAMES",
     "HARD_MIN_CALLS",
     "MAX_FILE_BYTES",
     "MAX_WORKSPACE_BYTES",
     "MAX_WORKSPACE_FILES",
+    "NAMED_DIALECTS",
+    "RESULT_FORMATS",
     "REWARD_SCHEMES",
     "App",
+    "ArgumentError",
+    "ArgumentProblem",
     "CallRecord",
     "Criterion",
     "CriterionKind",
@@ -77,17 +110,20 @@ __all__ = [
     "Grade",
     "GradeContext",
     "GradeError",
+    "Instructions",
     "InvalidGradeError",
     "Level",
     "Levels",
+    "PublicSurface",
+    "PublicTool",
+    "Requirement",
+    "ResultFormat",
     "RewardScheme",
-    "DEFAULT_SHEET_LIMITS",
     "SheetLimits",
     "SheetValues",
-    "load_workbook_bounded",
-    "sheet_cells",
     "StopReason",
     "Store",
+    "Surface",
     "Task",
     "TaskFamily",
     "TaskSpec",
@@ -99,23 +135,39 @@ __all__ = [
     "TraceStats",
     "UnknownFamilyError",
     "Usage",
+    "Variant",
+    "WireTool",
     "WorkbookValues",
     "World",
     "WorldSnapshot",
     "WorldTemplate",
     "agent_content",
+    "canonical_variant",
     "derive_seed",
+    "dialect_problem",
+    "dialect_surface",
+    "dialect_table",
     "discovery_problems",
     "family_ids",
+    "frame_of",
     "get_family",
     "import_families",
     "load_family_package",
+    "load_workbook_bounded",
     "make",
     "make_from_spec",
+    "paraphrase",
     "parse_seeds",
+    "parse_variant",
+    "public_surfaces",
     "register_family",
+    "register_public_surface",
+    "render_result",
     "rng_for",
     "run_plan",
+    "sheet_cells",
+    "surface_for",
     "tool",
+    "wire_call",
     "workbook_values",
 ]

@@ -6,9 +6,9 @@ import inspect
 import json
 import re
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
@@ -22,6 +22,35 @@ _WIRE_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 
 class ToolError(Exception):
     """An error the model sees as the tool's result; the episode goes on."""
+
+
+@dataclass(frozen=True)
+class ArgumentProblem:
+    """One thing wrong with a call's arguments."""
+
+    kind: Literal["missing", "unknown", "invalid"]
+    where: tuple[str | int, ...]
+    """The path to the value: the argument's name, then keys and indexes inside it."""
+    message: str
+    """What is wrong with an invalid value (the validator's words)."""
+
+    def path(self, rename: Callable[[str], str] | None = None) -> str:
+        """``where`` as text (``cells.A1``); ``rename`` spells the top-level argument."""
+        if not self.where:
+            return "arguments"
+        head = str(self.where[0])
+        parts = [rename(head) if rename else head, *(str(p) for p in self.where[1:])]
+        return ".".join(parts)
+
+
+class ArgumentError(ToolError):
+    """Arguments that do not fit a tool's schema: the message, and each problem."""
+
+    def __init__(self, message: str, tool: str, problems: tuple[ArgumentProblem, ...]) -> None:
+        super().__init__(message)
+        self.tool = tool
+        """The canonical name of the tool called."""
+        self.problems = problems
 
 
 def tool(
@@ -149,14 +178,18 @@ class ToolSpec:
         return _from_strict(self.parameters, args)
 
     def validate(self, args: dict[str, Any]) -> dict[str, Any]:
-        """Validate arguments; raise ToolError with a readable message on bad input."""
+        """Validate arguments; raise ArgumentError (a ToolError) with a readable message
+        on bad input."""
         bad = _invalid_text(args)
         if bad is not None:
-            raise ToolError(f"invalid arguments for {self.name}: {bad}")
+            problems: tuple[ArgumentProblem, ...] = (ArgumentProblem("invalid", (), bad),)
+            raise ArgumentError(f"invalid arguments for {self.name}: {bad}", self.name, problems)
         try:
             model = self.args_model.model_validate(args)
         except ValidationError as exc:
-            raise ToolError(f"invalid arguments for {self.name}: {_explain(exc)}") from None
+            problems = _problems(exc)
+            raise ArgumentError(f"invalid arguments for {self.name}: {explain(problems)}",
+                                self.name, problems) from None
         return {key: getattr(model, key) for key in type(model).model_fields}
 
 
@@ -183,17 +216,34 @@ def _invalid_text(args: Any) -> str | None:
     return None
 
 
-def _explain(exc: ValidationError) -> str:
-    parts = []
+def _problems(exc: ValidationError) -> tuple[ArgumentProblem, ...]:
+    found = []
     for err in exc.errors(include_url=False):
-        where = ".".join(str(p) for p in err["loc"]) or "arguments"
-        kind = err["type"]
-        if kind == "missing":
+        kind = {"missing": "missing", "extra_forbidden": "unknown"}.get(err["type"], "invalid")
+        found.append(ArgumentProblem(kind, tuple(err["loc"]), str(err["msg"])))  # type: ignore[arg-type]
+    return tuple(found)
+
+
+def explain(problems: Sequence[ArgumentProblem],
+            rename: Callable[[str], str] | None = None) -> str:
+    """The readable text of argument problems, as ``ToolSpec.validate`` words them.
+
+    Args:
+        problems: what was wrong.
+        rename: the name to show for a top-level argument (a dialect's spelling).
+    """
+    parts = []
+    for p in problems:
+        if not p.where:
+            parts.append(p.message)
+            continue
+        where = p.path(rename)
+        if p.kind == "missing":
             parts.append(f"missing required argument '{where}'")
-        elif kind == "extra_forbidden":
+        elif p.kind == "unknown":
             parts.append(f"unknown argument '{where}'")
         else:
-            parts.append(f"'{where}': {err['msg']}")
+            parts.append(f"'{where}': {p.message}")
     return "; ".join(parts)
 
 

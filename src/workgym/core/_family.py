@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import importlib
 import importlib.metadata
@@ -22,6 +23,7 @@ from pydantic import BaseModel
 from workgym.core._episode import Episode
 from workgym.core._grading import Criterion
 from workgym.core._spec import DIFFICULTIES, Difficulty, TaskSpec
+from workgym.core._variant import Instructions, paraphrase, parse_variant
 from workgym.core._world import WorldTemplate
 
 ENTRY_POINT_GROUP = "workgym.families"
@@ -60,6 +62,13 @@ class Task:
     reference_answer: str | None = None
     artifacts: tuple[str, ...] = ()
     """Workspace files the task requires the agent to write or change (task closure)."""
+    instructions: Instructions | None = None
+    """The prompt declared in parts (``prompt`` is then ``instructions.text()``), so that
+    phrasings can reword requirements and reorder them; see ``workgym.core.paraphrase``."""
+
+    def __post_init__(self) -> None:
+        if self.instructions is not None and self.instructions.text() != self.prompt:
+            raise ValueError("a Task with instructions needs prompt=instructions.text()")
 
     @property
     def id(self) -> str:
@@ -176,10 +185,14 @@ class TaskFamily(ABC, Generic[K]):
         """
         if spec.family_id != self.family_id():
             raise ValueError(f"spec is for {spec.family_id}, not {self.family_id()}")
-        if spec.variant not in self.variants:
-            raise ValueError(f"{self.family_id()} has no variant {spec.variant!r}; "
-                             f"its variants are {', '.join(self.variants)}")
-        return _generate(self, spec)
+        variant = parse_variant(spec.variant)
+        if variant.family not in self.variants:
+            raise ValueError(f"{self.family_id()} has no variant {variant.family!r}; "
+                             f"its variants are {', '.join(self.variants)} (dialect= and "
+                             "phrasing= apply to every family)")
+        if variant.interface_only:
+            return _generate(self, spec)
+        return _interface(self, spec)
 
     @abstractmethod
     def generate(self, spec: TaskSpec) -> Task:
@@ -189,6 +202,19 @@ class TaskFamily(ABC, Generic[K]):
 @functools.lru_cache(maxsize=1024)
 def _generate(family: TaskFamily[Any], spec: TaskSpec) -> Task:
     return family.generate(spec)
+
+
+@functools.lru_cache(maxsize=1024)
+def _interface(family: TaskFamily[Any], spec: TaskSpec) -> Task:
+    """The task of the family's own variant, posed through the spec's dialect and
+    phrasing: the same world, criteria and reference, its prompt paraphrased (the
+    episode applies the dialect)."""
+    variant = parse_variant(spec.variant)
+    plain = _generate(family, spec.model_copy(update={"variant": variant.family}))
+    prompt = paraphrase(plain.prompt, variant.phrasing, instructions=plain.instructions,
+                        key=(spec.family, spec.version, spec.seed, spec.difficulty))
+    instructions = plain.instructions if variant.phrasing == 0 else None
+    return dataclasses.replace(plain, spec=spec, prompt=prompt, instructions=instructions)
 
 
 class UnknownFamilyError(LookupError):
@@ -420,6 +446,11 @@ def run_plan(task: Task, calls: Sequence[ToolCall] | None = None) -> Episode:
     """Start an episode and execute a plan of calls (by default the reference solution)."""
     episode = task.start()
     for step in task.reference if calls is None else calls:
-        episode.call(step.name, dict(step.args))
+        # a plan is canonical; the episode is called as a model would call it
+        try:
+            name, args = episode.to_wire(step.name, dict(step.args))
+        except ValueError:
+            name, args = step.name, dict(step.args)  # an unknown tool: the call says so
+        episode.call(name, args)
     episode.finish(task.reference_answer if calls is None else None)
     return episode

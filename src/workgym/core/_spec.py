@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from workgym.core._variant import canonical_variant
+
 Difficulty = Literal["easy", "medium", "hard"]
 DIFFICULTIES: tuple[Difficulty, ...] = ("easy", "medium", "hard")
 
@@ -28,7 +30,13 @@ class TaskSpec(BaseModel):
     richness: float = Field(default=0.5, ge=0.0, le=1.0)
     """0..1: how many goal-irrelevant but realistic distractors the world holds."""
     variant: str = "default"
-    """Interface variant (tool-surface dialect or prompt paraphrase)."""
+    """Interface variant: the family's own variant, ``dialect=`` and ``phrasing=``
+    (see ``workgym.core.Variant``), kept in canonical form."""
+
+    @field_validator("variant")
+    @classmethod
+    def _canonical_variant(cls, value: str) -> str:
+        return canonical_variant(value)
 
     @field_validator("family")
     @classmethod

@@ -582,7 +582,7 @@ class EpisodeHub:
             "episode_id": hosted.id, "token": hosted.token, "url": f"{scheme}://{host}{mcp_path}",
             "path": mcp_path, "task_id": episode.task.id,
             "spec": episode.task.spec.model_dump(mode="json"), "prompt": episode.task.prompt,
-            "tools": [s.openai_name for s in episode.tool_specs()],
+            "tools": [t.name for t in episode.wire_tools()],
             "idle_timeout_s": self.config.idle_timeout_s}
         if index is not None:
             body["suite_index"] = index

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, contextmanager, nullcontext
 from typing import TYPE_CHECKING, Any, Literal
 
-from workgym.core import Episode, ToolSpec
+from workgym.core import Episode, WireTool
 
 if TYPE_CHECKING:
     # The SDK takes most of a second to import: it is imported only when a server or a
@@ -76,10 +76,12 @@ class EpisodeGuard:
             await self._drained.wait()
 
 
-def _tool_index(episode: Episode) -> dict[str, ToolSpec]:
-    index: dict[str, ToolSpec] = {}
-    for spec in episode.tool_specs():
-        index[spec.name] = index[spec.openai_name] = spec
+def _tool_index(episode: Episode) -> dict[str, WireTool]:
+    index: dict[str, WireTool] = {}
+    for tool in episode.wire_tools():
+        index[tool.name] = tool
+        if episode.dialect == "native":
+            index[tool.spec.name] = tool  # files.read, which the native dialect takes too
     return index
 
 
@@ -91,12 +93,13 @@ def build_server(episode: Episode, *, name: str = "workgym", strict: bool = Fals
     as the server's ``instructions`` (in the ``initialize`` result and in
     ``server/discover``), as the prompt ``task`` and as the resource ``workgym://task``.
 
-    ``tools/list`` answers exactly ``episode.tools("mcp")``: names that satisfy
-    ``^[a-zA-Z0-9_-]{1,64}$`` (``files_read``), descriptions, our own JSON Schemas and the
-    tools' annotations. ``tools/call`` goes through ``episode.call``, so the call is
-    validated, executed and logged exactly as on the in-process path (either name form is
-    accepted); a failed call comes back as a result with ``isError`` set and the error
-    text the model sees.
+    ``tools/list`` answers exactly ``episode.tools("mcp")``, in the episode's dialect:
+    names that satisfy ``^[a-zA-Z0-9_-]{1,64}$`` (``files_read``, or ``filesystem-read_file``
+    under ``dialect=mcp-public``), descriptions, our own JSON Schemas and the tools'
+    annotations; the server's description names the variant. ``tools/call`` goes through
+    ``episode.call``, so the call is validated, executed and logged exactly as on the
+    in-process path (natively either name form is accepted); a failed call comes back as
+    a result with ``isError`` set and the error text the model sees.
 
     The episode is not closed by the server: whoever started it closes it.
 
@@ -122,10 +125,12 @@ def build_server(episode: Episode, *, name: str = "workgym", strict: bool = Fals
     task = episode.task
     spec = task.spec
     index = _tool_index(episode)
-    tools = [types.Tool.model_validate(s.mcp(strict=strict)) for s in episode.tool_specs()]
+    tools = [types.Tool.model_validate(t.mcp(strict=strict)) for t in episode.wire_tools()]
     listing = types.ListToolsResult(tools=tools)
     described = f"{spec.family_id} seed={spec.seed} difficulty={spec.difficulty} " \
         f"richness={spec.richness:g}"
+    if spec.variant != "default":
+        described += f" variant={spec.variant}"
     prompt = types.Prompt(name=PROMPT_NAME, title="Task",
                           description=f"The task of this episode ({described}).")
     resource = types.Resource(uri=RESOURCE_URI, name=PROMPT_NAME, title="Task",
