@@ -41,6 +41,25 @@ CHATTER = (
 )
 """Everyday chat lines that matter to no task."""
 
+WORK_ITEMS = (
+    "Retry failed webhook deliveries", "Partial refunds in the API", "Export payouts as CSV",
+    "Rate-limit the login endpoint", "Show card brand icons at checkout",
+    "Cache exchange rates for an hour", "Audit log for admin actions",
+    "Paginate the transactions list", "Validate IBANs on input", "Dark mode for the dashboard",
+    "Email receipts in the customer's language", "Remove the legacy v1 endpoints",
+    "Alert on payout delays", "Store idempotency keys for 24 hours",
+    "Add 3-D Secure to saved cards", "Speed up the invoice search",
+    "Split the settlement job by region", "Mask card numbers in logs",
+    "Support Apple Pay on the web", "Nightly reconciliation report",
+    "Fix rounding in currency conversion", "Self-serve API keys", "Dispute evidence upload",
+    "Timeouts on the refunds page", "Upgrade the PDF renderer", "SSO for the admin console",
+    "Move secrets to the vault", "Bulk-cancel subscriptions", "Fraud score on every payment",
+    "Archive invoices older than seven years", "Webhooks signed with rotating keys",
+    "Localise the checkout into Polish", "Retry policy for bank transfers",
+    "Show pending balance on the dashboard", "Trim the mobile SDK's size",
+)
+"""Titles of an engineering team's tickets."""
+
 
 def handle(person: Person) -> str:
     """A person's chat handle: the local part of their address."""
