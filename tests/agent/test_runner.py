@@ -255,3 +255,81 @@ def test_interrupted_eval_resumes_without_loss_or_duplicates(how, scripted_serve
     assert len(pairs) == len(set(pairs)) == 6
     # The rerun asked only for the rollouts that were not finished (4 requests each).
     assert len(server.requests) - served == 4 * (6 - len(kept))
+
+
+class _HoldingServer:
+    """Answers ``GET /models`` at once and holds every chat request for ``hold_s``,
+    noting each one whose client hung up while it was held."""
+
+    def __init__(self, hold_s: float) -> None:
+        import http.server
+
+        self.hold_s = hold_s
+        self.arrived = 0
+        self.abandoned = 0
+        self._lock = threading.Lock()
+        owner = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def _send(self, body: dict[str, Any]) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self) -> None:
+                self._send({"object": "list", "data": [{"id": "held", "object": "model"}]})
+
+            def do_POST(self) -> None:
+                import select
+                import socket
+
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                with owner._lock:
+                    owner.arrived += 1
+                deadline = time.monotonic() + owner.hold_s
+                while time.monotonic() < deadline:
+                    ready, _, _ = select.select([self.connection], [], [], 0.05)
+                    if ready and not self.connection.recv(1, socket.MSG_PEEK):
+                        with owner._lock:
+                            owner.abandoned += 1
+                        return
+                self._send(completion("done")[1])
+
+        self._httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}/v1"
+        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+
+def test_ctrl_c_cancels_the_requests_in_flight(tmp_path):
+    server = _HoldingServer(hold_s=120.0)
+    proc = subprocess.Popen(_eval_command(server.url, tmp_path / "run"), env=_env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while server.arrived < 2 and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+        assert server.arrived == 2  # --concurrency 2: two requests held
+        proc.send_signal(signal.SIGINT)
+        # Far sooner than the 120 s the server holds them: the client did not wait.
+        _, stderr = proc.communicate(timeout=30)
+        assert proc.returncode == 130, stderr
+        deadline = time.monotonic() + 10
+        while server.abandoned < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert server.abandoned == 2  # both connections closed: a server can stop generating
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        server.stop()

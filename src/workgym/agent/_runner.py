@@ -15,6 +15,7 @@ import json
 import os
 import statistics
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -365,13 +366,19 @@ async def _ready(policy: Policy, progress: bool) -> None:
     if not callable(load):
         return
     status: Any = None
+    console: Any = None
+    what = f"loading {policy.model}" if policy.name == "local" else (
+        f"checking {getattr(getattr(policy, 'endpoint', None), 'base_url', policy.name)}")
     if progress:
         from rich.console import Console
 
-        what = f"loading {policy.model}" if policy.name == "local" else (
-            f"checking {getattr(getattr(policy, 'endpoint', None), 'base_url', policy.name)}")
-        status = Console(stderr=True).status(what, spinner="dots")
-        status.start()
+        console = Console(stderr=True, highlight=False)
+        if console.is_terminal:
+            status = console.status(what, spinner="dots")
+            status.start()
+        else:  # a log: plain lines
+            console.print(f"{what} ...", markup=False)
+    clock = time.monotonic()
     try:
         if inspect.iscoroutinefunction(load):
             await load()
@@ -380,6 +387,8 @@ async def _ready(policy: Policy, progress: bool) -> None:
     finally:
         if status is not None:
             status.stop()
+    if console is not None:
+        console.print(f"{what}: done in {time.monotonic() - clock:.0f} s", markup=False)
 
 
 async def _run_jobs(config: RunConfig, policy: Policy, jobs: Sequence[tuple[TaskSpec, int]],
@@ -463,8 +472,17 @@ class _Progress:
         self.errors = 0
         self.turns = 0
         self.calls = 0
+        self.total = total
+        self.done = 0
+        self.lines: Any = None
+        self._started = time.monotonic()
         if self.enabled:
             from rich.console import Console
+
+            console = Console(stderr=True, highlight=False)
+            if not console.is_terminal:  # a log, not a terminal: one line per rollout
+                self.lines, self.enabled = console, False
+                return
             from rich.progress import (
                 BarColumn,
                 MofNCompleteColumn,
@@ -506,8 +524,16 @@ class _Progress:
         if trace.score is not None:
             self.scores.append(trace.score)
         self.errors += trace.error is not None
+        self.done += 1
         if self.enabled:
             self._update(1)
+        elif self.lines is not None:
+            outcome = (f"error: {(trace.error.splitlines() or [''])[0][:120]}" if trace.error
+                       else f"score {trace.score:.3f}" if trace.score is not None else "-")
+            self.lines.print(f"[{self.done}/{self.total}] {trace.spec.family_id} sample "
+                             f"{trace.sample}: {outcome}, {trace.stats.turns} turns, "
+                             f"{trace.stats.tool_calls} tool calls "
+                             f"({time.monotonic() - self._started:.0f} s)", markup=False)
 
 
 class Summary(BaseModel):

@@ -12,6 +12,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain help: click wraps it at the terminal's width; rich's option table cuts long
+    # URLs and env-var names with an ellipsis in an 80-column terminal.
+    rich_markup_mode=None,
 )
 
 # Each area adds its subcommands to ``app``; the modules import heavy libraries lazily.
@@ -21,7 +24,7 @@ COMMAND_MODULES = (
     "workgym.eval._commands",
     "workgym.cli._serve",
     "workgym.cli._train",
-    "workgym.external._commands",
+    "workgym.cli._external",
     "workgym.cli._bench",
 )
 
