@@ -69,7 +69,7 @@ def test_richness_adds_pdfs_and_a_log_but_keeps_the_review() -> None:
     assert plain.prompt == rich.prompt
     assert _rows(plain) == _rows(rich) and _entries(plain) == _entries(rich)
     pdfs = [p for p in rich.template.files if p.endswith(".pdf")]
-    assert set(p for p in plain.template.files if p.endswith(".pdf")) < set(pdfs)
+    assert {p for p in plain.template.files if p.endswith(".pdf")} < set(pdfs)
     with rich.start() as episode:
         sheets = episode.call("sheets.list_sheets", {"path": BOOK}).value
     assert [s["name"] for s in sheets] == [SHEET, "Reading log"]

@@ -210,7 +210,7 @@ class PortfolioRebalance(TaskFamily[Knobs]):
         holdings, policy = f"{folder}/holdings.xlsx", f"{folder}/investment-policy.docx"
         trades = f"{folder}/trades-{day.isoformat()}.xlsx"
         rich = rng_for(spec, "distractors")
-        files = {holdings: self._holdings(lines, cash, base, rich, spec.richness),
+        files = {holdings: self._holdings(lines, cash, base, store, rich, spec.richness),
                  policy: self._policy(buffer, minimum, base, k.lots)}
         box = Mailbox(me)
         box.receive(client, f"Rebalancing after our review on {day:%d %B}",
@@ -308,8 +308,8 @@ class PortfolioRebalance(TaskFamily[Knobs]):
         return lines, cash, keep, chosen[small].ticker, minimum
 
     @staticmethod
-    def _holdings(lines: list[_Line], cash: Decimal, base: str, rich: random.Random,
-                  richness: float) -> bytes:
+    def _holdings(lines: list[_Line], cash: Decimal, base: str, store: MarketStore,
+                  rich: random.Random, richness: float) -> bytes:
         wb = openpyxl.Workbook()
         ws = wb.active
         ws.title = "Holdings"
@@ -325,9 +325,10 @@ class PortfolioRebalance(TaskFamily[Knobs]):
         if richness > 0:
             log = wb.create_sheet("Transactions")
             log.append(["Date", "Ticker", "Side", "Quantity"])
-            for x in rich.sample(lines, scaled(richness, len(lines))):
+            # past trades in any instrument of the market, not only those of the answer
+            for i in rich.sample(store.instruments, scaled(richness, 12)):
                 log.append([(f"20{rich.randint(18, 24)}-{rich.randint(1, 12):02d}-"
-                            f"{rich.randint(1, 28):02d}"), x.ticker, rich.choice(("BUY", "SELL")),
+                            f"{rich.randint(1, 28):02d}"), i.ticker, rich.choice(("BUY", "SELL")),
                             rich.randint(1, 50) * 10])
         return workbook_bytes(wb)
 

@@ -24,8 +24,8 @@ Criteria:
     - guards: the library's PDFs and the workbook's other sheets are unchanged.
 
 Difficulty:
-    Knobs set the topics, how many papers the review holds (a publication year bounds
-    them) and the corpus's papers. Reference calls: easy 10, medium 14, hard 27.
+    Knobs set the topics and how many papers the review holds (a publication year bounds
+    them). Reference calls: easy 10-12, medium 14-18, hard 27-31.
     ``richness`` adds PDFs of other fields to the library, a reading log sheet listing
     papers drawn from the whole corpus, and everyday notes.
 
