@@ -65,7 +65,8 @@ def test_a_reverted_ticket_is_not_done() -> None:
     update = next(c for c in t.reference if c.name == "tickets.update"
                   and c.args["ticket_id"] == target)
     state = sprint_tickets(t)[target]
-    steps = {"In Progress": ["In Review", "Done"], "In Review": ["Done"]}[state]
+    steps = {"To Do": ["In Progress", "In Review", "Done"], "In Progress": ["In Review", "Done"],
+             "In Review": ["Done"]}[state]
     calls = [c for c in t.reference if c is not update] + [
         ToolCall("tickets.transition", {"ticket_id": target, "state": s}) for s in steps]
     got, _, passed, _ = outcome(t, calls)

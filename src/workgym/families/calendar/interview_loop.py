@@ -34,7 +34,7 @@ Difficulty:
     Knobs set the panels (and a two-person panel, a two-hour panel), the other teams, the
     time zones, the candidate's days, the stand-ins, a leave outside the days, the rooms
     and the earlier free slots that calendars take (depth). Reference calls: easy 13,
-    medium 17-18, hard 25+. ``richness`` adds other people's events, cancelled and
+    medium 17, hard 25-26. ``richness`` adds other people's events, cancelled and
     declined events on the interviewers' calendars, events outside the days, chatter and
     others' leave notes in chat, everyday mails and another team in the directory: all
     placed without reference to the answer.
@@ -76,7 +76,15 @@ from workgym.content.scheduling import (
     when_line,
     when_lines,
 )
-from workgym.content.teamwork import Post, add_posts, chat_store, chatter, handle, posted
+from workgym.content.teamwork import (
+    NO_ROOM,
+    Post,
+    add_posts,
+    chat_store,
+    chatter,
+    handle,
+    posted,
+)
 from workgym.core import (
     Criterion,
     GradeContext,
@@ -99,8 +107,6 @@ POSITIONS = ("Senior Software Engineer", "Staff Engineer", "Software Engineer",
              "Senior Data Scientist", "Product Designer")
 CHANNEL = "interviewers"
 SUBJECT = "Your interview schedule"
-NO_ROOM = Room(name="(no room)", address="no-room@invalid", capacity=1)
-"""Stands for "no room needed" in the solver: no event books it, so it is always free."""
 
 
 class Knobs(BaseModel, frozen=True):
@@ -164,6 +170,8 @@ class Loop:
     teams: list[str] = field(default_factory=list)
     bystanders: list[Person] = field(default_factory=list)
     """Another team, in the directory only with richness."""
+    other_leaves: list[tuple[Person, Person, date, date]] = field(default_factory=list)
+    """Leave notes of people outside the loop (richness), with their absences."""
 
     def local(self, panel: Panel) -> int:
         return sum(p.office == self.office for p in panel.people)
@@ -216,11 +224,14 @@ class InterviewLoop(TaskFamily[Knobs]):
     apps = ("calendar", "contacts", "mail", "chat")
     levels = Levels(
         easy=Level(Knobs(panels=2, pair=False, long_panel=False, teams=1, zones=2, days=1,
-                         standins=0, false_leave=False, change=False, rooms=3, depth=(1, 2)), calls=13),
+                         standins=0, false_leave=False, change=False, rooms=3, depth=(1, 2)),
+                   calls=13),
         medium=Level(Knobs(panels=3, pair=False, long_panel=False, teams=2, zones=3, days=2,
-                           standins=1, false_leave=False, change=False, rooms=4, depth=(1, 3)), calls=17),
+                           standins=1, false_leave=False, change=False, rooms=4,
+                           depth=(1, 3)), calls=17),
         hard=Level(Knobs(panels=5, pair=True, long_panel=True, teams=3, zones=3, days=3,
-                         standins=2, false_leave=True, change=True, rooms=5, depth=(1, 3)), calls=25),
+                         standins=2, false_leave=True, change=True, rooms=5, depth=(1, 3)),
+                   calls=25),
     )
 
     def generate(self, spec: TaskSpec) -> Task:
@@ -469,6 +480,16 @@ def _distractors(loop: Loop, richness: float, rng: random.Random) -> list[EventD
         extra.append(busy(when, rng.choice(loop.staff), status="cancelled"))
         extra.append(busy(when, rng.choice(others), attendees=(Attendee(
             email=rng.choice(loop.staff).email, response="declined"),)))
+    named = {who.email for who, *_ in loop.leaves}
+    quiet = [p for p in others if p.email not in named and p is not loop.owner]
+    for _ in range(scaled(richness, 3)):  # others' leave, any days, on their calendars too
+        who, stand = rng.sample(quiet, 2)
+        first = loop.days[0] + timedelta(days=rng.randint(-10, 10))
+        last = first + timedelta(days=rng.choice((0, 0, 1, 3, 6)))
+        loop.other_leaves.append((who, stand, first, last))
+        extra.append(EventDraft("Out of office", datetime.combine(
+            first, time(0), ZoneInfo(who.timezone)), datetime.combine(
+            last + timedelta(days=1), time(0), ZoneInfo(who.timezone)), who))
     return extra
 
 
@@ -510,13 +531,7 @@ def _posts(loop: Loop, now: datetime, richness: float, rng: random.Random) -> li
     for n, (who, stand, first, last) in enumerate(loop.leaves):
         when = now - timedelta(days=2 + n, hours=rng.randint(0, 5))
         posts.append(Post(CHANNEL, who, _leave_note(first, last, stand), when))
-    panelists = {p.email for c in loop.panels for p in c.people} | {
-        who.email for who, *_ in loop.leaves}
-    others = [p for p in loop.staff if p.email not in panelists and p is not loop.owner]
-    for _ in range(scaled(richness, 3)):
-        who, stand = rng.sample(others, 2)
-        first = loop.days[0] + timedelta(days=rng.randint(-10, 10))
-        last = first + timedelta(days=rng.choice((0, 0, 1, 3, 6)))
+    for who, stand, first, last in loop.other_leaves:
         posts.append(Post(CHANNEL, who, _leave_note(first, last, stand),
                           now - timedelta(days=rng.randint(1, 12), hours=3)))
     week = timedelta(days=14)

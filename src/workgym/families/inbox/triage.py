@@ -503,9 +503,9 @@ def _junk(desk: Desk, rng: random.Random, count: int, arrivals: list[datetime] |
         if (base + n) % kinds == len(JUNK):
             who = rng.choice(desk.employees)
             back = (when + timedelta(days=rng.randint(3, 10))).date()
-            found.append((who, f"Automatic reply: {rng.choice(('Team update', 'Invoice', 'Your request', 'Weekly report'))}",
-                          f"I am out of the office until {back:%d %B} with no access to mail.",
-                          when, ""))
+            about = rng.choice(("Team update", "Invoice", "Your request", "Weekly report"))
+            text = f"I am out of the office until {back:%d %B} with no access to mail."
+            found.append((who, f"Automatic reply: {about}", text, when, ""))
             continue
         kind, subj, body = JUNK[(base + n) % kinds]
         values = draw(rng)

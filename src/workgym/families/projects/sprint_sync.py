@@ -30,8 +30,8 @@ Difficulty:
     Knobs set the open tickets, the kinds of evidence (merged, in review, still in
     progress, nothing; at medium reverted and QA; at hard re-merged, QA failed and merges
     noted only in comments), the roadmap's items, the team's size and zones, the rooms
-    and the earlier free slots calendars take. Reference calls: easy 21-22, medium 27-29,
-    hard 35-38. ``richness`` adds chatter, another team's project with its own sprint
+    and the earlier free slots calendars take. Reference calls: easy 21-23, medium 27-31,
+    hard 35-42. ``richness`` adds chatter, another team's project with its own sprint
     labels, everyone's events on other days, cancelled events and more wiki pages.
 
 Version history:
@@ -282,8 +282,10 @@ def _sprint(k: Knobs, rng: random.Random) -> Sprint | None:
         return None
     start = now - timedelta(days=11, hours=1)
     for n, kind in enumerate(kinds):
-        state = {"none": "To Do", "wip": "In Progress", "review": "In Review",
-                 "comment": "In Review"}.get(kind) or rng.choice(("In Progress", "In Review"))
+        # a state is no evidence: done work may never have left To Do, and the reverse
+        state = rng.choice({"none": ("To Do", "To Do", "In Progress"),
+                            "wip": ("In Progress", "To Do"), "review": ("In Review",)}.get(
+            kind, ("To Do", "In Progress", "In Review", "In Review")))
         labels = [s.label, rng.choice(("api", "ui", "backend", "infra"))] + (
             ["needs-qa"] if kind.startswith("qa") else [])
         s.work.append(Work(titles[n], state, labels, rng.choice(devs),
