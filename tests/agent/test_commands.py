@@ -8,7 +8,7 @@ import pytest
 from scripted_openai import completion, failure, sequence
 from typer.testing import CliRunner
 
-import workgym.agent._commands
+import workgym.cli._eval
 import workgym.cli._families  # noqa: F401
 from workgym.agent import load_traces
 from workgym.cli import app

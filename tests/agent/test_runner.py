@@ -27,8 +27,8 @@ from workgym.agent import (
     TraceWriter,
     load_traces,
     open_run,
+    quick_summary,
     run,
-    summarize,
 )
 from workgym.agent._runner import _run_lock
 from workgym.core import Trace
@@ -51,7 +51,7 @@ async def test_reference_and_noop_runs(note_family, tmp_path):
     assert saved["policy"] == "reference" and saved["k"] == 2 and saved["suite"] == SUITE
     assert {t.spec.difficulty for t in ref.traces} == {"easy", "medium", "hard"}
     noop = await run(RunConfig(policy="noop", suite=SUITE, per_level=2), tmp_path / "noop")
-    summary = summarize(noop.traces)
+    summary = quick_summary(noop.traces)
     assert summary.mean_score == 0.0 and summary.pass_rate == 0.0 and summary.traces == 6
     assert all(t.stats.closure is False for t in noop.traces)
 
@@ -198,7 +198,7 @@ def _solver(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
 
 
 def _eval_command(url: str, folder: Path, *extra: str) -> list[str]:
-    code = ("import workgym.cli._families, workgym.agent._commands\n"
+    code = ("import workgym.cli._families, workgym.cli._eval\n"
             "from workgym.cli import app\napp(prog_name='workgym')\n")
     return [sys.executable, "-c", code, "eval", "--import", "minimal_family", "--model", url,
             "--suite", SUITE, "--per-level", "1", "-k", "2", "--concurrency", "2",

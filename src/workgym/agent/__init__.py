@@ -13,9 +13,16 @@ from workgym.agent._local import (
     check_local,
     parse_tool_calls,
     tool_prompt,
+    weights_path,
 )
-from workgym.agent._loop import DEFAULT_SYSTEM_PROMPT, LoopConfig, run_episode, truncate_output
-from workgym.agent._openai import EndpointConfig, OpenAIPolicy, SamplingConfig, served_model
+from workgym.agent._loop import LoopConfig, run_episode
+from workgym.agent._openai import (
+    DEFAULT_MAX_TOKENS,
+    EndpointConfig,
+    OpenAIPolicy,
+    SamplingConfig,
+    served_model,
+)
 from workgym.agent._policy import (
     AssistantTurn,
     ContextLengthExceeded,
@@ -29,17 +36,26 @@ from workgym.agent._policy import (
     load_traces,
 )
 from workgym.agent._runner import (
+    MAX_ERROR_SHARE,
     OpenRun,
+    QuickSummary,
     RunConfig,
     RunConfigMismatch,
     RunLocked,
     RunResult,
-    Summary,
     TraceWriter,
     make_policy,
     open_run,
+    quick_summary,
     run,
-    summarize,
+    run_failure,
+)
+from workgym.agent._step import (
+    DEFAULT_SYSTEM_PROMPT,
+    StepOutcome,
+    execute_calls,
+    opening_messages,
+    truncate_output,
 )
 from workgym.agent._suites import (
     SUITES,
@@ -50,12 +66,27 @@ from workgym.agent._suites import (
 )
 
 __all__ = [
-    "DEFAULT_SYSTEM_PROMPT", "SUITES", "AssistantTurn", "ContextLengthExceeded",
-    "EndpointConfig", "LocalPolicy", "LoopConfig", "NoopPolicy", "OpenAIPolicy", "OpenRun",
-    "Policy", "PolicyContext", "PolicyError", "ReferencePolicy", "ReplayPolicy", "RunConfig",
-    "RunConfigMismatch", "RunLocked", "RunResult", "SamplingConfig", "Summary",
-    "ToolCallRequest", "TraceWriter", "chat_messages", "check_local", "holdout_seeds",
-    "is_holdout", "load_traces", "make_policy", "open_run", "parse_tool_calls", "run",
-    "run_episode", "served_model", "suite_specs", "summarize", "tool_prompt", "train_seeds",
-    "truncate_output",
+    "DEFAULT_MAX_TOKENS", "DEFAULT_SYSTEM_PROMPT", "MAX_ERROR_SHARE", "SUITES",
+    "AssistantTurn", "ContextLengthExceeded", "EndpointConfig", "LocalPolicy", "LoopConfig",
+    "NoopPolicy", "OpenAIPolicy", "OpenRun", "Policy", "PolicyContext", "PolicyError",
+    "QuickSummary", "ReferencePolicy", "ReplayPolicy", "RunConfig", "RunConfigMismatch",
+    "RunLocked", "RunResult", "SamplingConfig", "StepOutcome", "ToolCallRequest",
+    "TraceWriter", "chat_messages", "check_local", "execute_calls", "holdout_seeds",
+    "is_holdout", "load_traces", "make_policy", "open_run", "opening_messages",
+    "parse_tool_calls", "quick_summary", "run", "run_episode", "run_failure", "served_model",
+    "suite_specs", "tool_prompt", "train_seeds", "truncate_output", "weights_path",
 ]
+
+_RENAMED = {"summarize": "quick_summary", "Summary": "QuickSummary"}
+
+
+def __getattr__(name: str) -> object:
+    """Old names kept for one version: ``summarize`` was also ``workgym.eval``'s name for
+    the full metrics of a run, so the agent's short summary is ``quick_summary`` now."""
+    if name in _RENAMED:
+        import warnings
+
+        warnings.warn(f"workgym.agent.{name} is now {_RENAMED[name]}", DeprecationWarning,
+                      stacklevel=2)
+        return globals()[_RENAMED[name]]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -15,17 +15,9 @@ from workgym.agent._policy import (
     ContextLengthExceeded,
     Policy,
     PolicyContext,
-    ToolCallRequest,
 )
-from workgym.core import Episode, StopReason, Task, ToolResult, Trace, TraceStats, Usage
-
-DEFAULT_SYSTEM_PROMPT = (
-    "You are an agent that completes work tasks in a workspace through the tools you are "
-    "given. Inspect before you act, use as many tool calls as the task needs (several in "
-    "one turn when they do not depend on each other), and check your results. When the "
-    "task is complete, reply with a short final message without any tool call."
-)
-
+from workgym.agent._step import DEFAULT_SYSTEM_PROMPT, execute_calls, opening_messages
+from workgym.core import Episode, StopReason, Task, Trace, TraceStats, Usage
 
 COMPACTED_PREFIX = "[older tool output"
 
@@ -53,15 +45,6 @@ class LoopConfig(BaseModel):
     """The system message of every episode."""
 
 
-def truncate_output(text: str, limit: int) -> tuple[str, bool]:
-    """Cut ``text`` to ``limit`` characters and say how much was cut."""
-    if len(text) <= limit:
-        return text, False
-    cut = len(text) - limit
-    return (f"{text[:limit]}\n[output truncated: {cut} of {len(text)} characters cut; "
-            "ask for a smaller part]"), True
-
-
 def compact(messages: list[dict[str, Any]], keep_turns: int) -> int:
     """Replace tool outputs older than the last ``keep_turns`` assistant turns by a
     placeholder, in place. Returns how many outputs were replaced now."""
@@ -76,15 +59,6 @@ def compact(messages: list[dict[str, Any]], keep_turns: int) -> int:
             msg["content"] = f"{COMPACTED_PREFIX} of {len(content)} characters removed to save context]"
             replaced += 1
     return replaced
-
-
-async def _execute(episode: Episode, calls: list[ToolCallRequest],
-                   parallel: bool) -> list[ToolResult]:
-    if parallel and len(calls) > 1:
-        return list(await asyncio.gather(
-            *(asyncio.to_thread(episode.call, c.name, c.arguments) for c in calls)
-        ))
-    return [await asyncio.to_thread(episode.call, c.name, c.arguments) for c in calls]
 
 
 async def run_episode(
@@ -128,10 +102,7 @@ async def _loop(task: Task, episode: Episode, policy: Policy, config: LoopConfig
                 suite: str | None, started_at: str, clock: float,
                 on_turn: Callable[[AssistantTurn], None] | None) -> Trace:
     tools = episode.tools("openai")
-    messages: list[dict[str, Any]] = [
-        {"role": "system", "content": config.system_prompt},
-        {"role": "user", "content": task.prompt},
-    ]
+    messages = opening_messages(task, config.system_prompt)
     stats = TraceStats()
     usage = Usage()
     stop_reason: StopReason = "max_turns"
@@ -154,6 +125,8 @@ async def _loop(task: Task, episode: Episode, policy: Policy, config: LoopConfig
             on_turn(turn)
         usage.prompt_tokens += turn.usage.prompt_tokens
         usage.completion_tokens += turn.usage.completion_tokens
+        for index, call in enumerate(turn.tool_calls):
+            call.id = call.id or f"call_{turn_index}_{index}"
         messages.append(turn.message())
         if not turn.tool_calls:
             if turn.finish_reason == "length":
@@ -165,11 +138,12 @@ async def _loop(task: Task, episode: Episode, policy: Policy, config: LoopConfig
         stats.tool_calls += len(turn.tool_calls)
         if len(turn.tool_calls) > 1:
             stats.parallel_turns += 1
-        results = await _execute(episode, turn.tool_calls, config.parallel_tools)
-        for call, result in zip(turn.tool_calls, results, strict=True):
-            text, cut = truncate_output(result.text, config.max_tool_output_chars)
-            stats.truncated_outputs += cut
-            messages.append({"role": "tool", "tool_call_id": call.id, "content": text})
+        outcome = await execute_calls(episode, turn.tool_calls,
+                                      [call.id or "" for call in turn.tool_calls],
+                                      max_output_chars=config.max_tool_output_chars,
+                                      parallel=config.parallel_tools)
+        stats.truncated_outputs += outcome.truncated_outputs
+        messages.extend(outcome.messages)
         if config.token_budget is not None and usage.completion_tokens >= config.token_budget:
             stop_reason = "max_tokens"
             break

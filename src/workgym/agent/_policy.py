@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from workgym.core import Task, Trace, Usage, wire_call
 
@@ -23,20 +23,26 @@ class ContextLengthExceeded(Exception):
 
 
 class ToolCallRequest(BaseModel):
-    """One tool call as the model produced it."""
+    """One tool call as a model (or a trainer's action) asked for it. Its execution is
+    logged as a ``CallRecord``; those are the two roles a tool call has."""
 
-    id: str
-    """The call id that the matching ``tool`` message answers."""
+    model_config = ConfigDict(extra="forbid")
+
+    id: str | None = None
+    """The call id that the matching ``tool`` message answers (made up when absent)."""
     name: str
     """Tool name as the model wrote it (``files_read``; the dotted ``files.read`` is
     accepted too)."""
-    arguments: str = "{}"
-    """The raw JSON text of the arguments; may be malformed (the episode reports it)."""
+    arguments: dict[str, Any] | str = "{}"
+    """The arguments: the raw JSON text a model produced (it may be malformed: the episode
+    reports it), or an object."""
 
     def message(self) -> dict[str, Any]:
-        """The OpenAI ``tool_calls`` entry."""
-        return {"id": self.id, "type": "function",
-                "function": {"name": self.name, "arguments": self.arguments}}
+        """The OpenAI ``tool_calls`` entry (arguments as JSON text)."""
+        arguments = self.arguments if isinstance(self.arguments, str) else json.dumps(
+            self.arguments, ensure_ascii=False)
+        return {"id": self.id or "", "type": "function",
+                "function": {"name": self.name, "arguments": arguments}}
 
 
 class AssistantTurn(BaseModel):

@@ -536,7 +536,7 @@ class _Progress:
                              f"({time.monotonic() - self._started:.0f} s)", markup=False)
 
 
-class Summary(BaseModel):
+class QuickSummary(BaseModel):
     """A short summary of a run (full reports: ``workgym report``)."""
 
     traces: int
@@ -563,14 +563,14 @@ class Summary(BaseModel):
     """Tool calls the tool answered with an error."""
 
 
-def summarize(traces: Sequence[Trace]) -> Summary:
+def quick_summary(traces: Sequence[Trace]) -> QuickSummary:
     """Mean score, pass rate and a few behaviour numbers over ``traces``."""
     graded = [t for t in traces if t.grade is not None and t.grade.valid]
 
     def mean(values: list[float]) -> float | None:
         return round(statistics.fmean(values), 4) if values else None
 
-    return Summary(
+    return QuickSummary(
         traces=len(traces), tasks=len({t.task_id for t in traces}),
         errors=sum(t.error is not None or t.grade is None for t in traces),
         mean_score=mean([t.grade.score for t in graded if t.grade is not None]),

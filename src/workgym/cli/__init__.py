@@ -20,8 +20,8 @@ app = typer.Typer(
 # Each area adds its subcommands to ``app``; the modules import heavy libraries lazily.
 COMMAND_MODULES = (
     "workgym.cli._families",
-    "workgym.agent._commands",
-    "workgym.eval._commands",
+    "workgym.cli._eval",
+    "workgym.cli._report",
     "workgym.cli._serve",
     "workgym.cli._train",
     "workgym.cli._external",

@@ -16,6 +16,12 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from workgym.agent import (
+    DEFAULT_SYSTEM_PROMPT,
+    ToolCallRequest,
+    execute_calls,
+    opening_messages,
+)
 from workgym.core import (
     DIFFICULTIES,
     Difficulty,
@@ -28,13 +34,6 @@ from workgym.core import (
     get_family,
     make,
     make_from_spec,
-)
-
-DEFAULT_SYSTEM_PROMPT = (
-    "You are an agent that completes work tasks in a workspace through the tools you are "
-    "given. Inspect before you act, use as many tool calls as the task needs, and check "
-    "your results. When the task is complete, reply with a short final message without "
-    "any tool call."
 )
 
 StepRewards = Literal["final", "delta"]
@@ -70,17 +69,8 @@ class WorkgymEnvConfig(BaseModel):
         return self
 
 
-class ToolCallAction(BaseModel):
-    """One tool call to execute."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    name: str
-    """Tool name, canonical (``files.read``) or OpenAI form (``files_read``)."""
-    arguments: dict[str, Any] | str = Field(default_factory=dict)
-    """The arguments, as an object or as the raw JSON text a model produced."""
-    id: str | None = None
-    """The call id the tool message answers; made up when absent."""
+ToolCallAction = ToolCallRequest
+"""The action form of a tool call: the same model as the evaluation loop's requests."""
 
 
 class Observation(BaseModel):
@@ -169,15 +159,6 @@ def _call(item: Any, index: int) -> ToolCallAction:
         return ToolCallAction(name=name, arguments=dict(args) if isinstance(args, Mapping) else args,
                               id=getattr(item, "id", None))
     raise ValueError(f"tool call {index} has no name: {item!r}")
-
-
-def truncate_output(text: str, limit: int) -> str:
-    """Cut ``text`` to ``limit`` characters and say how much was cut."""
-    if len(text) <= limit:
-        return text
-    cut = len(text) - limit
-    return (f"{text[:limit]}\n[output truncated: {cut} of {len(text)} characters cut; "
-            "ask for a smaller part]")
 
 
 def resolve_task(
@@ -285,10 +266,7 @@ class WorkgymEnv:
         self.done = False
         self._score = 0.0
         self._calls_made = 0
-        messages: list[dict[str, Any]] = []
-        if self.config.system_prompt:
-            messages.append({"role": "system", "content": self.config.system_prompt})
-        messages.append({"role": "user", "content": resolved.prompt})
+        messages = opening_messages(resolved, self.config.system_prompt)
         return Observation(messages=messages, prompt=resolved.prompt, tools=self.tools)
 
     async def step(self, action: Action) -> StepResult:
@@ -310,12 +288,12 @@ class WorkgymEnv:
         self.steps += 1
         messages: list[dict[str, Any]] = []
         if calls:
-            results = await asyncio.to_thread(self._run_calls, episode, calls)
-            limit = self.config.max_tool_output_chars
-            for index, (call, text) in enumerate(zip(calls, results, strict=True)):
-                messages.append({"role": "tool",
-                                 "tool_call_id": call.id or f"call_{self.steps}_{index}",
-                                 "content": truncate_output(text, limit)})
+            # in order, in one thread: the call log must follow the model's order so that
+            # a rollout replays to the same world
+            outcome = await execute_calls(
+                episode, calls, [c.id or f"call_{self.steps}_{i}" for i, c in enumerate(calls)],
+                max_output_chars=self.config.max_tool_output_chars, parallel=False)
+            messages = outcome.messages
             self._calls_made += len(calls)
         truncated = bool(calls) and (
             self.config.max_turns is not None and self.steps >= self.config.max_turns
@@ -396,12 +374,6 @@ class WorkgymEnv:
         if self.done and not allow_done:
             raise ValueError("the episode has ended: call reset() to start another")
         return self.episode
-
-    @staticmethod
-    def _run_calls(episode: Episode, calls: list[ToolCallAction]) -> list[str]:
-        # In order, in one thread: the call log must follow the model's order so that a
-        # rollout replays to the same world.
-        return [episode.call(call.name, call.arguments).text for call in calls]
 
     def _reward(self, grade: Grade | None, done: bool) -> float:
         if self.config.step_rewards == "delta":

@@ -57,10 +57,10 @@ def _say(text: str) -> None:
 
 
 def _summary_data(result: Any) -> dict[str, Any]:
-    from workgym.agent._runner import summarize
+    from workgym.agent import quick_summary
 
     return {"folder": str(result.folder), "resumed": result.resumed, "new": result.new,
-            **summarize(result.traces).model_dump(), "warnings": list(result.warnings)}
+            **quick_summary(result.traces).model_dump(), "warnings": list(result.warnings)}
 
 
 def _plain_summary(data: dict[str, Any], model: str | None) -> str:
@@ -227,9 +227,7 @@ def eval_command(
     Exits 1 when no rollout could be graded or more than --max-error-share of them
     failed, with the first error on the last line; 2 on bad options.
     """
-    from workgym.agent._loop import LoopConfig
-    from workgym.agent._openai import SamplingConfig, served_model
-    from workgym.agent._policy import PolicyError
+    from workgym.agent import LoopConfig, PolicyError, SamplingConfig, served_model
     from workgym.agent._runner import RunConfig, RunConfigMismatch, RunLocked, run, run_failure
     from workgym.core import import_families
 
@@ -283,7 +281,7 @@ def eval_command(
         if chosen == "openai" and not model_name:
             model_name = asyncio.run(served_model(model or "", api_key))
         if local:
-            from workgym.agent._local import check_local
+            from workgym.agent import check_local
 
             check_local()
             model_name = model_name or "SmolLM2-135M-Instruct"

@@ -30,8 +30,7 @@ AsJson = Annotated[bool, typer.Option("--json", envvar="WORKGYM_JSON",
 
 
 def _config(threshold: float, seed: int):  # type: ignore[no-untyped-def]
-    from workgym.eval._metrics import CIConfig
-    from workgym.eval._summary import MetricsConfig
+    from workgym.eval import CIConfig, MetricsConfig
 
     return MetricsConfig(threshold=threshold, ci=CIConfig(seed=seed))
 
@@ -67,7 +66,7 @@ def _show(result: BaseModel, renderables: Callable[[Any], Iterable[Any]], as_jso
 
 def _expected_traces(run: Path) -> int | None:
     """The traces a run's config asks for (tasks x k), when it is a workgym run config."""
-    from workgym.eval._runs import load_config
+    from workgym.eval import load_config
 
     try:
         from workgym.agent import RunConfig
@@ -96,9 +95,8 @@ def report(
     viewer into it."""
     from rich.console import Console
 
+    from workgym.eval import RunError, build_report, report_renderables, write_report
     from workgym.eval._baseline import mark_baseline as mark
-    from workgym.eval._report import build_report, report_renderables, write_report
-    from workgym.eval._runs import RunError
 
     try:
         result = build_report(run, _config(threshold, seed), expected=_expected_traces(run))
@@ -133,11 +131,15 @@ def compare(
     category, the criteria that moved most, improvements and behaviour."""
     from rich.console import Console
 
+    from workgym.eval import (
+        RunError,
+        RunIndex,
+        comparison_renderables,
+        export_viewer,
+        render_comparison_html,
+    )
+    from workgym.eval import compare as compare_runs
     from workgym.eval._baseline import baseline_changed, find_baseline
-    from workgym.eval._compare import compare as compare_runs
-    from workgym.eval._compare import comparison_renderables, render_comparison_html
-    from workgym.eval._runs import RunError
-    from workgym.eval._view import RunIndex, export_viewer
 
     err = Console(stderr=True)
     try:
@@ -199,8 +201,7 @@ def view(
     same task in two runs side by side. Served on 127.0.0.1 until Ctrl-C."""
     from rich.console import Console
 
-    from workgym.eval._runs import RunError
-    from workgym.eval._view import RunIndex, ViewerServer, export_viewer
+    from workgym.eval import RunError, RunIndex, ViewerServer, export_viewer
 
     err = Console(stderr=True)
     try:
