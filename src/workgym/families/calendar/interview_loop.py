@@ -170,6 +170,8 @@ class Loop:
     teams: list[str] = field(default_factory=list)
     bystanders: list[Person] = field(default_factory=list)
     """Another team, in the directory only with richness."""
+    replaced: set[str] = field(default_factory=set)
+    """Addresses of the interviewers whose stand-ins take their panels."""
     other_leaves: list[tuple[Person, Person, date, date]] = field(default_factory=list)
     """Leave notes of people outside the loop (richness), with their absences."""
 
@@ -373,6 +375,7 @@ def _build(k: Knobs, rng: random.Random) -> tuple[Loop, list[tuple[Slot, str | N
                 days[-1] + timedelta(days=rng.randint(1, 4))
             panel = next(c for c in chosen if leaver in c.people)
             panel.people = [stand if p is leaver else p for p in panel.people]
+            loop.replaced.add(leaver.email)
         else:  # a leave after the days: nothing changes
             first = days[-1] + timedelta(days=rng.randint(2, 6))
             while first.weekday() >= 5:
@@ -508,7 +511,8 @@ def _mailbox(loop: Loop, richness: float, rng: random.Random) -> tuple[MailStore
         f"our candidate for the {loop.position} role on the {hm.team} team. The panels, in "
         "this order:\n\n" + "\n".join(lines) + f"\n\nEveryone joins by video: {loop.link}\n"
         f"{cand.first} will send you their availability.", hm.first), sent, key="request")
-    day_text = " and ".join(long_date(d) for d in loop.days)
+    named = [long_date(d) for d in loop.days]
+    day_text = ", ".join(named[:-1]) + " and " + named[-1] if len(named) > 1 else named[0]
     box.receive(cand, "Availability for interviews", letter(
         owner.first, f"thank you for the invitation! I can do {day_text}, between "
         f"{loop.hours[0]:02d}:00 and {loop.hours[1]:02d}:00 my time ({cand.timezone}). "
@@ -717,7 +721,7 @@ def _reference(loop: Loop, reads: list[str],
     if any(c.asked == "my manager" for c in loop.panels):
         calls.append(ToolCall("contacts.manager_chain", {"person": loop.manager.email}))
     calls += [ToolCall("contacts.search", {"query": stand.name})
-              for who, stand, first, last in loop.leaves if first != last]
+              for who, stand, *_ in loop.leaves if who.email in loop.replaced]
     everyone = [p.email for c in loop.panels for p in c.people]
     calls += [ToolCall("calendar.free_busy", {"calendars": everyone, "start": local(lo),
                                               "end": local(hi), "timezone": zone}),
