@@ -12,8 +12,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from workgym.agent._openai import DEFAULT_MAX_TOKENS
-from workgym.agent._runner import MAX_ERROR_SHARE
+from workgym.agent import DEFAULT_MAX_TOKENS, MAX_ERROR_SHARE
 from workgym.cli import app
 
 err = Console(stderr=True, soft_wrap=True)
@@ -227,8 +226,17 @@ def eval_command(
     Exits 1 when no rollout could be graded or more than --max-error-share of them
     failed, with the first error on the last line; 2 on bad options.
     """
-    from workgym.agent import LoopConfig, PolicyError, SamplingConfig, served_model
-    from workgym.agent._runner import RunConfig, RunConfigMismatch, RunLocked, run, run_failure
+    from workgym.agent import (
+        LoopConfig,
+        PolicyError,
+        RunConfig,
+        RunConfigMismatch,
+        RunLocked,
+        SamplingConfig,
+        run,
+        run_failure,
+        served_model,
+    )
     from workgym.core import import_families
 
     try:

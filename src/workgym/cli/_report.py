@@ -96,7 +96,7 @@ def report(
     from rich.console import Console
 
     from workgym.eval import RunError, build_report, report_renderables, write_report
-    from workgym.eval._baseline import mark_baseline as mark
+    from workgym.eval import mark_baseline as mark
 
     try:
         result = build_report(run, _config(threshold, seed), expected=_expected_traces(run))
@@ -134,12 +134,13 @@ def compare(
     from workgym.eval import (
         RunError,
         RunIndex,
+        baseline_changed,
         comparison_renderables,
         export_viewer,
+        find_baseline,
         render_comparison_html,
     )
     from workgym.eval import compare as compare_runs
-    from workgym.eval._baseline import baseline_changed, find_baseline
 
     err = Console(stderr=True)
     try:

@@ -54,7 +54,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from workgym import criteria as wc
-from workgym.apps._web import dispatch, parse_url, render
+from workgym.apps import dispatch, parse_url, render
 from workgym.apps.docs import DocxBlock, build_docx
 from workgym.apps.shop import OrderLine, ShopStore, cents_text, request_return
 from workgym.content.distractors import everyday_mails, scaled
