@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "workgym.cli._train",
     "workgym.cli._external",
     "workgym.cli._bench",
+    "workgym.cli._stats",
 )
 
 

@@ -442,6 +442,13 @@ def _wire_tool(spec: ToolSpec, name: str, arg_names: Mapping[str, str], order: S
     """Build the dialect's view of ``spec``; ``names`` maps every canonical tool name of
     the episode (both spellings) to its dialect name, for the descriptions."""
     properties: dict[str, Any] = spec.parameters.get("properties", {})
+    if name == spec.openai_name and not arg_names and not order and not names:
+        # the native surface: the spec's own schema, shared, not copied
+        return WireTool(spec=spec, name=name, description=spec.description,
+                        parameters=spec.parameters, arg_names={k: k for k in properties},
+                        format=fmt, headline=headline, renderer=renderer,
+                        strict_parameters=spec.strict_parameters,
+                        canonical_args={k: k for k in properties})
     unknown = sorted(set(arg_names) - set(properties))
     if unknown:
         raise ValueError(f"the dialect names arguments {unknown} that {spec.name} does not "
@@ -470,30 +477,35 @@ def _wire_tool(spec: ToolSpec, name: str, arg_names: Mapping[str, str], order: S
                     canonical_args=back)
 
 
+_TOOL_TOKEN = re.compile(r"(?<![\w.-])[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)?(?![\w-])")
+_QUOTED = re.compile(r"([`'\"])([A-Za-z_][A-Za-z0-9_]*)\1")
+
+
 def _rewriter(names: Mapping[str, str], args: Mapping[str, str]) -> Callable[[str], str]:
-    """A function that respells canonical tool names (``files.read``, ``files_read``)
-    and quoted argument names (`` `path` ``, ``'path'``) in a text."""
-    tool_names = {k: v for k, v in names.items() if k != v}
+    """A function that respells canonical tool names (``files.read``, ``files_read``;
+    ``names`` holds only those that change) and quoted argument names (`` `path` ``,
+    ``'path'``) in a text.
+
+    Two fixed patterns and dictionary look-ups: an alternation of every name would cost
+    a regex compile per tool and dialect."""
+    tool_names = names
     arg_names = {k: v for k, v in args.items() if k != v}
     if not tool_names and not arg_names:
         return lambda text: text
-    parts = []
-    if tool_names:
-        alternatives = "|".join(re.escape(k) for k in sorted(tool_names, key=len, reverse=True))
-        parts.append(rf"(?<![\w.-])(?P<tool>{alternatives})(?![\w-])")
-    if arg_names:
-        alternatives = "|".join(re.escape(k) for k in sorted(arg_names, key=len, reverse=True))
-        parts.append(rf"(?P<q>[`'\"])(?P<arg>{alternatives})(?P=q)")
-    pattern = re.compile("|".join(parts))
 
-    def swap(match: re.Match[str]) -> str:
-        found = match.groupdict()
-        if found.get("tool"):
-            return tool_names[found["tool"]]
-        q = found["q"]
-        return f"{q}{arg_names[found['arg']]}{q}"
+    def tool(match: re.Match[str]) -> str:
+        return tool_names.get(match.group(0), match.group(0))
 
-    return lambda text: pattern.sub(swap, text)
+    def arg(match: re.Match[str]) -> str:
+        q, name = match.group(1), match.group(2)
+        return f"{q}{arg_names[name]}{q}" if name in arg_names else match.group(0)
+
+    def rewrite(text: str) -> str:
+        if arg_names:
+            text = _QUOTED.sub(arg, text)
+        return _TOOL_TOKEN.sub(tool, text) if tool_names else text
+
+    return rewrite
 
 
 # -- the surface of one episode -------------------------------------------------------------
@@ -518,11 +530,16 @@ class Surface:
             names[spec.name] = names[spec.openai_name] = plan[spec.name].name
             if "_" in spec.method:  # "list_teams lists them": a sibling named bare
                 bare.setdefault(spec.app, {})[spec.method] = plan[spec.name].name
-        self._names = {app: {**names, **methods} for app, methods in bare.items()}
-        self._all_names = names
+        # only the names that change, filtered once: the rewriters look up every word
+        # (natively, texts keep files.read, which that dialect takes too)
+        changed = {} if self.native else {k: v for k, v in names.items() if k != v}
+        self._all_names = changed
+        self._names = {} if self.native else {
+            app: {**changed, **{k: v for k, v in methods.items() if k != v}}
+            for app, methods in bare.items()}
         self.tools: tuple[WireTool, ...] = tuple(
             _wire_tool(spec, p.name, p.args, p.order, p.format, p.headline, p.render,
-                       self._names.get(spec.app, names))
+                       self._names.get(spec.app, self._all_names))
             for spec, p in ((s, plan[s.name]) for s in specs))
         self.errors: ErrorStyle = _errors(dialect)
         self._by_wire = {t.name: t for t in self.tools}

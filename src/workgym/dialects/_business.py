@@ -71,16 +71,16 @@ SURFACES = (
         })),
     register_public_surface(PublicSurface(
         app="crm", format="json",
-        modelled_on="no public CRM server in PUBLIC_MCP_SURFACES.md: section 17 conventions "
-                    "with the crm_ namespace",
+        modelled_on="no public CRM server in PUBLIC_MCP_SURFACES.md: native names stand "
+                    "(already section 17's crm_ namespace and verb_noun)",
         tools={m: PublicTool(f"crm_{m}") for m in (
             "list_accounts", "get_account", "list_contacts", "get_contact", "add_contact",
             "list_deals", "get_deal", "create_deal", "update_deal", "move_deal",
             "list_activities", "get_activity", "log_activity", "forecast", "list_users")})),
     register_public_surface(PublicSurface(
         app="hr", format="json",
-        modelled_on="no public HR server in PUBLIC_MCP_SURFACES.md: section 17 conventions "
-                    "with the hr_ namespace",
+        modelled_on="no public HR server in PUBLIC_MCP_SURFACES.md: native names stand "
+                    "(already section 17's hr_ namespace and verb_noun)",
         tools={m: PublicTool(f"hr_{m}") for m in (
             "list_employees", "get_employee", "add_employee", "list_leave_requests",
             "get_leave_request", "request_leave", "cancel_leave", "decide_leave",

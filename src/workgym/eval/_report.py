@@ -24,6 +24,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from workgym.core import Trace
 from workgym.eval._attribution import FAILURE_CLASSES, Attribution, attribute
 from workgym.eval._checks import Completeness, completeness, recorded_warnings, run_warnings
+from workgym.eval._complexity import (
+    LevelComplexity,
+    complexity_html,
+    complexity_table,
+    load_complexity,
+)
 from workgym.eval._metrics import Estimate, is_error
 from workgym.eval._process import ProcessSummary, process_stats, summarize_process
 from workgym.eval._runs import load_config, load_run, run_name
@@ -65,6 +71,9 @@ class Report(BaseModel):
     """Tools called, most called first."""
     timing: list[Timing] = Field(default_factory=list)
     """Time per trace: overall (``all``), then per family."""
+    complexity: list[LevelComplexity] = Field(default_factory=list)
+    """Planning complexity and state richness per family and level beside the scores,
+    when the run holds them (``complexity.json``, from ``workgym stats --run``)."""
 
 
 def report_from_traces(
@@ -75,6 +84,7 @@ def report_from_traces(
     config: dict[str, Any] | None = None,
     metrics: MetricsConfig | None = None,
     expected: int | None = None,
+    complexity: Sequence[LevelComplexity] = (),
 ) -> Report:
     """Compute the report of a run's traces.
 
@@ -85,6 +95,7 @@ def report_from_traces(
         config: its saved config (``config.json``).
         metrics: threshold, k values, interval settings.
         expected: the traces the run should hold, when known (marks an incomplete run).
+        complexity: the run's complexity table, shown beside the scores.
 
     Raises:
         ValueError: no traces.
@@ -104,6 +115,7 @@ def report_from_traces(
         process=summarize_process(traces, stats),
         tools=tool_usage(traces),
         timing=timings(traces),
+        complexity=list(complexity),
     )
 
 
@@ -120,7 +132,8 @@ def build_report(run: str | Path, config: MetricsConfig | None = None,
         RunError: the folder is missing, empty or corrupt.
     """
     return report_from_traces(load_run(run), run=run_name(run), path=Path(run),
-                              config=load_config(run), metrics=config, expected=expected)
+                              config=load_config(run), metrics=config, expected=expected,
+                              complexity=load_complexity(run))
 
 
 def write_report(report: Report, folder: str | Path | None = None, *,
@@ -309,6 +322,8 @@ def report_renderables(report: Report, max_rows: int = 10) -> list[RenderableTyp
         parts.append(Text(f"time per trace: mean {secs(t.mean_s)}, median {secs(t.median_s)}, "
                           f"p90 {secs(t.p90_s)}, max {secs(t.max_s)}; per turn "
                           f"{secs(t.per_turn_s)}; {pct(t.tool_share)} of it in tools"))
+    if report.complexity:
+        parts.append(complexity_table(report.complexity))
     table = Table(title="behaviour of graded traces: means per trace, rates per tool call "
                   "(invalid, unknown, tool err), per turn (parallel) or per trace",
                   title_justify="left", box=box.SIMPLE_HEAD, title_style="bold", pad_edge=False)
@@ -738,6 +753,8 @@ def render_html(report: Report, viewer: str | None = None) -> str:
         parts += _attribution_html(report.attribution, viewer)
     if report.process is not None:
         parts += _process_html(report.process, viewer)
+    if report.complexity:
+        parts += complexity_html(report.complexity)
     parts += _tools_html(report.tools, viewer)
     parts += _timing_html(report.timing)
     parts += ["<h2>Behaviour</h2>", _behaviour_html(sections),
