@@ -34,7 +34,7 @@ Difficulty:
     Knobs set the panels (and a two-person panel, a two-hour panel), the other teams, the
     time zones, the candidate's days, the stand-ins, a leave outside the days, the rooms
     and the earlier free slots that calendars take (depth). Reference calls: easy 13,
-    medium 17, hard 25-26. ``richness`` adds other people's events, cancelled and
+    medium 17, hard 26. ``richness`` adds other people's events, cancelled and
     declined events on the interviewers' calendars, events outside the days, chatter and
     others' leave notes in chat, everyday mails and another team in the directory: all
     placed without reference to the answer.
@@ -233,7 +233,7 @@ class InterviewLoop(TaskFamily[Knobs]):
                            depth=(1, 3)), calls=17),
         hard=Level(Knobs(panels=5, pair=True, long_panel=True, teams=3, zones=3, days=3,
                          standins=2, false_leave=True, change=True, rooms=5, depth=(1, 3)),
-                   calls=25),
+                   calls=26),
     )
 
     def generate(self, spec: TaskSpec) -> Task:
@@ -278,113 +278,26 @@ class InterviewLoop(TaskFamily[Knobs]):
 
 
 def _build(k: Knobs, rng: random.Random) -> tuple[Loop, list[tuple[Slot, str | None]]] | None:
-    """One attempt: the cast, the panels, the calendars; None when it does not work out."""
+    """One attempt: the cast, the panels, the leave, the rooms and the calendars; None when
+    it does not work out."""
     zones = rng.sample(rng.choice([c for c in CLUSTERS if len(c) >= k.zones]), k.zones)
     domain = rng.choice(("example.org", "example.com", "example.net"))
-    crowd = people(rng, 2 + 8 * (k.teams + 2) + 1, domain=domain)
-    teams = rng.sample(TEAM_NAMES, k.teams + 2)  # the last one is richness's
-    office = _city(zones[0])
-
-    def staffer(p: Person, role: str, team: str, boss: str) -> Person:
-        zone = rng.choice(zones)
-        return replace(p, timezone=zone, office=_city(zone), role=role, team=team, manager=boss)
-
-    head = staffer(crowd[0], HEAD, "Engineering", "")
-    owner = replace(crowd[1], timezone=zones[0], office=office, role="Recruiting coordinator",
-                    team="People", manager="")
-    staff, spare = [owner, head], crowd[2:-1]
-    for team in teams:
-        lead = staffer(spare.pop(), LEAD, team, head.email)
-        staff += [lead, *(staffer(spare.pop(), role, team, lead.email)
-                          for role in rng.sample(ROLES, 5))]
-    candidate = replace(crowd[-1], email=f"{crowd[-1].first}.{crowd[-1].last}@mailbox.example"
-                        .lower(), timezone=rng.choice(zones))
-    extra_team = teams[-1]
-    staff_core = [p for p in staff if p.team != extra_team]
-    hiring, others = teams[0], teams[1:-1]
+    staff, teams, candidate = _cast(k, rng, zones, domain)
+    owner, head, hiring = staff[0], staff[1], teams[0]
     manager = next(p for p in staff if p.team == hiring and p.role == LEAD)
-
-    def member(team: str, role: str) -> Person:
-        return next(p for p in staff if p.team == team and p.role == role)
-
-    def on(team: str) -> str:
-        return "my team" if team == hiring else f"the {team} team"
-
-    roles = [r for r in ROLES if any(p.team == hiring and p.role == r for p in staff)]
-    pair = rng.sample([r for r in roles if r != "Product Manager"], 2)
-    technical = Panel("Technical interview", 1, (
-        f"the {pair[0]} and the {pair[1]} on my team" if k.pair else
-        f"the {pair[0]} on my team"), [member(hiring, r) for r in pair[:1 + k.pair]])
-    design_team = rng.choice(others)
-    design_role = rng.choice([r for r in ("Staff Engineer", "Senior Engineer",
-                                          "Site Reliability Engineer")
-                              if any(p.team == design_team and p.role == r for p in staff)]
-                             or [member(design_team, LEAD).role])
-    lead_team = rng.choice(others)
-    product_team = rng.choice(others)
-    extras = [
-        Panel("System design", 2 if k.long_panel else 1, f"the {design_role} on "
-              f"{on(design_team)}", [member(design_team, design_role)]),
-        Panel("Cross-team interview", 1, f"the engineering manager of {on(lead_team)}",
-              [member(lead_team, LEAD)]),
-        Panel("Bar raiser", 1, "my manager", [head]),
-    ]
-    if any(p.team == product_team and p.role == "Product Manager" for p in staff):
-        extras.append(Panel("Product interview", 1, f"the Product Manager on "
-                            f"{on(product_team)}", [member(product_team, "Product Manager")]))
-    chosen = [Panel("Hiring manager interview", 1, "me", [manager]), technical,
-              *rng.sample(extras, k.panels - 2)]
-    if k.panels > 2 + len(extras) or len({p.email for c in chosen for p in c.named}) != sum(
-            len(c.named) for c in chosen):
+    chosen = _panels(k, rng, staff, teams[:-1], manager, head)
+    if chosen is None:
         return None
-    rng.shuffle(chosen)
-    if k.change:
-        movable = [c for c in chosen if len(c.named) == 1 and c.named[0].role in ROLES]
-        if not movable:
-            return None
-        panel = rng.choice(movable)
-        team, used = panel.named[0].team, {p.email for c in chosen for p in c.named}
-        new = rng.choice([p for p in staff if p.team == team and p.role in ROLES
-                          and p.email not in used])
-        panel.changed, panel.named = f"the {new.role} on {on(team)}", [new]
-    for panel in chosen:
-        panel.people = list(panel.named)
-
-    # the candidate's days, hours and the leave notes
     start = date(2026, 1, 5) + timedelta(days=rng.randrange(0, 320))
     days = [d for d in (start + timedelta(days=i) for i in range(14)) if d.weekday() < 5][:k.days]
-    hours = (rng.choice((8, 9, 10)), rng.choice((14, 15, 16, 17)))
-    busy_people = {p.email for c in chosen for p in c.people}
-    leavers = rng.sample([p for c in chosen for p in c.people if p is not manager],
-                         k.standins + k.false_leave)
-    loop = Loop(owner, manager, candidate, staff_core, office, days, hours,
-                f"https://meet.{domain}/" + "-".join(
-                    "".join(rng.choice(string.ascii_lowercase) for _ in range(n))
-                    for n in (3, 4, 3)),
-                rng.choice(POSITIONS),
-                chosen, [], [])
-    loop.teams = [t for t in teams if t != extra_team]
-    loop.bystanders = [p for p in staff if p.team == extra_team]
-    for n, leaver in enumerate(leavers):
-        pool = [p for p in staff_core if p.email not in busy_people and p.role != HEAD
-                and p.email != owner.email]
-        stand = rng.choice([p for p in pool if p.team == leaver.team] or pool)
-        busy_people.add(stand.email)
-        if n < k.standins:  # on leave over the days: the stand-in takes the panel
-            first, last = days[0] - timedelta(days=rng.randint(0, 3)), \
-                days[-1] + timedelta(days=rng.randint(1, 4))
-            panel = next(c for c in chosen if leaver in c.people)
-            panel.people = [stand if p is leaver else p for p in panel.people]
-            loop.replaced.add(leaver.email)
-        else:  # a leave after the days: nothing changes
-            first = days[-1] + timedelta(days=rng.randint(2, 6))
-            while first.weekday() >= 5:
-                first += timedelta(days=1)
-            last = first + timedelta(days=rng.choice((0, 0, 1, 2)))
-        loop.leaves.append((leaver, stand, first, last))
-        loop.events.append(EventDraft("Out of office", datetime.combine(
-            first, time(0), ZoneInfo(leaver.timezone)), datetime.combine(
-            last + timedelta(days=1), time(0), ZoneInfo(leaver.timezone)), leaver))
+    link = f"https://meet.{domain}/" + "-".join(
+        "".join(rng.choice(string.ascii_lowercase) for _ in range(n)) for n in (3, 4, 3))
+    core = [p for p in staff if p.team != teams[-1]]  # the last team is richness's
+    loop = Loop(owner, manager, candidate, core, _city(zones[0]), days,
+                (rng.choice((8, 9, 10)), rng.choice((14, 15, 16, 17))), link,
+                rng.choice(POSITIONS), chosen, [], [], teams=teams[:-1],
+                bystanders=[p for p in staff if p.team == teams[-1]])
+    _leave(loop, k, rng)
     if not any(loop.local(c) for c in chosen) or (k.panels > 3 and all(
             loop.local(c) for c in chosen)):
         return None
@@ -394,6 +307,117 @@ def _build(k: Knobs, rng: random.Random) -> tuple[Loop, list[tuple[Slot, str | N
     loop.rooms = [Room(name=n, address=f"room.{n.lower()}@{domain}", capacity=c,
                        timezone=zones[0]) for n, c in zip(names, caps, strict=True)]
     return _calendars(loop, k, rng)
+
+
+def _cast(k: Knobs, rng: random.Random, zones: list[str], domain: str,
+          ) -> tuple[list[Person], list[str], Person]:
+    """The directory (the agent first, the head of engineering second, then each team's
+    engineering manager and five people with distinct roles), the teams (the hiring team
+    first) and the candidate."""
+    crowd = people(rng, 2 + 8 * (k.teams + 2) + 1, domain=domain)
+    teams = rng.sample(TEAM_NAMES, k.teams + 2)
+
+    def staffer(p: Person, role: str, team: str, boss: str) -> Person:
+        zone = rng.choice(zones)
+        return replace(p, timezone=zone, office=_city(zone), role=role, team=team, manager=boss)
+
+    head = staffer(crowd[0], HEAD, "Engineering", "")
+    owner = replace(crowd[1], timezone=zones[0], office=_city(zones[0]),
+                    role="Recruiting coordinator", team="People", manager="")
+    staff, spare = [owner, head], crowd[2:-1]
+    for team in teams:
+        lead = staffer(spare.pop(), LEAD, team, head.email)
+        staff += [lead, *(staffer(spare.pop(), role, team, lead.email)
+                          for role in rng.sample(ROLES, 5))]
+    who = crowd[-1]
+    candidate = replace(who, email=f"{who.first}.{who.last}@mailbox.example".lower(),
+                        timezone=rng.choice(zones))
+    return staff, teams, candidate
+
+
+def _panels(k: Knobs, rng: random.Random, staff: list[Person], teams: list[str],
+            manager: Person, head: Person) -> list[Panel] | None:
+    """The panels in the request's order, each with the people its words name (after
+    the hiring manager's change, at hard); None when two panels name one person."""
+    hiring, others = teams[0], teams[1:]
+
+    def member(team: str, role: str) -> Person:
+        return next(p for p in staff if p.team == team and p.role == role)
+
+    def has(team: str, role: str) -> bool:
+        return any(p.team == team and p.role == role for p in staff)
+
+    def on(team: str) -> str:
+        return "my team" if team == hiring else f"the {team} team"
+
+    pair = rng.sample([r for r in ROLES if r != "Product Manager" and has(hiring, r)], 2)
+    technical = Panel("Technical interview", 1, (
+        f"the {pair[0]} and the {pair[1]} on my team" if k.pair else
+        f"the {pair[0]} on my team"), [member(hiring, r) for r in pair[:1 + k.pair]])
+    design_team, lead_team, product_team = (rng.sample(others, 3) if len(others) >= 3
+                                            else [rng.choice(others) for _ in range(3)])
+    design_role = rng.choice([r for r in ("Staff Engineer", "Senior Engineer",
+                                          "Site Reliability Engineer") if has(design_team, r)]
+                             or [LEAD])
+    extras = [
+        Panel("System design", 2 if k.long_panel else 1, f"the {design_role} on "
+              f"{on(design_team)}", [member(design_team, design_role)]),
+        Panel("Cross-team interview", 1, f"the engineering manager of {on(lead_team)}",
+              [member(lead_team, LEAD)]),
+        Panel("Bar raiser", 1, "my manager", [head]),
+    ]
+    if has(product_team, "Product Manager"):
+        extras.append(Panel("Product interview", 1, f"the Product Manager on "
+                            f"{on(product_team)}", [member(product_team, "Product Manager")]))
+    if k.panels > 2 + len(extras):
+        return None
+    chosen = [Panel("Hiring manager interview", 1, "me", [manager]), technical,
+              *rng.sample(extras, k.panels - 2)]
+    named = [p.email for c in chosen for p in c.named]
+    if len(set(named)) != len(named):
+        return None
+    rng.shuffle(chosen)
+    if k.change:
+        movable = [c for c in chosen if len(c.named) == 1 and c.named[0].role in ROLES]
+        if not movable:
+            return None
+        panel = rng.choice(movable)
+        team = panel.named[0].team
+        new = rng.choice([p for p in staff if p.team == team and p.role in ROLES
+                          and p.email not in named])
+        panel.changed, panel.named = f"the {new.role} on {on(team)}", [new]
+    for panel in chosen:
+        panel.people = list(panel.named)
+    return chosen
+
+
+def _leave(loop: Loop, k: Knobs, rng: random.Random) -> None:
+    """Leave notes of interviewers: over the candidate's days (a stand-in takes the
+    panel), and at hard one after them (nothing changes); each on their calendar too."""
+    days = loop.days
+    busy = {p.email for c in loop.panels for p in c.people}
+    leavers = rng.sample([p for c in loop.panels for p in c.people if p is not loop.manager],
+                         k.standins + k.false_leave)
+    for n, leaver in enumerate(leavers):
+        pool = [p for p in loop.staff if p.email not in busy and p.role != HEAD
+                and p is not loop.owner]
+        stand = rng.choice([p for p in pool if p.team == leaver.team] or pool)
+        busy.add(stand.email)
+        if n < k.standins:
+            first = days[0] - timedelta(days=rng.randint(0, 3))
+            last = days[-1] + timedelta(days=rng.randint(1, 4))
+            panel = next(c for c in loop.panels if leaver in c.people)
+            panel.people = [stand if p is leaver else p for p in panel.people]
+            loop.replaced.add(leaver.email)
+        else:
+            first = days[-1] + timedelta(days=rng.randint(2, 6))
+            while first.weekday() >= 5:
+                first += timedelta(days=1)
+            last = first + timedelta(days=rng.choice((0, 0, 1, 2)))
+        loop.leaves.append((leaver, stand, first, last))
+        loop.events.append(EventDraft("Out of office", datetime.combine(
+            first, time(0), ZoneInfo(leaver.timezone)), datetime.combine(
+            last + timedelta(days=1), time(0), ZoneInfo(leaver.timezone)), leaver))
 
 
 def _calendars(loop: Loop, k: Knobs, rng: random.Random,
