@@ -50,6 +50,10 @@ AsJson = Annotated[bool, typer.Option(
 Progress = Annotated[bool, typer.Option(envvar="WORKGYM_PROGRESS", help="Progress bar on stderr.")]
 Limit = Annotated[int | None, typer.Option(
     envvar="WORKGYM_LIMIT", min=1, help="Only the first N cases of each category.")]
+MaxErrorShare = Annotated[float, typer.Option(
+    envvar="WORKGYM_MAX_ERROR_SHARE", min=0.0, max=1.0,
+    help="Exit 1 when more than this share of the traces failed at the endpoint; it "
+         "always does when none could be graded.")]
 TOOL_CHOICES = ("auto", "required", "none", "omit")
 ToolChoice = Annotated[str, typer.Option(
     envvar="WORKGYM_TOOL_CHOICE",
@@ -165,6 +169,22 @@ def _print(result: Any, title: str, as_json: bool) -> None:
     out.print(f"run folder: {result.folder}", highlight=False)
 
 
+def _exit_if_failed(result: Any, max_error_share: float) -> None:
+    """Exit 1, the first error on the last line, when the run failed as a whole."""
+    from rich.console import Console
+
+    from workgym.agent import load_traces, run_failure
+
+    if result.traces and not result.errors:
+        return
+    failure = (run_failure(load_traces(result.folder), max_error_share) if result.traces
+               else "no case was run")
+    if failure is not None:
+        Console(stderr=True).print(f"error: {failure}", markup=False, highlight=False,
+                                   soft_wrap=True)
+        raise typer.Exit(1)
+
+
 def _run(fn: Callable[[], Any]) -> Any:
     from workgym.external import NotInstalledError, RunMismatchError
 
@@ -205,6 +225,7 @@ def bfcl_command(
     overwrite: Overwrite = False,
     as_json: AsJson = False,
     progress: Progress = True,
+    max_error_share: MaxErrorShare = 0.1,
 ) -> None:
     """BFCL-V4 through bfcl-eval: k generations of the offline categories, BFCL-scored."""
     from workgym.external import BfclConfig, require, resolve_categories, run_bfcl
@@ -222,6 +243,7 @@ def bfcl_command(
         result = _run(lambda: run_bfcl(config, folder, api_key=api_key, overwrite=overwrite,
                                        on_progress=update))
     _print(result, f"BFCL-V4 ({name}, k={k})", as_json)
+    _exit_if_failed(result, max_error_share)
 
 
 @external.command("tau2")
@@ -281,6 +303,7 @@ def tau2_command(
     overwrite: Overwrite = False,
     as_json: AsJson = False,
     progress: Progress = True,
+    max_error_share: MaxErrorShare = 0.1,
 ) -> None:
     """tau2-bench: the agent on your endpoint, a fixed user simulator, pass^k and pass@k."""
     from workgym.external import Tau2Config, require, run_tau2
@@ -302,6 +325,7 @@ def tau2_command(
                                        user_api_key=user_api_key, overwrite=overwrite,
                                        on_progress=update))
     _print(result, f"tau2-bench ({name}, {num_trials} trials, user {user_model})", as_json)
+    _exit_if_failed(result, max_error_share)
 
 
 @external.command("toolathlon")
@@ -333,6 +357,7 @@ def toolathlon_command(
     overwrite: Overwrite = False,
     as_json: AsJson = False,
     progress: Progress = True,
+    max_error_share: MaxErrorShare = 0.1,
 ) -> None:
     """Toolathlon through your installation's scripts, read into a workgym run."""
     from workgym.external import EndpointSettings, ToolathlonConfig, list_tasks, run_toolathlon
@@ -358,6 +383,7 @@ def toolathlon_command(
         result = _run(lambda: run_toolathlon(config, folder, api_key=api_key,
                                              overwrite=overwrite, on_progress=update))
     _print(result, f"Toolathlon ({name}, k={config.k})", as_json)
+    _exit_if_failed(result, max_error_share)
 
 
 @app.command("transfer")
