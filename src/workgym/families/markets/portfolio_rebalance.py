@@ -71,7 +71,6 @@ from workgym.core import (
 )
 
 TRADE_COLUMNS = ("Ticker", "Side", "Quantity")
-NOTE = ("Portfolio value", "Trades", "Cash after trades")
 _WIDE = Context(prec=60)
 _CENT = Decimal("0.01")
 _BASES = ("EUR", "GBP", "USD", "CHF")
@@ -192,7 +191,7 @@ class PortfolioRebalance(TaskFamily[Knobs]):
                                 extra=round(spec.richness, 3))
         days = trading_days(date.fromisoformat(core.start), date.fromisoformat(core.end))
         day = days[-rng.randint(3, 7)]
-        buffer, minimum = rng.choice((2, 3, 4, 5)), 0
+        buffer = rng.choice((2, 3, 4, 5))
         for _ in range(400):
             drawn = self._draw(rng, k, core, base, day, money, buffer)
             if drawn is None:
@@ -221,9 +220,8 @@ class PortfolioRebalance(TaskFamily[Knobs]):
         mail, ids = box.build()
 
         rows = [list(t) for t in plan.trades]
-        ccy = base
-        note = [f"Portfolio value: {ccy} {plan.total:.2f}", f"Trades: {len(rows)}",
-                f"Cash after trades: {ccy} {plan.cash_after:.2f}"]
+        note = [f"Portfolio value: {base} {plan.total:.2f}", f"Trades: {len(rows)}",
+                f"Cash after trades: {base} {plan.cash_after:.2f}"]
         plan_calls = [
             ToolCall("mail.search", {"query": "rebalancing"}),
             ToolCall("mail.read", {"message_id": ids["targets"]}),
@@ -243,7 +241,7 @@ class PortfolioRebalance(TaskFamily[Knobs]):
                      items={"rows": tuple(rows)}),
             ToolCall("mail.send", {"to": [client.email], "subject": f"Rebalancing of "
                                    f"{day:%d %B %Y}: trades",
-                                   "body": letter(client.first, "the trades are booked.\n\n"
+                                   "body": letter(client.first, "the trades are placed.\n\n"
                                                   + "\n".join(note), me.first, "Best,")},
                      items={"body": tuple(note)}),
         ]
@@ -415,6 +413,7 @@ class PortfolioRebalance(TaskFamily[Knobs]):
 
         found = wc.xlsx_rows(trades, "Trades", TRADE_COLUMNS, row=row)
         expected = [(t, s, q) for t, s, q in plan.trades]
+
         def exactly(value: Decimal) -> Callable[[str], bool]:
             return lambda text: _money(text, base) == value
 
