@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from workgym.apps.git import CommitInfo, CommitSpec, repo_history, repo_tree, repository_files
 from workgym.core import GradeError, World
 
-__all__ = ["BranchWork", "branch_work", "planned_commit", "ref_tip"]
+__all__ = ["BranchWork", "branch_head", "branch_work", "planned_commit", "ref_tip"]
 
 MAX_NEW_COMMITS = 50
 """Most commits a branch may add for a grader to read them."""
@@ -77,3 +77,12 @@ def branch_work(world: World, branch: str, base: str) -> BranchWork:
     if not new:
         raise GradeError(f"branch {branch!r} has no commit of its own")
     return BranchWork(tip=new[0].id, commits=new, tree=repo_tree(world, ref))
+
+
+def branch_head(world: World, branch: str) -> str:
+    """The commit a branch points at (for graders).
+
+    Raises:
+        GradeError: no such branch, or damaged data.
+    """
+    return repo_history(world, f"refs/heads/{branch}", limit=1)[0].id

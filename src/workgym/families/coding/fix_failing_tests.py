@@ -64,7 +64,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel
 
-from workgym.apps.git import CommitSpec, GitStore, repo_history, repository_files
+from workgym.apps.git import CommitSpec, GitStore, repository_files
 from workgym.apps.terminal import SandboxLimits, TerminalApp, sandbox_unavailable
 from workgym.apps.tickets import Ticket, TicketsStore
 from workgym.content.codebase import (
@@ -77,7 +77,7 @@ from workgym.content.codebase import (
 )
 from workgym.content.distractors import scaled
 from workgym.content.people import Person, people
-from workgym.content.repos import BranchWork, branch_work, planned_commit, ref_tip
+from workgym.content.repos import BranchWork, branch_head, branch_work, planned_commit, ref_tip
 from workgym.core import (
     Criterion,
     GradeContext,
@@ -521,15 +521,6 @@ def _ticket(ctx: GradeContext, ticket_id: str) -> Ticket:
 def _initial_comments(ctx: GradeContext, ticket_id: str) -> set[str]:
     dump = json.loads(ctx.initial.stores["tickets"])
     return {c["id"] for t in dump["tickets"] if t["id"] == ticket_id for c in t["comments"]}
-
-
-def branch_head(world: World, branch: str) -> str:
-    """The commit a branch points at (for graders).
-
-    Raises:
-        GradeError: no such branch, or damaged data.
-    """
-    return repo_history(world, f"refs/heads/{branch}", limit=1)[0].id
 
 
 class _HiddenRun(TerminalApp):

@@ -61,9 +61,21 @@ from pydantic import BaseModel
 from workgym import criteria as wc
 from workgym.apps.chat import ChatStore
 from workgym.apps.git import CommitSpec, GitStore, repository_files
+from workgym.content.configs import (
+    MAX_CONN,
+    POOL,
+    SETTABLE,
+    VALIDATOR_SOURCE,
+    Config,
+    apply_settings,
+    draw_config,
+    render_config,
+    setting_lines,
+    toml_value,
+)
 from workgym.content.distractors import scaled
 from workgym.content.people import Person, people
-from workgym.content.repos import BranchWork, branch_work, planned_commit, ref_tip
+from workgym.content.repos import BranchWork, branch_head, branch_work, planned_commit, ref_tip
 from workgym.content.services import Service, fleet
 from workgym.core import (
     Criterion,
@@ -79,118 +91,12 @@ from workgym.core import (
     register_family,
     rng_for,
 )
-from workgym.families.coding.fix_failing_tests import branch_head
 
 VALIDATOR = "tools/validate_config.py"
-MAX_CONFIG_BYTES = 64_000
-FLAGS = ("new_pricing", "fast_checkout", "audit_log", "batch_writes")
-SETTABLE: dict[tuple[str, str], tuple[Any, ...]] = {
-    ("http", "timeout_ms"): (1500, 2000, 2500, 3000, 3500, 4000, 5000, 8000),
-    ("http", "max_body_kb"): (256, 512, 1024, 2048, 4096),
-    ("database", "pool_size"): tuple(range(8, 42, 2)),
-    ("database", "statement_timeout_ms"): (1000, 2000, 3000, 5000, 10_000),
-    ("cache", "ttl_s"): (30, 60, 120, 300, 600, 900, 1800),
-    ("cache", "enabled"): (True, False),
-    ("logging", "level"): ("debug", "info", "warn", "error"),
-    **{("features", f): (True, False) for f in FLAGS},
-}
-POOL, MAX_CONN = ("database", "pool_size"), ("database", "max_connections")
-Config = dict[str, dict[str, Any]]
-_VALIDATOR_SOURCE = '''\
-"""Validate service configuration files (TOML) before they are committed.
-
-Usage: python3 tools/validate_config.py FILE...
-
-Prints "ok <file> <sha256 of the file, first 12 hex digits>" for each valid file and
-"error <file>: <problem>" for each problem; exits with 1 when there is any problem.
-"""
-
-import hashlib
-import sys
-import tomllib
-
-SCHEMA = {
-    "service": {"name": str, "team": str, "tier": int},
-    "http": {"port": int, "timeout_ms": int, "max_body_kb": int},
-    "database": {"pool_size": int, "max_connections": int, "statement_timeout_ms": int},
-    "cache": {"enabled": bool, "ttl_s": int},
-    "logging": {"level": str},
-}
-RANGES = {
-    "http.port": (1024, 65535), "http.timeout_ms": (100, 60000),
-    "http.max_body_kb": (1, 65536), "database.pool_size": (1, 200),
-    "database.max_connections": (1, 2000), "database.statement_timeout_ms": (100, 600000),
-    "cache.ttl_s": (0, 86400), "service.tier": (1, 3),
-}
-LEVELS = ("debug", "info", "warn", "error")
-FLAGS = @FLAGS@
-
-
-def problems(config):
-    for section, keys in SCHEMA.items():
-        table = config.get(section)
-        if not isinstance(table, dict):
-            yield f"missing section [{section}]"
-            continue
-        for key, kind in keys.items():
-            if key not in table:
-                yield f"missing {section}.{key}"
-            elif type(table[key]) is not kind:
-                yield f"{section}.{key} must be a {kind.__name__}"
-        for key in table:
-            if key not in keys:
-                yield f"unknown setting {section}.{key}"
-    features = config.get("features", {})
-    for flag, value in features.items():
-        if flag not in FLAGS:
-            yield f"unknown feature flag features.{flag}"
-        elif type(value) is not bool:
-            yield f"features.{flag} must be true or false"
-    for section in config:
-        if section not in SCHEMA and section != "features":
-            yield f"unknown section [{section}]"
-    for name, (low, high) in RANGES.items():
-        section, key = name.split(".")
-        value = config.get(section, {}).get(key)
-        if type(value) is int and not low <= value <= high:
-            yield f"{name} is {value}; it must be between {low} and {high}"
-    level = config.get("logging", {}).get("level")
-    if isinstance(level, str) and level not in LEVELS:
-        yield f"logging.level must be one of {', '.join(LEVELS)}"
-    database = config.get("database", {})
-    pool, most = database.get("pool_size"), database.get("max_connections")
-    if type(pool) is int and type(most) is int and most < 2 * pool:
-        yield (f"database.max_connections ({most}) must be at least twice "
-               f"database.pool_size ({pool}): set it to {2 * pool}")
-
-
-def main(paths):
-    if not paths:
-        print(__doc__.strip())
-        return 2
-    failed = False
-    for path in paths:
-        try:
-            with open(path, "rb") as handle:
-                data = handle.read()
-            config = tomllib.loads(data.decode("utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            print(f"error {path}: cannot be read as TOML ({exc})")
-            failed = True
-            continue
-        found = list(problems(config))
-        for problem in found:
-            print(f"error {path}: {problem}")
-        if found:
-            failed = True
-        else:
-            print(f"ok {path} {hashlib.sha256(data).hexdigest()[:12]}")
-    return 1 if failed else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
-'''.replace("@FLAGS@", repr(FLAGS))
+MAX_CONFIG_BYTES = 16_000
+"""Largest config file a grader parses (the fleet's are under 1,000 bytes)."""
+MAX_CHANGED_CONFIGS = 48
+"""Most changed files under services/ a grader parses (the fleet has at most 24)."""
 
 
 class Knobs(BaseModel, frozen=True):
@@ -257,7 +163,7 @@ class ConfigRollout(TaskFamily[Knobs]):
                                       and len(SETTABLE[key]) > 2))
             stated[fixed] = rng.choice([v for v in SETTABLE[fixed] if v != settings[fixed]])
         ident = f"CHG-{rng.randint(2100, 2899)}"
-        configs = {s.name: {env: _config(rng, s, env) for env in ("staging", "production")}
+        configs = {s.name: {env: draw_config(rng, s, env) for env in ("staging", "production")}
                    for s in services}
         pool_fixed = sorted(rng.sample([s.name for s in targets], k.pool_fixes))
         for s in targets:  # today's values differ from the change's
@@ -277,7 +183,7 @@ class ConfigRollout(TaskFamily[Knobs]):
         author = f"{me.name} <{me.email}>"
         base = ref_tip(repository_files(history, author=author), "main")
         branch = f"rollout/{ident.lower()}"
-        new = {f"services/{s.name}/production.toml": _render(s, "production", _apply(
+        new = {f"services/{s.name}/production.toml": render_config(s, "production", apply_settings(
             configs[s.name]["production"], settings, s.name in pool_fixed))
             for s in targets}
         message = f"{ident}: roll out to {len(targets)} production services"
@@ -370,9 +276,9 @@ class ConfigRollout(TaskFamily[Knobs]):
                     config[key[0]][key[1]] = value
                     old = json.loads(json.dumps(config))
                     old[key[0]][key[1]] = rng.choice([v for v in SETTABLE[key] if v != value])
-                    before[path] = _render(s, env, old).encode()
+                    before[path] = render_config(s, env, old).encode()
                 else:
-                    before[path] = _render(s, env, config).encode()
+                    before[path] = render_config(s, env, config).encode()
         readme = ("# Fleet configuration\n\nOne folder per service under `services/`, one "
                   "TOML file per environment (staging, production).\n\nBefore committing, "
                   f"check what you changed:\n\n    python3 {VALIDATOR} services/<name>/"
@@ -381,17 +287,17 @@ class ConfigRollout(TaskFamily[Knobs]):
         start = now - timedelta(days=rng.randint(40, 70))
         ident = f"CHG-{rng.randint(1500, 2099)}"
         when = now - timedelta(days=rng.randint(3, 12), hours=rng.randrange(5))
-        after = {f"services/{s.name}/production.toml": _render(s, "production",
+        after = {f"services/{s.name}/production.toml": render_config(s, "production",
                                                                configs[s.name]["production"])
                  for s in services if s.team == old_team}
         lead_sig, sre_sig = f"{lead.name} <{lead.email}>", f"{sre.name} <{sre.email}>"
         history = [CommitSpec("Add the fleet's service configs", {
-            **before, VALIDATOR: _VALIDATOR_SOURCE, "README.md": readme}, start, author=lead_sig)]
+            **before, VALIDATOR: VALIDATOR_SOURCE, "README.md": readme}, start, author=lead_sig)]
         if after:
             history.append(CommitSpec(f"{ident}: roll out to {len(after)} production "
                                       "services", dict(after), when, author=sre_sig))
         text = (f"{ident} for production: please set {key[0]}.{key[1]} = "
-                f"{_toml(value)} on every service of the {old_team} team. Validate, commit on "
+                f"{toml_value(value)} on every service of the {old_team} team. Validate, commit on "
                 f"rollout/{ident.lower()} and announce in #deploys.")
         return history, (text, ident, when - timedelta(hours=3))
 
@@ -423,7 +329,7 @@ class ConfigRollout(TaskFamily[Knobs]):
             scope = f"every service of the {team} team"
         else:
             scope = f"every tier-1 and tier-2 service of the {team} team"
-        lines = [f"- {s}.{key} = {_toml(v)}" for (s, key), v in change.stated.items()]
+        lines = [f"- {s}.{key} = {toml_value(v)}" for (s, key), v in change.stated.items()]
         said.append((asked, "platform-changes", _handle(lead),
                      f"{change.ident} for production, for {scope}:\n" + "\n".join(lines)
                      + f"\nRun {VALIDATOR} and follow its hints. Commit on "
@@ -433,7 +339,7 @@ class ConfigRollout(TaskFamily[Knobs]):
         for (section, key), value in change.settings.items():
             if change.stated[section, key] != value:
                 replies.append(f"Correction for {change.ident}: {section}.{key} should be "
-                               f"{_toml(value)}, not {_toml(change.stated[section, key])}.")
+                               f"{toml_value(value)}, not {toml_value(change.stated[section, key])}.")
         if excluded is not None:
             replies.append(f"Please leave {excluded.name} out of {change.ident}: it is being "
                            "retired next week.")
@@ -481,18 +387,18 @@ class ConfigRollout(TaskFamily[Knobs]):
         plan += [ToolCall("files.read", {"path": p}) for p in paths]
         changed_keys = [f"{section}.{key}" for section, key in change.settings]
         for s, path in zip(change.targets, paths, strict=True):
-            first = _render(s, "production", _apply(configs[s.name]["production"],
+            first = render_config(s, "production", apply_settings(configs[s.name]["production"],
                                                     change.settings, False))
             plan.append(ToolCall("files.write", {"path": path, "content": first},
-                                 items={"content": _lines(first, changed_keys)}))
+                                 items={"content": setting_lines(first, changed_keys)}))
         check = f"python3 {VALIDATOR} " + " ".join(paths)
         plan.append(ToolCall("terminal.run", {"command": check}))
         for s, path in zip(change.targets, paths, strict=True):
             if s.name in change.pool_fixed:
-                text = _render(s, "production", _apply(configs[s.name]["production"],
+                text = render_config(s, "production", apply_settings(configs[s.name]["production"],
                                                        change.settings, True))
                 plan.append(ToolCall("files.write", {"path": path, "content": text},
-                                     items={"content": _lines(text, [".".join(MAX_CONN)])}))
+                                     items={"content": setting_lines(text, [".".join(MAX_CONN)])}))
         if change.pool_fixed:
             plan.append(ToolCall("terminal.run", {"command": check}))
         services = ", ".join(sorted(s.name for s in change.targets))
@@ -519,7 +425,7 @@ class ConfigRollout(TaskFamily[Knobs]):
             expected += [(f"{path} {a}.{b}", json.dumps(v)) for (a, b), v in
                          sorted(values.items())]
         names = {item: f"{item[0].split('/')[1]}: {item[0].split(' ')[1]} = "
-                       f"{_toml(json.loads(item[1]))}" for item in expected}
+                       f"{toml_value(json.loads(item[1]))}" for item in expected}
         work = wc.per_grade(lambda ctx: branch_work(ctx.world, branch, base))
         changes = wc.per_grade(lambda ctx: _changes(ctx, work(ctx), start))
         targets = {f"services/{s.name}/production.toml" for s in change.targets}
@@ -599,7 +505,7 @@ class ConfigRollout(TaskFamily[Knobs]):
             return now == base, f"main is at {now[:7]}"
 
         def validator_kept(ctx: GradeContext) -> tuple[bool, str]:
-            source = _VALIDATOR_SOURCE.encode()
+            source = VALIDATOR_SOURCE.encode()
             try:
                 tip = work(ctx).tree.get(VALIDATOR, source)
             except GradeError:
@@ -632,59 +538,7 @@ class ConfigRollout(TaskFamily[Knobs]):
         )
 
 
-# -- configs ----------------------------------------------------------------------------------
-
-
-def _config(rng: random.Random, s: Service, env: str) -> Config:
-    pool = rng.choice(SETTABLE[POOL])
-    return {
-        "service": {"name": s.name, "team": s.team, "tier": s.tier},
-        "http": {"port": rng.choice((8080, 8081, 8443, 9000, 9090)),
-                 "timeout_ms": rng.choice(SETTABLE["http", "timeout_ms"]),
-                 "max_body_kb": rng.choice(SETTABLE["http", "max_body_kb"])},
-        "database": {"pool_size": pool, "max_connections": 2 * pool + rng.randrange(0, 80, 4),
-                     "statement_timeout_ms": rng.choice(SETTABLE["database",
-                                                                 "statement_timeout_ms"])},
-        "cache": {"enabled": rng.random() < 0.8, "ttl_s": rng.choice(SETTABLE["cache", "ttl_s"])},
-        "logging": {"level": rng.choice(("info", "info", "warn", "debug") if env == "staging"
-                                        else ("info", "warn", "error"))},
-        "features": {f: rng.random() < 0.4 for f in FLAGS},
-    }
-
-
-def _apply(config: Config, settings: dict[tuple[str, str], Any], fix_pool: bool) -> Config:
-    out = json.loads(json.dumps(config))
-    for (section, key), value in settings.items():
-        out[section][key] = value
-    if fix_pool:
-        out["database"]["max_connections"] = 2 * settings[POOL]
-    return out
-
-
-def _toml(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return json.dumps(value)
-    return str(value)
-
-
-def _render(s: Service, env: str, config: Config) -> str:
-    out = [f"# {s.name} ({env})"]
-    for section, table in config.items():
-        out += ["", f"[{section}]", *(f"{key} = {_toml(v)}" for key, v in table.items())]
-    return "\n".join(out) + "\n"
-
-
-def _lines(text: str, keys: list[str]) -> tuple[str, ...]:
-    """The lines of a rendered config that set ``keys`` (``section.key``)."""
-    section, found = "", []
-    for line in text.split("\n"):
-        if line.startswith("["):
-            section = line.strip("[]")
-        elif " = " in line and f"{section}.{line.split(' = ')[0]}" in keys:
-            found.append(line)
-    return tuple(found)
+# -- grading helpers ---------------------------------------------------------------------
 
 
 def _leaves(data: bytes, what: str, ctx: GradeContext) -> dict[str, str]:
@@ -708,9 +562,11 @@ def _changes(ctx: GradeContext, work: BranchWork, start: dict[str, bytes]
     """Every value the branch changed under services/: (``<path> <key>``, JSON value);
     a removed key or file shows as the value ``"<removed>"``."""
     found: list[tuple[str, str]] = []
-    for path, data in work.changed(start).items():
-        if not path.startswith("services/"):
-            continue
+    changed = {p: d for p, d in work.changed(start).items() if p.startswith("services/")}
+    if len(changed) > MAX_CHANGED_CONFIGS:
+        raise GradeError(f"the branch changes {len(changed)} files under services/; at most "
+                         f"{MAX_CHANGED_CONFIGS} are read")
+    for path, data in changed.items():
         before = _leaves(start[path], path, ctx) if path in start else {}
         after = _leaves(data, path, ctx) if data is not None else {}
         for key in sorted(set(before) | set(after)):
