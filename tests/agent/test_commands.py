@@ -145,3 +145,28 @@ def test_bad_options(note_family, tmp_path, args, message):
                                       str(tmp_path), *args])
     assert result.exit_code == 2
     assert message in result.output
+
+
+def test_workgym_run_exits_1_when_no_grade_is_valid(note_family, tmp_path):
+    import dataclasses
+
+    import minimal_family
+
+    from workgym.core import Criterion, register_family
+
+    @register_family
+    class BrokenGrader(minimal_family.NoteTotal):
+        """The example family with a grader bug: one criterion always raises."""
+
+        name = "tests/broken-grader"
+
+        def generate(self, spec):  # type: ignore[no-untyped-def]
+            task = super().generate(spec)
+            broken = Criterion("crashes", lambda ctx: (1 / 0, ""))  # a grader bug
+            return dataclasses.replace(task, criteria=(*task.criteria, broken))
+
+    result = CliRunner().invoke(app, ["run", "tests/broken-grader-v1", "--seeds", "0-2"])
+    assert result.exit_code == 1
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: 3 of 3 grades are invalid (grader errors); first: crashes")
+    assert "ZeroDivisionError" in last

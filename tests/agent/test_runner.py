@@ -29,6 +29,7 @@ from workgym.agent import (
     open_run,
     quick_summary,
     run,
+    run_failure,
 )
 from workgym.agent._runner import _run_lock
 from workgym.core import Trace
@@ -101,6 +102,33 @@ async def test_errors_are_retried_on_resume_without_duplicates(note_family, tmp_
     assert all(t.error is None for t in traces)
     pairs = [(t.task_id, t.sample) for t in traces]
     assert len(pairs) == len(set(pairs)) == 6
+
+
+async def test_run_failure_counts_errors_against_the_allowed_share(note_family, tmp_path):
+    config = RunConfig(policy="flaky", suite=SUITE, per_level=1, k=2)
+    failing = {config.specs()[0].id}  # 2 of 6 rollouts fail
+    result = await run(config, tmp_path, policy=FlakyPolicy(failing))
+    why = run_failure(result.traces)
+    assert why is not None and why.startswith("2 of 6 rollouts failed, more than the 10%")
+    assert why.endswith("first error: PolicyError: endpoint down")
+    assert run_failure(result.traces, max_error_share=0.5) is None
+    everything = await run(config, tmp_path / "all",
+                           policy=FlakyPolicy({s.id for s in config.specs()}))
+    assert run_failure(everything.traces, 1.0) == (
+        "no rollout could be graded (6 errors); first error: PolicyError: endpoint down")
+    with pytest.raises(ValueError, match="max_error_share"):
+        run_failure(result.traces, 1.5)
+
+
+async def test_run_warns_when_no_trace_calls_a_tool(note_family, tmp_path):
+    config = RunConfig(policy="flaky", suite=SUITE, per_level=1)
+    silent = await run(config, tmp_path / "silent", policy=FlakyPolicy(set()))
+    assert silent.warnings == [("no tool call in any of the 3 traces: the model never used "
+                                "the tools, so no task could be solved")]
+    noop = await run(RunConfig(policy="noop", suite=SUITE, per_level=1), tmp_path / "noop")
+    assert noop.warnings == []  # it never calls a tool by design
+    ref = await run(RunConfig(policy="reference", suite=SUITE, per_level=1), tmp_path / "ref")
+    assert ref.warnings == []
 
 
 async def test_cut_off_last_line_is_dropped_and_rerun(note_family, tmp_path):

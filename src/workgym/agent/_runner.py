@@ -372,7 +372,7 @@ async def _ready(policy: Policy, progress: bool) -> None:
     if progress:
         from rich.console import Console
 
-        console = Console(stderr=True, highlight=False)
+        console = Console(stderr=True, highlight=False, soft_wrap=True)
         if console.is_terminal:
             status = console.status(what, spinner="dots")
             status.start()
@@ -479,7 +479,7 @@ class _Progress:
         if self.enabled:
             from rich.console import Console
 
-            console = Console(stderr=True, highlight=False)
+            console = Console(stderr=True, highlight=False, soft_wrap=True)
             if not console.is_terminal:  # a log, not a terminal: one line per rollout
                 self.lines, self.enabled = console, False
                 return

@@ -172,7 +172,7 @@ def run(
         failure = (f"{len(invalid)} of {len(seed_list)} grades are invalid (grader errors); "
                    f"first: {invalid[0]}")
     if not scores:
-        err.print(f"error: {failure}", markup=False, highlight=False)
+        err.print(f"error: {failure}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(1)
     criteria = {name: sum(v) / len(v) for name, v in passed.items()}
     result = {
@@ -193,7 +193,7 @@ def run(
         out.print(f"mean score {result['mean_score']:.3f}; solved {result['solved']}/"
                   f"{len(seed_list)}; median tool calls {result['median_calls']}")
     if failure is not None:
-        err.print(f"error: {failure}", markup=False, highlight=False)
+        err.print(f"error: {failure}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(1)
 
 
