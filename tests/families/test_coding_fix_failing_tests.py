@@ -272,6 +272,22 @@ def test_richness_leaves_main_and_the_answer_alone() -> None:
         plain.template.stores["tickets"].tickets)
 
 
+def test_other_tickets_name_any_module_not_the_buggy_ones() -> None:
+    named, clean = 0, 0
+    for seed in range(10):
+        task = _task(seed, "hard", 1.0)
+        buggy = {b.split(".")[0] for b in _bugs(task)}
+        ticket = next(s.args["ticket_id"] for s in task.reference if s.name == "tickets.get")
+        for t in task.template.stores["tickets"].tickets:
+            found = re.findall(r"the (\w+) (?:helpers|module|test suite|aliases)|output in (\w+)",
+                               t.title)
+            modules = {m for pair in found for m in pair if m}
+            if t.id != ticket and modules:
+                named += 1
+                clean += not modules & buggy
+    assert named and clean  # bug-free modules are named too
+
+
 def test_every_routine_draws_json_cases_that_tell_its_bugs_apart() -> None:
     rng = random.Random(0)
     for r in ROUTINES.values():

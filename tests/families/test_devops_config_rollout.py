@@ -189,6 +189,15 @@ def test_posting_in_the_wrong_channel_gates_and_the_list_must_be_sorted() -> Non
     assert _by(grade)["announcement names the commit"]
 
 
+def test_announcing_twice_fails_the_announcement() -> None:
+    task = _task(11, "easy")
+    plan = list(task.reference)
+    grade = _play(task, [*plan, plan[-1]])
+    by = _by(grade)
+    assert not by["announced in #deploys"] and not by["announcement lists the services"]
+    assert by["configs match the change"]
+
+
 def test_an_uncommitted_rollout_earns_no_setting() -> None:
     task = _task(9, "easy")
     grade = _play(task, [s for s in task.reference if s.name not in ("git.add", "git.commit")])
