@@ -271,3 +271,40 @@ async def test_the_reference_policy_speaks_the_dialect_in_the_rollout() -> None:
                                                             for s in ep.tool_specs()}
     assert trace.messages[1]["content"] == task.prompt != make(FAMILY, seed=7).prompt
     assert {c.name for c in trace.calls} <= {s.name for s in ep.tool_specs()}
+
+
+# -- check_family ---------------------------------------------------------------------------
+
+
+def test_check_family_passes_a_family_under_every_dialect_and_phrasing() -> None:
+    from minimal_family import NoteTotal
+
+    from workgym.checks import check_family
+
+    report = check_family(NoteTotal(), seeds=1, fresh_process=False, only=["interface"])
+    assert report.checks["interface"].status == "ok", report.failures
+
+
+def test_check_family_catches_a_grader_that_reads_what_the_model_saw() -> None:
+    from dataclasses import replace
+
+    from minimal_family import NoteTotal
+
+    from workgym.checks import check_family
+    from workgym.core import Criterion, GradeContext, Task, TaskSpec
+
+    def confirmed(ctx: GradeContext) -> tuple[bool, str]:
+        # wrong on purpose: the shown text depends on the dialect, the log's output not
+        seen = [c.seen for c in ctx.calls if c.name == "files.write" and c.ok]
+        return bool(seen) and seen[-1].startswith("wrote "), f"{seen[-1:]}"
+
+    class ReadsTheScreen(NoteTotal):
+        def generate(self, spec: TaskSpec) -> Task:
+            task = super().generate(spec)
+            return replace(task, criteria=(*task.criteria, Criterion("confirmed", confirmed)))
+
+    report = check_family(ReadsTheScreen(), seeds=1, fresh_process=False, raise_on_failure=False,
+                          only=["interface"])
+    assert report.checks["interface"].status == "failed"
+    assert any("dialect=mcp-public: the reference does not solve it" in f and "confirmed" in f
+               for f in report.failures), report.failures

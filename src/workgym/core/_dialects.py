@@ -646,9 +646,8 @@ def _errors(dialect: str) -> ErrorStyle:
         return NATIVE_ERRORS
     if dialect == "mcp-public":
         return PUBLIC_ERRORS
-    n = proc_number(dialect)
-    assert n is not None  # checked by the caller
-    return PROC_ERRORS[random.Random(derive_seed("dialect", n, "errors")).randrange(len(PROC_ERRORS))]
+    rng = random.Random(derive_seed("dialect", _proc(dialect), "errors"))
+    return PROC_ERRORS[rng.randrange(len(PROC_ERRORS))]
 
 
 # -- per-dialect plans ----------------------------------------------------------------------
@@ -669,9 +668,14 @@ def _plan(dialect: str, specs: Sequence[ToolSpec]) -> dict[str, _Plan]:
         return {s.name: _Plan(s.openai_name, {}) for s in specs}
     if dialect == "mcp-public":
         return {s.name: _public_plan(s) for s in specs}
+    return _proc_plans(_proc(dialect), specs)
+
+
+def _proc(dialect: str) -> int:
     n = proc_number(dialect)
-    assert n is not None
-    return _proc_plans(n, specs)
+    if n is None:
+        raise ValueError(dialect_problem(dialect) or f"{dialect!r} is not a proc-N dialect")
+    return n
 
 
 def _public_plan(spec: ToolSpec) -> _Plan:

@@ -179,6 +179,10 @@ class TaskFamily(ABC, Generic[K]):
     def task(self, spec: TaskSpec) -> Task:
         """The task for ``spec`` (generated once, then cached).
 
+        The spec's dialect and phrasing (``workgym.core.Variant``) apply to every family:
+        ``generate`` sees the spec with only the family's own variant, and the prompt of
+        the task it returns is paraphrased; the episode applies the dialect.
+
         Raises:
             ValueError: the spec is for another family or names a variant this family
                 does not generate.
