@@ -1,6 +1,6 @@
 """workgym: offline, deterministic, long-horizon agentic tasks for RL post-training."""
 
-import workgym.apps
+import workgym.apps  # registers the built-in apps
 import workgym.dialects  # noqa: F401  (registers their mcp-public tables)
 from workgym.core import (
     App,
