@@ -152,10 +152,13 @@ class _Kit:
                 top = min(max(numbers) + 3, 10 ** width - 1)
                 self._note(ids, [f"{prefix}{n:0{width}d}" for n in range(1, top + 1)][:500])
 
-    @staticmethod
-    def _note(into: list[str], values: Iterable[str]) -> None:
+    def _note(self, into: list[str], values: Iterable[str]) -> None:
+        # a set beside each list: membership in the list alone is quadratic on big worlds
+        seen = self.__dict__.setdefault("_noted", {}).setdefault(
+            id(into), (into, set(into)))[1]
         for value in values:
-            if value not in into:
+            if value not in seen:
+                seen.add(value)
                 into.append(value)
 
     def absorb(self, value: Any, app: str = "") -> None:
