@@ -164,3 +164,13 @@ def test_explicit_ks_and_behaviour_nan_rates(trace_factory):
     assert s.overall.pass_at_k[8].value == 1.0 and s.overall.pass_hat_k[8].value == 0.0
     assert math.isnan(s.overall.behaviour.invalid_call_rate)  # no tool calls: undefined
     assert math.isnan(s.overall.behaviour.closure_rate)
+
+
+def test_warnings_recorded_by_eval_in_summary_json_reach_the_report(run_a) -> None:
+    from workgym.eval import build_report
+
+    warning = "the server answered 7 requests that carried tools without a single tool call"
+    (run_a / "summary.json").write_text(json.dumps({"traces": 1, "warnings": [warning]}))
+    assert any(warning in str(w) for w in build_report(run_a).warnings)
+    (run_a / "summary.json").write_text("{not json")
+    assert not any(warning in str(w) for w in build_report(run_a).warnings)

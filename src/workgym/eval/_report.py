@@ -131,9 +131,24 @@ def build_report(run: str | Path, config: MetricsConfig | None = None,
     Raises:
         RunError: the folder is missing, empty or corrupt.
     """
+    run_config = dict(load_config(run))
+    recorded = _summary_warnings(Path(run))
+    if recorded:
+        run_config["warnings"] = [*(run_config.get("warnings") or []), *recorded]
     return report_from_traces(load_run(run), run=run_name(run), path=Path(run),
-                              config=load_config(run), metrics=config, expected=expected,
+                              config=run_config, metrics=config, expected=expected,
                               complexity=load_complexity(run))
+
+
+def _summary_warnings(folder: Path) -> list[Any]:
+    """The warnings ``workgym eval`` recorded in the run's ``summary.json`` (those only the
+    run itself could see, such as a server that sent no tool call), if any."""
+    try:
+        data = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    warnings = data.get("warnings") if isinstance(data, dict) else None
+    return [w for w in warnings if w] if isinstance(warnings, list) else []
 
 
 def write_report(report: Report, folder: str | Path | None = None, *,
