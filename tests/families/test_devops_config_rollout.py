@@ -1,6 +1,7 @@
 """devops/config-rollout: the contract, and roll-outs that look right but are not."""
 
 import re
+import shlex
 import tomllib
 from dataclasses import replace
 
@@ -12,7 +13,7 @@ from workgym.checks import check_family
 from workgym.core import Grade, Task, ToolCall, make
 from workgym.families.devops.config_rollout import VALIDATOR, ConfigRollout
 
-FAMILY = "devops/config-rollout-v1"
+FAMILY = "devops/config-rollout-v2"
 pytestmark = pytest.mark.skipif(sandbox_unavailable() is not None,
                                 reason=f"no sandbox here: {sandbox_unavailable()}")
 
@@ -163,6 +164,29 @@ def test_validating_before_the_last_edit_fails_the_validation() -> None:
     del plan[last]
     grade = _play(task, plan)
     assert not _by(grade)["validator passed on the committed configs"]
+
+
+def test_a_forged_validator_run_does_not_count() -> None:
+    """The validator's output printed by echo (or a run beside a planted module) earns
+    nothing, though the output is byte for byte the real one."""
+    task = _task(6, "hard")
+    plan = list(task.reference)
+    last = max(i for i, s in enumerate(plan) if s.name == "terminal.run")
+    with task.start() as ep:
+        for step in plan[:last + 1]:
+            assert ep.call(step.name, dict(step.args)).ok
+        real = ep.call(step.name, dict(plan[last].args)).value["stdout"]
+    forged = "printf '%s' " + shlex.quote(real) + f" # {VALIDATOR}"
+    plan[last] = ToolCall("terminal.run", {"command": forged})
+    grade = _play(task, plan)
+    assert not _by(grade)["validator passed on the committed configs"]
+    planted = list(task.reference)
+    planted.insert(last, ToolCall("files.write", {"path": "tools/sitecustomize.py",
+                                                  "content": "pass\n"}))
+    grade = _play(task, planted)
+    assert not _by(grade)["validator passed on the committed configs"]
+    assert "sits beside the validator" in {c.name: c.evidence for c in grade.criteria}[
+        "validator passed on the committed configs"]
 
 
 def test_editing_the_validator_gates_everything() -> None:

@@ -24,7 +24,12 @@ Criteria:
       change`` (weight 2): exactly these changes.
     - ``validator passed on the committed configs``: the last validator run in the
       terminal exited 0 and printed ``ok <file> <sha256 prefix>`` for every changed file,
-      with the hash of the content at the branch's tip.
+      with the hash of the content at the branch's tip. A validator run is a command that
+      is exactly ``python3 tools/validate_config.py FILE...`` (or ``python``): a command
+      line with shell syntax (``echo ok ... # tools/validate_config.py``, ``;``, pipes,
+      redirections, substitutions) does not count, and neither does any run while a file
+      other than the validator sits in ``tools/`` (a ``sitecustomize.py`` there would run
+      first).
     - ``rollout committed on rollout/<id>``, ``commit subjects name <ID>``.
     - ``announced in #<channel>`` (one post with the ``Change`` line), ``announcement
       names the commit`` (the branch's tip), ``announcement lists the services``
@@ -44,6 +49,8 @@ Difficulty:
 
 Version history:
     v1: first version.
+    v2: a validator run counts only as the plain command; v1 credited any command line
+        that named the validator, so ``echo`` could forge its output.
 """
 
 from __future__ import annotations
@@ -51,6 +58,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import shlex
 import tomllib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -93,6 +101,9 @@ from workgym.core import (
 )
 
 VALIDATOR = "tools/validate_config.py"
+VALIDATOR_DIR = VALIDATOR.rsplit("/", 1)[0] + "/"
+SHELL_SYNTAX = frozenset(";&|<>`$()#\\\n*?[]{}~=")
+"""Characters of shell syntax: a command holding one is not a plain validator run."""
 MAX_CONFIG_BYTES = 16_000
 """Largest config file a grader parses (the fleet's are under 1,000 bytes)."""
 MAX_CHANGED_CONFIGS = 48
@@ -130,12 +141,25 @@ class _Change:
     channel: str
 
 
+def _runs_validator(command: object) -> bool:
+    """Whether ``command`` is a plain run of the validator: ``python3 VALIDATOR FILE...``
+    with no shell syntax that could stand in for it (or print its output)."""
+    if not isinstance(command, str) or any(ch in SHELL_SYNTAX for ch in command):
+        return False
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return False
+    return len(words) >= 2 and words[0] in ("python3", "python") and words[1] == VALIDATOR \
+        and all(not w.startswith("-") for w in words[2:])
+
+
 @register_family
 class ConfigRollout(TaskFamily[Knobs]):
     """Roll a requested config change out to production, validate, commit, announce."""
 
     name = "devops/config-rollout"
-    version = 1
+    version = 2
     apps = ("terminal", "git", "files", "chat")
     levels = Levels(
         easy=Level(Knobs(services=4, targets=2, settings=1, selector="names", correction=False,
@@ -445,10 +469,14 @@ class ConfigRollout(TaskFamily[Knobs]):
         def validated(ctx: GradeContext) -> tuple[bool, str]:
             tip = work(ctx)
             runs = [c for c in ctx.calls if c.ok and c.name == "terminal.run"
-                    and VALIDATOR in str(c.args.get("command", "") if isinstance(c.args, dict)
-                                         else "")]
+                    and isinstance(c.args, dict) and _runs_validator(c.args.get("command"))]
             if not runs:
-                return False, "the validator was never run in the terminal"
+                return False, ("the validator was never run in the terminal (as the plain "
+                               f"command 'python3 {VALIDATOR} FILE...')")
+            stray = [p for p in ctx.world.files() if p.startswith(VALIDATOR_DIR)
+                     and p != VALIDATOR]
+            if stray:
+                return False, f"{stray[0]} sits beside the validator: its runs do not count"
             with ctx.agent_content("the validator's output"):
                 result = json.loads(runs[-1].output)
                 code, out = result["exit_code"], ctx.text(result["stdout"], "its output")
