@@ -1,0 +1,140 @@
+"""The lean chat-completions path: one JSON encode, one HTTP round trip, one JSON decode.
+
+The ``openai`` SDK walks every message and tool schema through its TypedDict hints on
+every request (its recursive request transform) and parses each response into pydantic
+models; against a fast server that costs more CPU than everything else of a turn. This
+client sends the same JSON body over ``httpx`` and reads the plain JSON response, with
+the SDK's error classes mapped onto two of its own: :class:`EndpointStatusError` (the
+server answered with an error status) and :class:`EndpointUnreachable` (no answer:
+connection refused or cut, or the time limit passed).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import httpx
+
+try:  # orjson encodes and decodes several times faster; the stdlib is the fallback
+    import orjson
+
+    def _dumps(value: Any) -> bytes:
+        return orjson.dumps(value)
+
+    _loads: Callable[[bytes], Any] = orjson.loads
+except ImportError:  # pragma: no cover - orjson is installed with the usual extras
+    def _dumps(value: Any) -> bytes:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+    _loads = json.loads
+
+MAX_CONNECTIONS = 1000
+"""Connections open at once to one endpoint (the ``openai`` client's default); further
+requests wait for a free one within their time limit."""
+
+
+_STATUS_KINDS = {400: "BadRequestError", 401: "AuthenticationError",
+                 403: "PermissionDeniedError", 404: "NotFoundError", 409: "ConflictError",
+                 422: "UnprocessableEntityError", 429: "RateLimitError"}
+
+
+class EndpointStatusError(Exception):
+    """The server answered a request with an error status (4xx or 5xx).
+
+    The message reads as the ``openai`` SDK's does (``Error code: 500 - {...}``), so the
+    hints that tell a refused request from a failing server match either path.
+    """
+
+    def __init__(self, status_code: int, message: str) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.kind = _STATUS_KINDS.get(status_code,
+                                      "InternalServerError" if status_code >= 500
+                                      else "APIStatusError")
+        """The name the ``openai`` SDK gives this error (``RateLimitError``...), so that
+        messages and traces read the same on either path."""
+
+
+class InvalidResponse(Exception):
+    """The server answered 2xx with something other than a JSON object."""
+
+
+class EndpointUnreachable(Exception):
+    """No answer came: the connection was refused or cut, or the time limit passed."""
+
+    def __init__(self, message: str, *, timed_out: bool = False) -> None:
+        super().__init__(message)
+        self.timed_out = timed_out
+        self.kind = "APITimeoutError" if timed_out else "APIConnectionError"
+        """The name the ``openai`` SDK gives this error."""
+
+
+def encode_body(request: Mapping[str, Any]) -> bytes:
+    """The JSON body of a chat-completions request, as the ``openai`` SDK would send it:
+    ``extra_body`` merged into the top level, everything else as given."""
+    body = {key: value for key, value in request.items() if key != "extra_body"}
+    body.update(request.get("extra_body") or {})
+    return _dumps(body)
+
+
+def _status_message(response: httpx.Response) -> str:
+    text = response.text.strip()
+    try:
+        return f"Error code: {response.status_code} - {json.loads(text)}"
+    except ValueError:
+        return text or f"Error code: {response.status_code}"
+
+
+class ChatClient:
+    """POST ``/chat/completions`` to an OpenAI-compatible server, one try per call.
+
+    Retries and backoff are the caller's (see ``OpenAIPolicy``), so that both paths share
+    them. Cancelling the awaiting task cancels the request.
+
+    Args:
+        base_url: the OpenAI-compatible base URL (``http://localhost:8000/v1``).
+        api_key: sent as a bearer token.
+        timeout_s: time limit of one request (connect, write, read, pool wait each).
+    """
+
+    def __init__(self, base_url: str, api_key: str, timeout_s: float) -> None:
+        self.url = base_url.rstrip("/") + "/chat/completions"
+        limits = httpx.Limits(max_connections=MAX_CONNECTIONS,
+                              max_keepalive_connections=MAX_CONNECTIONS)
+        self._client = httpx.AsyncClient(
+            timeout=httpx.Timeout(timeout_s), limits=limits,
+            headers={"Authorization": f"Bearer {api_key}",
+                     "Content-Type": "application/json", "Accept": "application/json"})
+
+    async def close(self) -> None:
+        await self._client.aclose()
+
+    async def post(self, body: bytes) -> dict[str, Any]:
+        """Send one encoded request body; return the decoded response object.
+
+        Raises:
+            EndpointStatusError: the server answered 4xx or 5xx.
+            EndpointUnreachable: no connection, the connection was cut, or time ran out.
+            InvalidResponse: the server answered 2xx with something other than a JSON
+                object.
+        """
+        try:
+            response = await self._client.post(self.url, content=body)
+        except httpx.TimeoutException as exc:
+            raise EndpointUnreachable("Request timed out.",
+                                      timed_out=True) from exc
+        except httpx.TransportError as exc:
+            raise EndpointUnreachable("Connection error.") from exc
+        if response.status_code >= 400:
+            raise EndpointStatusError(response.status_code, _status_message(response))
+        try:
+            data = _loads(response.content)
+        except ValueError as exc:
+            raise InvalidResponse(f"the server answered with invalid JSON: "
+                             f"{response.text[:200]!r}") from exc
+        if not isinstance(data, dict):
+            raise InvalidResponse(f"the server answered with JSON that is not an object: "
+                             f"{response.text[:200]!r}")
+        return data
