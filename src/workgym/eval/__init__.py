@@ -6,6 +6,8 @@ Example:
     >>> summary.overall.pass_at_k[1].value
 """
 
+from typing import TYPE_CHECKING
+
 from workgym.eval._attribution import (
     FAILURE_CLASSES,
     Attribution,
@@ -83,7 +85,7 @@ from workgym.eval._report import (
     report_renderables,
     write_report,
 )
-from workgym.eval._runs import RunError, load_config, load_run
+from workgym.eval._runs import RunError, load_run, load_run_config
 from workgym.eval._summary import (
     Behaviour,
     GroupSummary,
@@ -153,8 +155,8 @@ __all__ = [
     "is_success",
     "level_complexity",
     "load_complexity",
-    "load_config",
     "load_run",
+    "load_run_config",
     "mark_baseline",
     "mean_metric",
     "paired_delta",
@@ -183,3 +185,20 @@ __all__ = [
     "trace_detail",
     "write_report",
 ]
+
+if TYPE_CHECKING:  # the deprecated name, typed for callers not yet moved
+    from workgym.eval._runs import load_config as load_config
+
+_RENAMED = {"load_config": "load_run_config"}
+
+
+def __getattr__(name: str) -> object:
+    """Old names kept for one version: ``load_config`` was also ``workgym.train``'s name
+    for reading a training config, so the run's is ``load_run_config`` now."""
+    if name in _RENAMED:
+        import warnings
+
+        warnings.warn(f"workgym.eval.{name} is deprecated; use {_RENAMED[name]}",
+                      DeprecationWarning, stacklevel=2)
+        return globals()[_RENAMED[name]]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

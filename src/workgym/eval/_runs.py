@@ -64,8 +64,15 @@ def load_run(path: str | Path) -> list[Trace]:
     return list(latest.values())
 
 
-def load_config(path: str | Path) -> dict[str, Any]:
-    """The resolved config saved with a run, or ``{}`` when the run has none."""
+def load_run_config(path: str | Path) -> dict[str, Any]:
+    """The resolved config saved with a run, or ``{}`` when the run has none.
+
+    Args:
+        path: the run folder, or a file in it (its ``traces.jsonl``).
+
+    Raises:
+        RunError: the saved config is not valid JSON.
+    """
     path = Path(path)
     folder = path.parent if path.is_file() else path
     file = folder / CONFIG_FILE
@@ -76,6 +83,11 @@ def load_config(path: str | Path) -> dict[str, Any]:
     except json.JSONDecodeError as exc:
         raise RunError(f"{file} is not valid JSON: {exc}") from None
     return data if isinstance(data, dict) else {"config": data}
+
+
+load_config = load_run_config
+"""The old name, for this package's modules until they move to :func:`load_run_config`;
+``workgym.eval.load_config`` warns that it is deprecated."""
 
 
 def run_name(path: str | Path) -> str:
