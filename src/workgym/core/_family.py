@@ -16,7 +16,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, Literal, TypeVar
 
 from pydantic import BaseModel
 
@@ -147,6 +147,9 @@ class TaskFamily(ABC, Generic[K]):
     """The knobs and reference length of ``easy``, ``medium`` and ``hard``."""
     variants: ClassVar[tuple[str, ...]] = ("default",)
     """Interface variants the family generates; a spec naming another is refused."""
+    transfer_side: ClassVar[Literal["train", "test"] | None] = None
+    """Which side of the ``transfer`` split the family is on (``workgym.agent.SPLITS``):
+    None leaves it to the category (``workgym.agent.TRANSFER_TEST_CATEGORIES``)."""
 
     @classmethod
     def family_id(cls) -> str:
