@@ -21,6 +21,7 @@ from workgym.agent._openai import (
     EndpointConfig,
     OpenAIPolicy,
     SamplingConfig,
+    json_turn,
     served_model,
 )
 from workgym.agent._policy import (
@@ -72,7 +73,7 @@ __all__ = [
     "QuickSummary", "ReferencePolicy", "ReplayPolicy", "RunConfig", "RunConfigMismatch",
     "RunLocked", "RunResult", "SamplingConfig", "StepOutcome", "ToolCallRequest",
     "TraceWriter", "chat_messages", "check_local", "execute_calls", "holdout_seeds",
-    "is_holdout", "load_traces", "make_policy", "open_run", "opening_messages",
+    "is_holdout", "json_turn", "load_traces", "make_policy", "open_run", "opening_messages",
     "parse_tool_calls", "quick_summary", "run", "run_episode", "run_failure", "served_model",
     "suite_specs", "tool_prompt", "train_seeds", "truncate_output", "weights_path",
 ]

@@ -255,7 +255,7 @@ class OpenAIPolicy:
                   ctx: PolicyContext) -> AssistantTurn:
         request = self._request(messages, tools, ctx)
         if self._lean is not None:
-            turn = _turn_of_json(await self._with_retries(self._lean_send(request)), ctx.turn)
+            turn = json_turn(await self._with_retries(self._lean_send(request)), ctx.turn)
         else:
             turn = _turn(await self._with_retries(self._sdk_send(request)), ctx.turn)
         if tools:
@@ -330,8 +330,14 @@ def _turn(response: Any, turn: int) -> AssistantTurn:
                          reasoning=_reasoning(extra))
 
 
-def _turn_of_json(response: dict[str, Any], turn: int) -> AssistantTurn:
-    """The turn of a decoded JSON response, read as :func:`_turn` reads the SDK's."""
+def json_turn(response: dict[str, Any], turn: int) -> AssistantTurn:
+    """The assistant turn of a decoded chat-completions response, read as the SDK path
+    reads its response objects: the first choice, tool calls without an id numbered
+    ``call_<turn>_<index>``, object arguments as JSON text, reasoning apart.
+
+    Raises:
+        PolicyError: the response has no choice or no message.
+    """
     choices = response.get("choices")
     if not choices or not isinstance(choices, list) or not isinstance(choices[0], dict):
         raise PolicyError("the server answered with no choices")

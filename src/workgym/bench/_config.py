@@ -8,9 +8,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from workgym.core import DIFFICULTIES, Difficulty
 
-Section = Literal["reset", "calls", "side_by_side", "memory", "throughput", "terminal"]
+Section = Literal["reset", "calls", "side_by_side", "memory", "throughput", "terminal",
+                  "rollout"]
 SECTIONS: tuple[Section, ...] = ("reset", "calls", "side_by_side", "memory", "throughput",
-                                 "terminal")
+                                 "terminal", "rollout")
 
 
 class BenchConfig(BaseModel):
@@ -52,10 +53,19 @@ class BenchConfig(BaseModel):
     """Concurrent episodes per worker process in that run."""
     terminal_runs: int = Field(default=40, ge=1)
     """Sandboxed commands timed for the terminal figure."""
+    rollout_concurrency: tuple[int, ...] = (1, 64, 256, 1024, 4096)
+    """Concurrency levels of the rollout run (whole episodes against the instant mock)."""
+    rollout_sdk_max_concurrency: int = Field(default=256, ge=1)
+    """Highest of those levels the ``openai`` SDK client runs too (its higher levels take
+    minutes at ~15 ms of CPU per turn)."""
+    rollout_min_episodes: int = Field(default=32, ge=1)
+    """Episodes run at least per rollout level."""
+    rollout_tool_turns: int = Field(default=10, ge=0)
+    """Tool-call turns of each mock conversation before its answer."""
     task_pool: int = Field(default=8, ge=1)
     """Distinct tasks per family (medium) that the memory and throughput runs cycle through."""
 
-    @field_validator("concurrency")
+    @field_validator("concurrency", "rollout_concurrency")
     @classmethod
     def _positive(cls, value: tuple[int, ...]) -> tuple[int, ...]:
         if not value or min(value) < 1:
@@ -70,6 +80,7 @@ class BenchConfig(BaseModel):
             "stdio": False, "side_by_side_rounds": 2, "side_by_side_calls": 5,
             "memory_episodes": 32, "tracemalloc_episodes": 8, "concurrency": (1, 8),
             "min_episodes": 4, "processes": 0, "terminal_runs": 3, "task_pool": 2,
+            "rollout_concurrency": (1, 16), "rollout_min_episodes": 4,
         }
         sizes.update(overrides)
         return cls.model_validate(sizes)

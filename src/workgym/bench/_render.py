@@ -107,9 +107,32 @@ def render(result: dict[str, Any], out: Console) -> None:
                       f"{_p(ms['sandboxed'])} ms (p95 {_p(ms['sandboxed'], 'p95')}), "
                       f"unsandboxed p50 {_p(ms['unsandboxed'])} ms; child CPU p50 "
                       f"{term['child_cpu_ms_p50']}", highlight=False)
+    if "rollout" in result:
+        _rollout(result["rollout"], out)
     table = Table("target", "goal", "measured", "met", "where", "note", title="targets")
     for t in result["targets"]:
         met = {True: "[green]met[/green]", False: "[red]missed[/red]", None: "-"}[t["met"]]
         table.add_row(t["target"], t["goal"], str(t["measured"]), met, escape(t["where"]),
                       escape(t.get("note", "")))
     out.print(table)
+
+
+def _rollout(roll: dict[str, Any], out: Console) -> None:
+    table = Table("client", "concurrent", "episodes", "turns", "completed", "cpu ms/turn",
+                  "sys ms/turn", "turns/cpu-s", "turns/s", "turn p50 ms", "turn p99 ms",
+                  "mock cpu ms/turn",
+                  title=f"rollout against the instant mock ({roll['tool_turns']} tool turns, "
+                        "then an answer; in_process: the same turns without HTTP)")
+    for row in roll["levels"]:
+        table.add_row(row["client"], str(row["concurrency"]), str(row["episodes"]),
+                      str(row["turns"]), row["completed"],
+                      *[str(row[k]) if row[k] is not None else "-" for k in (
+                          "cpu_ms_per_turn", "system_ms_per_turn", "turns_per_cpu_s",
+                          "turns_per_s", "turn_ms_p50", "turn_ms_p99",
+                          "mock_cpu_ms_per_turn")])
+    out.print(table)
+    ratio = roll.get("before_after")
+    if ratio:
+        out.print(f"[bold]CPU per turn[/bold] at concurrency {ratio['concurrency']}: openai SDK "
+                  f"{ratio['openai_cpu_ms_per_turn']} ms, lean {ratio['lean_cpu_ms_per_turn']} "
+                  f"ms: [bold]{ratio['ratio']}x[/bold] less", highlight=False)

@@ -43,6 +43,7 @@ async def _run(config: BenchConfig, say: Callable[[str], None]) -> dict[str, Any
     import workgym.apps  # noqa: F401  (registers the apps)
     from workgym.bench._calls import measure_calls, measure_side_by_side
     from workgym.bench._reset import measure_reset_and_grade
+    from workgym.bench._rollout import measure_rollout
     from workgym.bench._sandbox import measure_terminal
     from workgym.bench._scale import measure_memory, measure_throughput
 
@@ -59,6 +60,8 @@ async def _run(config: BenchConfig, say: Callable[[str], None]) -> dict[str, Any
         result["throughput"] = await measure_throughput(config, say)
     if "terminal" in config.sections:
         result["terminal"] = measure_terminal(config, say)
+    if "rollout" in config.sections:
+        result["rollout"] = await measure_rollout(config, say)
     result["machine"]["load_avg_end"] = [round(x, 2) for x in os.getloadavg()]
     result["targets"] = targets(result)
     return result
