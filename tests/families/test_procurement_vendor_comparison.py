@@ -1,5 +1,7 @@
 """procurement/vendor-comparison: the contract, then the family's own wrong-answer tests."""
 
+from typing import Any
+
 import pytest
 
 import workgym  # noqa: F401  (registers apps and families)
@@ -32,7 +34,7 @@ def _call(task: Task, name: str) -> ToolCall:
     return next(c for c in task.reference if c.name == name)
 
 
-def _offers(task: Task) -> list[dict[str, str]]:
+def _offers(task: Task) -> list[dict[str, Any]]:
     """Every offer on the marketplace, as its listing shows it."""
     shop = task.template.stores["shop"]
     return [{"sku": p.sku, "category": p.category, "price": p.price_cents,
@@ -129,3 +131,14 @@ def test_richness_keeps_the_answer() -> None:
         assert _call(bare, "mail.send").args == _call(rich, "mail.send").args
         assert len(rich.template.stores["search"].corpus) > len(
             bare.template.stores["search"].corpus)
+
+
+def test_prices_end_alike_for_compliant_and_other_offers() -> None:
+    """The cents of a price must not tell a compliant offer from another."""
+    ends: dict[bool, set[int]] = {True: set(), False: set()}
+    for seed in range(12):
+        task = _task(seed, "hard")
+        rows = {r[1] for r in _call(task, "sheets.append_rows").args["rows"]}
+        for o in _offers(task):
+            ends[o["sku"] in rows].add(int(o["price"]) % 100)
+    assert ends[True] == ends[False] == {0, 50, 99}

@@ -105,6 +105,8 @@ CATEGORIES = (
              (60, 260)),
 )
 DEFECTS = ("spec", "delivery", "stock", "vendor", "recall")
+_ENDS = (0, 50, 99)
+"""Cents a price ends in."""
 
 
 class Knobs(BaseModel, frozen=True):
@@ -224,12 +226,14 @@ class VendorComparison(TaskFamily[Knobs]):
             if n < len(defects):
                 defects[n] = defect
         rng.shuffle(defects)
-        best = rng.randint(low + (high - low) // 4, high - (high - low) // 4) * 100 + 99
-        prices = [best] + [best + rng.randint(1, (high - low) // 3) * 100
-                           for _ in range(k.compliant - 1)]
-        prices += [rng.randint(low, high) * 100 + rng.choice((0, 50, 99)) for _ in defects]
+        # every price ends in .00, .50 or .99 alike, so its cents say nothing
+        euros = rng.randint(low + (high - low) // 4, high - (high - low) // 4)
+        best = euros * 100 + rng.choice(_ENDS)
+        prices = [best] + [rng.randint(euros + 1, euros + (high - low) // 3) * 100
+                           + rng.choice(_ENDS) for _ in range(k.compliant - 1)]
+        prices += [rng.randint(low, high) * 100 + rng.choice(_ENDS) for _ in defects]
         if defects and all(p > best for p in prices[k.compliant:]):
-            prices[k.compliant] = best - rng.randint(1, (high - low) // 4) * 100
+            prices[k.compliant] = rng.randint(low, euros - 1) * 100 + rng.choice(_ENDS)
         models = list(c.models)
         rng.shuffle(models)
         made = []
