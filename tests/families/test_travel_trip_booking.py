@@ -1,0 +1,70 @@
+"""travel/trip-booking: the contract, then the family's own wrong-answer tests."""
+
+import pytest
+
+import workgym  # noqa: F401  (registers apps and families)
+from workgym.checks import check_family
+from workgym.core import Grade, Task, ToolCall, make, run_plan
+from workgym.families.travel.trip_booking import TripBooking
+
+FAMILY = "travel/trip-booking-v1"
+
+
+def _task(seed: int = 0, difficulty: str = "medium", richness: float = 0.5) -> Task:
+    return make(FAMILY, seed=seed, difficulty=difficulty, richness=richness)  # type: ignore[arg-type]
+
+
+def _grade(task: Task, plan: list[ToolCall]) -> Grade:
+    with run_plan(task, plan) as episode:
+        return episode.grade()
+
+
+@pytest.mark.slow
+def test_travel_trip_booking_meets_the_contract() -> None:
+    report = check_family(TripBooking(), seeds=10, raise_on_failure=False)
+    assert report.ok, "\n".join(report.failures)
+
+
+def test_a_partial_trip_earns_partial_credit() -> None:
+    task = _task(1, "hard")
+    plan = [c for c in task.reference if c.name != "travel.book_hotel"]
+    grade = _grade(task, plan)
+    assert not grade.passed
+    assert 0.0 < grade.score < 1.0
+
+
+def test_booking_every_flight_of_a_leg_earns_no_booking_credit() -> None:
+    task = _task(2, "medium")
+    leg = next(c for c in task.reference if c.name == "travel.search_flights")
+    with task.start() as episode:
+        found = episode.call("travel.search_flights", {**leg.args, "cabin": None}).value
+    traveller = next(c for c in task.reference if c.name == "travel.book_hotel").args[
+        "traveller_id"]
+    extra = [ToolCall("travel.book_flight", {"flight_id": f["id"], "traveller_id": traveller,
+                                             "cabin": "economy"}) for f in found["results"]]
+    grade = _grade(task, [*task.reference, *extra])
+    assert "bookings are exactly the trip" in {c.name for c in grade.criteria
+                                               if c.passed is False}
+
+
+def test_cancelling_a_calendar_event_zeroes_the_score() -> None:
+    task = _task(3, "easy")
+    event = task.template.stores["calendar"].events[0].id
+    grade = _grade(task, [*task.reference, ToolCall("calendar.cancel_event",
+                                                    {"event_id": event})])
+    assert grade.score == 0.0
+
+
+def test_richness_keeps_the_answer() -> None:
+    lean, rich = _task(4, "hard", 0.0), _task(4, "hard", 1.0)
+    assert [c.name for c in lean.criteria] == [c.name for c in rich.criteria]
+
+
+def test_fee_invoices_are_not_the_first_ids() -> None:
+    """Invoice ids follow the issue date, so the fees do not stand out by id."""
+    firsts = set()
+    for seed in range(8):
+        task = _task(seed, "hard", 1.0)
+        paid = [c.args["invoice_id"] for c in task.reference if c.name == "payments.pay_invoice"]
+        firsts.add(min(paid) == "INV-0001")
+    assert firsts == {True, False}
