@@ -164,15 +164,15 @@ def test_config_validation():
 
 
 def test_task_selection_keeps_the_train_split_only():
-    from workgym.train import TaskSelection, select_specs
+    from workgym.train import TaskSelection, mixture_specs
 
     name = get_family(FAMILY).name
-    specs, holdout = select_specs(TaskSelection(families=(FAMILY,), seeds="0-29",
+    specs, holdout = mixture_specs(TaskSelection(families=(FAMILY,), seeds="0-29",
                                                 difficulties=("easy", "hard")))
     expected = [s for s in range(30) if not is_holdout(name, s)]
     assert [s.seed for s in specs] == expected * 2
     assert holdout == 2 * (30 - len(expected)) > 0
     with pytest.raises(ValueError, match="no train-split task"):
-        select_specs(TaskSelection(families=(FAMILY,), seeds=str(_seeds(1, True)[0])))
+        mixture_specs(TaskSelection(families=(FAMILY,), seeds=str(_seeds(1, True)[0])))
     with pytest.raises(ValueError, match="either 'suite' or 'families'"):
         TaskSelection()

@@ -75,10 +75,10 @@ def export_sft(
     from workgym.train import (
         ExportStats,
         TaskSelection,
+        mixture_specs,
         output_format,
         reference_rows,
         rows_from_traces,
-        select_specs,
         write_rows,
     )
 
@@ -102,7 +102,7 @@ def export_sft(
             selection = TaskSelection(suite=suite, per_level=per_level,
                                       families=tuple(family or ()), seeds=seeds,
                                       difficulties=levels, richness=richness)  # type: ignore[arg-type]
-            specs, holdout = select_specs(selection)
+            specs, holdout = mixture_specs(selection)
         except (ValueError, LookupError) as exc:
             raise _fail(str(exc)) from None
         ref_stats.dropped["holdout"] += holdout

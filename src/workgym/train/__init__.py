@@ -10,10 +10,12 @@ Nothing here imports torch, transformers or TRL until a trainer is used.
 """
 
 from workgym.train._config import (
+    Curriculum,
     GSPOTrainConfig,
     LoraConfig,
     ModelConfig,
     SFTTrainConfig,
+    Stage,
     TaskSelection,
     load_config,
 )
@@ -36,13 +38,43 @@ from workgym.train._gspo import (
     train_gspo,
 )
 from workgym.train._sft import TrainResult, load_rows, train_sft
-from workgym.train._tasks import select_specs
+from workgym.train._tasks import (
+    CurriculumState,
+    holdout_of,
+    mixture_specs,
+    select_specs,
+    task_weight,
+)
 
 __all__ = [
-    "EpisodeEnvironment", "EpisodeReward", "ExportStats", "GSPOTrainConfig", "LoraConfig",
-    "MalformedTrace", "ModelConfig", "SFTTrainConfig", "TaskSelection", "TrainResult",
-    "chat_row_messages", "environment_class", "gspo_dataset", "load_config", "load_rows",
-    "output_format", "reference_rows", "rows_from_traces", "select_specs", "task_tools",
+    "Curriculum",
+    "CurriculumState",
+    "EpisodeEnvironment",
+    "EpisodeReward",
+    "ExportStats",
+    "GSPOTrainConfig",
+    "LoraConfig",
+    "MalformedTrace",
+    "ModelConfig",
+    "SFTTrainConfig",
+    "Stage",
+    "TaskSelection",
+    "TrainResult",
+    "chat_row_messages",
+    "environment_class",
+    "gspo_dataset",
+    "holdout_of",
+    "load_config",
+    "load_rows",
+    "mixture_specs",
+    "output_format",
+    "reference_rows",
+    "rows_from_traces",
+    "select_specs",
+    "task_tools",
+    "task_weight",
     "trace_row",
-    "train_gspo", "train_sft", "write_rows",
+    "train_gspo",
+    "train_sft",
+    "write_rows",
 ]

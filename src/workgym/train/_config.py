@@ -72,27 +72,85 @@ class LoraConfig(_Frozen):
         return value
 
 
+WEIGHT_KEYS = ("family", "category", "difficulty", "variant")
+"""What a mixture weight can name: ``family:ID`` (or the name without version),
+``category:NAME``, ``difficulty:LEVEL``, ``variant:STRING``."""
+
+
 class TaskSelection(_Frozen):
-    """Which tasks a run draws from. Holdout seeds are always left out."""
+    """Which tasks a run draws from, and how often each. Holdout seeds are always left out.
+
+    A weighted mixture: every task starts at weight 1, and each entry of ``weights`` that
+    names its family, category, level or variant multiplies it; with ``size``, that many
+    tasks are drawn (with replacement) in proportion to the weights.
+    """
 
     suite: str | None = None
-    """A suite of the agent package (``train``); its holdout tasks are left out."""
+    """A suite of the agent package (``train``, ``split:difficulty:train``); its holdout
+    tasks are left out."""
     per_level: int | None = Field(default=None, ge=1)
     """Tasks per family and difficulty for ``suite`` (its default size otherwise)."""
     families: tuple[str, ...] = ()
     """Family ids, e.g. ``office/library-catalogue-v1``, used with ``seeds``."""
+    categories: tuple[str, ...] = ()
+    """Categories whose every family is selected, used with ``seeds``."""
     seeds: str = "0-99"
     """Seeds of ``families``: ``0-99``, ``1,5,9``, ``0-9,20-29``."""
     difficulties: tuple[Difficulty, ...] = DIFFICULTIES
     """Difficulty levels of ``families``."""
     richness: float = Field(default=0.5, ge=0.0, le=1.0)
     """Distractor level of ``families`` tasks."""
+    variants: tuple[str, ...] = ("default",)
+    """Interface variants of ``families`` tasks (``dialect=mcp-public``, ``phrasing=2``)."""
+    weights: dict[str, float] = Field(default_factory=dict)
+    """Mixture weights by ``family:``, ``category:``, ``difficulty:`` or ``variant:`` key."""
+    size: int | None = Field(default=None, ge=1)
+    """Tasks drawn from the weighted mixture; None keeps each selected task once (then
+    ``weights`` must be empty)."""
 
     @model_validator(mode="after")
     def _one_source(self) -> TaskSelection:
-        if (self.suite is None) == (not self.families):
-            raise ValueError("select tasks with either 'suite' or 'families' (and 'seeds')")
+        if (self.suite is None) == (not self.families and not self.categories):
+            raise ValueError("select tasks with either 'suite' or 'families'/'categories' "
+                             "(and 'seeds')")
+        for key, weight in self.weights.items():
+            kind, _, arg = key.partition(":")
+            if kind not in WEIGHT_KEYS or not arg:
+                raise ValueError(f"a weight key is one of {', '.join(WEIGHT_KEYS)} and a "
+                                 f"value ('category:office'), got {key!r}")
+            if weight < 0:
+                raise ValueError(f"weight {key!r} must be 0 or more, got {weight}")
+        if self.weights and self.size is None:
+            raise ValueError("weights need 'size', the number of tasks to draw")
         return self
+
+
+class Stage(_Frozen):
+    """One stage of a sequence: train on ``tasks``, then evaluate every stage so far."""
+
+    name: str = Field(min_length=1)
+    """The stage's name in ``stages.json``."""
+    tasks: TaskSelection
+    """Its training tasks."""
+    max_steps: int | None = Field(default=None, ge=1)
+    """Its optimizer steps; None takes the config's ``max_steps``."""
+
+
+class Curriculum(_Frozen):
+    """Each family starts at ``start`` and moves up a level when the share of its last
+    ``window`` episodes that passed reaches ``threshold``; training runs in rounds of
+    ``round_steps`` steps, each on the families' levels of the time."""
+
+    threshold: float = Field(default=0.8, gt=0.0, le=1.0)
+    """Share of recent episodes that passed (all criteria) to move up."""
+    window: int = Field(default=16, ge=1)
+    """Recent episodes per family that count."""
+    start: Difficulty = "easy"
+    """Every family's first level."""
+    rounds: int = Field(default=3, ge=1)
+    """Rounds of training."""
+    round_steps: int = Field(default=10, ge=1)
+    """Optimizer steps per round."""
 
 
 class _TrainConfig(_Frozen):
@@ -167,8 +225,8 @@ class GSPOTrainConfig(_TrainConfig):
     """Reinforcement learning on workgym episodes with GSPO (TRL's GRPOTrainer with
     sequence-level importance sampling)."""
 
-    tasks: TaskSelection
-    """The training tasks (train split only)."""
+    tasks: TaskSelection | None = None
+    """The training tasks (train split only); None when ``stages`` are given."""
     reward: RewardScheme = "dense"
     """``dense`` (weighted fraction of criteria met), ``binary`` (all criteria pass) or
     ``gamma`` (binary, decayed per call beyond the reference length)."""
@@ -202,6 +260,21 @@ class GSPOTrainConfig(_TrainConfig):
     """Generate with vLLM (colocated; needs a GPU and the vllm package)."""
     shuffle: bool = True
     """Shuffle the tasks."""
+    stages: tuple[Stage, ...] = ()
+    """A sequence: train on each stage's tasks in turn (instead of ``tasks``), and after
+    each evaluate the holdout tasks of every stage so far, to measure forgetting."""
+    curriculum: Curriculum | None = None
+    """Move each family of ``tasks`` up a level as its recent success passes a threshold."""
+    eval_per_level: int = Field(default=2, ge=1)
+    """Holdout tasks per family and level in each stage's evaluation."""
+
+    @model_validator(mode="after")
+    def _tasks_or_stages(self) -> GSPOTrainConfig:
+        if (self.tasks is None) == (not self.stages):
+            raise ValueError("give either 'tasks' or 'stages'")
+        if self.curriculum is not None and self.tasks is None:
+            raise ValueError("a curriculum moves the families of 'tasks'; give 'tasks'")
+        return self
 
     @model_validator(mode="after")
     def _groups_fit(self) -> GSPOTrainConfig:

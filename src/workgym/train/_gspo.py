@@ -29,7 +29,7 @@ from workgym.train._model import (
     quiet_trainer,
 )
 from workgym.train._sft import TrainResult, write_log
-from workgym.train._tasks import select_specs
+from workgym.train._tasks import mixture_specs
 
 
 class _BoundTool(dict[str, Any]):
@@ -197,7 +197,10 @@ def gspo_dataset(config: GSPOTrainConfig) -> tuple[Any, dict[str, type[EpisodeEn
 
     from workgym.agent import DEFAULT_SYSTEM_PROMPT
 
-    specs, holdout = select_specs(config.tasks)
+    if config.tasks is None or config.curriculum is not None:
+        raise ValueError("this trainer runs one task selection: stages and curricula are "
+                         "not run by train_gspo yet")
+    specs, holdout = mixture_specs(config.tasks, config.seed)
     if config.shuffle:
         random.Random(config.seed).shuffle(specs)
     system = config.system_prompt if config.system_prompt is not None else DEFAULT_SYSTEM_PROMPT
