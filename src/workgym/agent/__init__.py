@@ -65,6 +65,7 @@ from workgym.agent._suites import (
     suite_specs,
     train_seeds,
 )
+from workgym.agent._workers import WorkerFailed, run_workers
 
 __all__ = [
     "DEFAULT_MAX_TOKENS", "DEFAULT_SYSTEM_PROMPT", "MAX_ERROR_SHARE", "SUITES",
@@ -72,10 +73,11 @@ __all__ = [
     "NoopPolicy", "OpenAIPolicy", "OpenRun", "Policy", "PolicyContext", "PolicyError",
     "QuickSummary", "ReferencePolicy", "ReplayPolicy", "RunConfig", "RunConfigMismatch",
     "RunLocked", "RunResult", "SamplingConfig", "StepOutcome", "ToolCallRequest",
-    "TraceWriter", "chat_messages", "check_local", "execute_calls", "holdout_seeds",
-    "is_holdout", "json_turn", "load_traces", "make_policy", "open_run", "opening_messages",
-    "parse_tool_calls", "quick_summary", "run", "run_episode", "run_failure", "served_model",
-    "suite_specs", "tool_prompt", "train_seeds", "truncate_output", "weights_path",
+    "TraceWriter", "WorkerFailed", "chat_messages", "check_local", "execute_calls",
+    "holdout_seeds", "is_holdout", "json_turn", "load_traces", "make_policy", "open_run",
+    "opening_messages", "parse_tool_calls", "quick_summary", "run", "run_episode",
+    "run_failure", "run_workers", "served_model", "suite_specs", "tool_prompt",
+    "train_seeds", "truncate_output", "weights_path",
 ]
 
 _RENAMED = {"summarize": "quick_summary", "Summary": "QuickSummary"}

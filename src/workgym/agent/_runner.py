@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Protocol, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -39,7 +39,7 @@ from workgym.core import TaskSpec, Trace, make_from_spec
 
 TRACES = "traces.jsonl"
 CONFIG = "config.json"
-OPERATIONAL = frozenset({"concurrency", "base_url", "retries", "timeout_s"})
+OPERATIONAL = frozenset({"concurrency", "workers", "base_url", "retries", "timeout_s"})
 """RunConfig fields that may change between a run and its resumption."""
 MAX_ERROR_SHARE = 0.1
 """Default share of errored rollouts above which a run counts as failed (see
@@ -74,7 +74,10 @@ class RunConfig(BaseModel):
     replay_from: str | None = None
     """Run folder or traces.jsonl that the ``replay`` policy replays."""
     concurrency: int = Field(default=8, ge=1)
-    """Rollouts in flight at once."""
+    """Rollouts in flight at once (over all workers)."""
+    workers: int = Field(default=1, ge=1)
+    """Processes that share the rollouts and the run folder (built-in policies only; the
+    in-process ``local`` model always runs in one)."""
     retries: int = Field(default=5, ge=0)
     """Retries of one model request on 429, 5xx, timeouts and connection errors."""
     timeout_s: float = Field(default=600.0, gt=0)
@@ -346,14 +349,21 @@ async def run(
         PolicyError: the policy could not be readied (model not loadable, nothing
             listening at the endpoint).
     """
+    if config.workers > 1 and policy is None and config.policy != "local":
+        from workgym.agent._workers import run_workers
+
+        return await run_workers(config, folder, api_key=api_key, overwrite=overwrite,
+                                 progress=progress)
     with open_run(config, folder, overwrite=overwrite) as opened:
         own_policy = policy is None
         active = policy if policy is not None else make_policy(config, api_key)
         try:
             if opened.jobs:
                 await _ready(active, progress)
-            await _run_jobs(config, active, opened.jobs, opened.writer, opened.result,
-                            progress)
+            bar = RunProgress(len(opened.jobs), active.name, enabled=progress)
+            with bar:
+                await run_jobs(config, active, opened.jobs, opened.writer,
+                               opened.result.add, bar)
         finally:
             if own_policy and hasattr(active, "close"):
                 await active.close()
@@ -391,20 +401,50 @@ async def _ready(policy: Policy, progress: bool) -> None:
         console.print(f"{what}: done in {time.monotonic() - clock:.0f} s", markup=False)
 
 
-async def _run_jobs(config: RunConfig, policy: Policy, jobs: Sequence[tuple[TaskSpec, int]],
-                    writer: TraceWriter, result: RunResult, progress: bool) -> None:
-    semaphore = asyncio.Semaphore(config.concurrency)
-    bar = _Progress(len(jobs), policy.name, enabled=progress)
+@dataclass(frozen=True)
+class Outcome:
+    """What the progress display needs of a finished rollout (small enough to send
+    between processes)."""
+
+    family_id: str
+    sample: int
+    score: float | None
+    error: str | None
+    turns: int
+    tool_calls: int
+
+    @classmethod
+    def of(cls, trace: Trace) -> Outcome:
+        """The outcome of ``trace``."""
+        return cls(trace.spec.family_id, trace.sample, trace.score, trace.error,
+                   trace.stats.turns, trace.stats.tool_calls)
+
+
+class ProgressSink(Protocol):
+    """Where a runner reports turns and finished rollouts (a bar, or a worker's queue)."""
+
+    def turn(self, turn: AssistantTurn) -> None:
+        """One assistant turn of any rollout."""
+
+    def advance(self, trace: Trace) -> None:
+        """One rollout finished (written to the run)."""
+
+
+async def run_jobs(config: RunConfig, policy: Policy, jobs: Sequence[tuple[TaskSpec, int]],
+                   writer: TraceWriter, add: Callable[[Trace], None], sink: ProgressSink,
+                   concurrency: int | None = None) -> None:
+    """Run ``jobs`` (spec, sample), at most ``concurrency`` (default the config's) at
+    once; each trace is written, then passed to ``add`` and ``sink``."""
+    semaphore = asyncio.Semaphore(concurrency or config.concurrency)
 
     async def one(spec: TaskSpec, sample: int) -> None:
         async with semaphore:
-            trace = await _rollout(config, policy, spec, sample, bar.turn)
+            trace = await _rollout(config, policy, spec, sample, sink.turn)
             await asyncio.to_thread(writer.write, trace)
-            result.add(trace)
-            bar.advance(trace)
+            add(trace)
+            sink.advance(trace)
 
-    with bar:
-        await asyncio.gather(*(one(spec, sample) for spec, sample in jobs))
+    await asyncio.gather(*(one(spec, sample) for spec, sample in jobs))
 
 
 async def _rollout(config: RunConfig, policy: Policy, spec: TaskSpec, sample: int,
@@ -427,15 +467,21 @@ def run_warnings(traces: Sequence[Trace], policy: Policy | None = None) -> list[
     whatever the policy itself warns of (an endpoint whose responses never carried a
     tool call although tools were sent: see ``OpenAIPolicy.warnings``).
     """
+    more = getattr(policy, "warnings", None)
+    return merge_warnings(traces, policy.name if policy is not None else None,
+                          more() if callable(more) else [])
+
+
+def merge_warnings(traces: Sequence[Trace], policy_name: str | None,
+                   policy_warnings: Sequence[str]) -> list[str]:
+    """:func:`run_warnings` from the policy's name and warnings (those of several
+    worker processes' policies, say), each warning once."""
     out: list[str] = []
-    name = policy.name if policy is not None else None
     ran = [t for t in traces if t.stats.turns]
-    if ran and name != "noop" and not any(t.stats.tool_calls for t in ran):
+    if ran and policy_name != "noop" and not any(t.stats.tool_calls for t in ran):
         out.append(f"no tool call in any of the {len(ran)} traces: the model never used the "
                    "tools, so no task could be solved")
-    more = getattr(policy, "warnings", None)
-    if callable(more):
-        out += [w for w in more() if w not in out]
+    out += [w for w in dict.fromkeys(policy_warnings) if w not in out]
     return out
 
 
@@ -462,7 +508,7 @@ def run_failure(traces: Sequence[Trace], max_error_share: float = MAX_ERROR_SHAR
     return None
 
 
-class _Progress:
+class RunProgress:
     """A rich progress bar on stderr: rollouts done, and the turns, tool calls and mean
     score so far (a turn of a slow model moves it long before a rollout ends)."""
 
@@ -515,24 +561,32 @@ class _Progress:
         self._bar.update(self._task, advance=advance, description=text)
 
     def turn(self, turn: AssistantTurn) -> None:
-        self.turns += 1
-        self.calls += len(turn.tool_calls)
+        self.count_turns(1, len(turn.tool_calls))
+
+    def count_turns(self, turns: int, calls: int) -> None:
+        """``turns`` assistant turns made ``calls`` tool calls (of any rollouts)."""
+        self.turns += turns
+        self.calls += calls
         if self.enabled:
             self._update(0)
 
     def advance(self, trace: Trace) -> None:
-        if trace.score is not None:
-            self.scores.append(trace.score)
-        self.errors += trace.error is not None
+        self.finish(Outcome.of(trace))
+
+    def finish(self, done: Outcome) -> None:
+        """One rollout finished."""
+        if done.score is not None:
+            self.scores.append(done.score)
+        self.errors += done.error is not None
         self.done += 1
         if self.enabled:
             self._update(1)
         elif self.lines is not None:
-            outcome = (f"error: {(trace.error.splitlines() or [''])[0][:120]}" if trace.error
-                       else f"score {trace.score:.3f}" if trace.score is not None else "-")
-            self.lines.print(f"[{self.done}/{self.total}] {trace.spec.family_id} sample "
-                             f"{trace.sample}: {outcome}, {trace.stats.turns} turns, "
-                             f"{trace.stats.tool_calls} tool calls "
+            outcome = (f"error: {(done.error.splitlines() or [''])[0][:120]}" if done.error
+                       else f"score {done.score:.3f}" if done.score is not None else "-")
+            self.lines.print(f"[{self.done}/{self.total}] {done.family_id} sample "
+                             f"{done.sample}: {outcome}, {done.turns} turns, "
+                             f"{done.tool_calls} tool calls "
                              f"({time.monotonic() - self._started:.0f} s)", markup=False)
 
 
