@@ -45,7 +45,7 @@ _STATUS_KINDS = {400: "BadRequestError", 401: "AuthenticationError",
 class EndpointStatusError(Exception):
     """The server answered a request with an error status (4xx or 5xx).
 
-    The message reads as the ``openai`` SDK's does (``Error code: 500 - {...}``), so the
+    The message reads as the ``openai`` SDK's does (``Error code: 500 - <message>``), so the
     hints that tell a refused request from a failing server match either path.
     """
 
@@ -82,12 +82,16 @@ def encode_body(request: Mapping[str, Any]) -> bytes:
 
 
 def _status_message(status: int, content: bytes) -> str:
-    """The error message as the ``openai`` SDK words it."""
-    text = content.decode("utf-8", "replace").strip()
+    """The error message as the ``openai`` SDK words it: the status, then the body's
+    ``error.message`` (or top-level ``message``) where it has one."""
     try:
-        return f"Error code: {status} - {json.loads(text)}"
+        body = json.loads(content.decode("utf-8", "replace").strip())
     except ValueError:
-        return text or f"Error code: {status}"
+        return f"Error code: {status}"
+    error = body.get("error", body) if isinstance(body, dict) else None
+    message = error.get("message") if isinstance(error, dict) else None
+    return f"Error code: {status} - {message}" if isinstance(message, str) and message \
+        else f"Error code: {status}"
 
 
 class ChatClient:
