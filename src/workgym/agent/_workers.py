@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
+import dataclasses
 import multiprocessing
 import os
 import queue as queues
@@ -57,8 +58,21 @@ class _Reports:
     """What the parent gathered from its workers."""
 
     warnings: list[str] = field(default_factory=list)
+    """The warnings of the workers' policies that count nothing (see ``tool_use``)."""
+    tool_use: list[Any] = field(default_factory=list)
+    """Each worker policy's ``tool_use`` counts (``OpenAIPolicy``), summed for warnings."""
     failures: list[str] = field(default_factory=list)
     policy_failures: list[str] = field(default_factory=list)
+
+    def policy_warnings(self) -> list[str]:
+        """The warnings one policy would give over the whole run: the workers' counts
+        of tool use summed, then asked for their warnings."""
+        if not self.tool_use:
+            return self.warnings
+        first = self.tool_use[0]
+        total = type(first)(**{f.name: sum(getattr(u, f.name) for u in self.tool_use)
+                               for f in dataclasses.fields(first)})
+        return list(total.warnings())
 
 
 async def run_workers(config: RunConfig, folder: str | Path, *, api_key: str | None = None,
@@ -82,7 +96,7 @@ async def run_workers(config: RunConfig, folder: str | Path, *, api_key: str | N
             reports = await _run_processes(config, jobs, traces_path, api_key, progress)
             for trace in _traces_after(traces_path, start):
                 result.add(trace)
-    result.warnings = merge_warnings(result.traces, config.policy, reports.warnings)
+    result.warnings = merge_warnings(result.traces, config.policy, reports.policy_warnings())
     if reports.policy_failures:
         raise PolicyError(reports.policy_failures[0])
     if reports.failures:
@@ -161,6 +175,8 @@ def _handle(message: tuple[Any, ...], bar: RunProgress, reports: _Reports) -> No
         bar.finish(message[1])
     elif kind == "warnings":
         reports.warnings += message[1]
+    elif kind == "tool_use":
+        reports.tool_use.append(message[1])
     elif kind == "policy":
         reports.policy_failures.append(message[1])
     elif kind == "failed":
@@ -257,8 +273,11 @@ async def _work(config: RunConfig, jobs: list[tuple[TaskSpec, int]], traces_path
         await run_jobs(config, policy, jobs, TraceWriter(traces_path), _drop, sink,
                        concurrency=concurrency)
     finally:
+        tool_use = getattr(policy, "tool_use", None)
         more = getattr(policy, "warnings", None)
-        if callable(more):
+        if dataclasses.is_dataclass(tool_use):
+            sink.messages.put(("tool_use", tool_use))
+        elif callable(more):
             sink.messages.put(("warnings", list(more())))
         close = getattr(policy, "close", None)
         if callable(close):
