@@ -199,16 +199,22 @@ def pick_stay(store: TravelStore, city: str, check_in: date, check_out: date, ca
     return _Stay(found[0][1], check_in, check_out, money_text(found[0][0]))
 
 
-def _renumber(pay: PaymentsStore, calendar: CalendarStore) -> None:
-    """Ids that follow time: invoices by issue date, payees by name, events by start."""
+def _renumber(pay: PaymentsStore, calendar: CalendarStore, core: set[str],
+              rng: random.Random) -> None:
+    """Ids that give nothing away: payees by name, events by start, invoices from a
+    shuffled pool whose first draws go to the task's own invoices (``core``, by number),
+    so that their ids do not move when richness adds other invoices."""
     payees = {p.id: f"PAY-{n:03d}" for n, p in
               enumerate(sorted(pay.payees, key=lambda p: (p.name, p.id)), 1)}
     for payee in pay.payees:
         payee.id = payees[payee.id]
     pay.payees.sort(key=lambda p: p.id)
-    pay.invoices.sort(key=lambda i: (i.issued, i.number))
-    for n, invoice in enumerate(pay.invoices, 1):
-        invoice.id, invoice.payee = f"INV-{n:04d}", payees[invoice.payee]
+    pool = iter(rng.sample(range(1000, 10000), 200))  # a fixed draw: the core ids stay put
+    mine = [i for i in pay.invoices if i.number in core]
+    rest = [i for i in pay.invoices if i.number not in core]
+    for invoice in sorted(mine, key=lambda i: i.number) + rest:
+        invoice.id, invoice.payee = f"INV-{next(pool)}", payees[invoice.payee]
+    pay.invoices.sort(key=lambda i: i.id)
     calendar.events.sort(key=lambda e: (e.start, e.title))
     for n, event in enumerate(calendar.events, 1):
         event.id = f"ev{n:04d}"
@@ -273,7 +279,8 @@ class TripBooking(TaskFamily[Knobs]):
         files = self._distractors(rng_for(spec, "distractors"), scaled(spec.richness,
                                   k.distractors), now, me, [manager, travel_mgr, *colleagues],
                                   desk, calendar, pay, box, traveller.id)
-        _renumber(pay, calendar)
+        _renumber(pay, calendar, {number for _, number, _ in invoices},
+                  rng_for(spec, "ids"))
         mail_store, ids = box.build()
 
         prices = [x.price for x in legs] + [s.price for s in stays]
