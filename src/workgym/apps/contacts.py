@@ -68,6 +68,8 @@ class Person(BaseModel):
     phone: str = ""
     address: str = ""
     """Where a remote person works from, or a mailing address."""
+    iban: str = ""
+    """Their bank account (IBAN), for personal contacts; empty when not known."""
 
     def summary(self) -> dict[str, Any]:
         return {"email": self.email, "name": self.name, "role": self.role,
@@ -255,7 +257,8 @@ class ContactsApp(App):
     @tool(read_only=True)
     def get(self, person: Key) -> dict[str, Any]:
         """Everything about one person: role, team, manager, office and its address, time
-        zone with their current local time, phone, address and number of direct reports.
+        zone with their current local time, phone, address, number of direct reports and,
+        when known, their bank account (IBAN).
 
         Args:
             person: an e-mail address, or a full name that exactly one person has.
@@ -271,6 +274,7 @@ class ContactsApp(App):
             "phone": p.phone,
             "address": p.address,
             "direct_reports": len(self.store.direct_reports(p.email)),
+            **({"iban": p.iban} if p.iban else {}),
         }
 
     @tool(read_only=True)
