@@ -72,7 +72,7 @@ from workgym.apps._web import (
 from workgym.apps.db import DbStore, SqlValue, database_bytes
 from workgym.apps.sheets import workbook_bytes
 from workgym.apps.shop import cents_text
-from workgym.content.companies import CITIES, companies
+from workgym.content.companies import companies
 from workgym.content.distractors import everyday_mails, scaled
 from workgym.content.mailbox import Mailbox
 from workgym.content.people import Person, people
@@ -110,16 +110,16 @@ _HUBS = ("Leeds", "Birmingham", "Manchester", "Bristol", "Glasgow", "Northampton
          "Lille", "Cologne", "Antwerp")
 _SHIPMENT = re.compile(r"SH-\d{5}")
 SCHEMA = (
-    "CREATE TABLE customers (id TEXT PRIMARY KEY, name TEXT NOT NULL, service_level TEXT "
-    "NOT NULL, contact_name TEXT NOT NULL, contact_email TEXT NOT NULL, city TEXT)",
-    "CREATE TABLE carriers (code TEXT PRIMARY KEY, name TEXT NOT NULL, tracking_url TEXT "
-    "NOT NULL)",
-    "CREATE TABLE orders (id TEXT PRIMARY KEY, customer_id TEXT NOT NULL REFERENCES "
-    "customers(id), placed_on TEXT NOT NULL, promised_on TEXT NOT NULL, total REAL NOT NULL)",
-    "CREATE TABLE shipments (id TEXT PRIMARY KEY, order_id TEXT NOT NULL REFERENCES "
-    "orders(id), carrier TEXT NOT NULL REFERENCES carriers(code), tracking_number TEXT NOT "
-    "NULL UNIQUE, shipped_on TEXT NOT NULL, declared_value REAL NOT NULL, status TEXT NOT "
-    "NULL CHECK (status IN ('open', 'delivered', 'claimed')))",
+    ("CREATE TABLE customers (id TEXT PRIMARY KEY, name TEXT NOT NULL, service_level TEXT "
+     "NOT NULL, contact_name TEXT NOT NULL, contact_email TEXT NOT NULL, city TEXT)"),
+    ("CREATE TABLE carriers (code TEXT PRIMARY KEY, name TEXT NOT NULL, tracking_url TEXT "
+     "NOT NULL)"),
+    ("CREATE TABLE orders (id TEXT PRIMARY KEY, customer_id TEXT NOT NULL REFERENCES "
+     "customers(id), placed_on TEXT NOT NULL, promised_on TEXT NOT NULL, total REAL NOT NULL)"),
+    ("CREATE TABLE shipments (id TEXT PRIMARY KEY, order_id TEXT NOT NULL REFERENCES "
+     "orders(id), carrier TEXT NOT NULL REFERENCES carriers(code), tracking_number TEXT NOT "
+     "NULL UNIQUE, shipped_on TEXT NOT NULL, declared_value REAL NOT NULL, status TEXT NOT "
+     "NULL CHECK (status IN ('open', 'delivered', 'claimed')))"),
 )
 OPEN_SQL = ("SELECT s.id, s.carrier, s.tracking_number, s.declared_value, o.promised_on, "
             "c.id AS customer, c.service_level, c.contact_email FROM shipments s JOIN orders o "
@@ -256,7 +256,9 @@ class Shipment:
     delivered: date | None = None
     exception: str = ""
     order: str = ""
-    placed: date | None = None
+    placed: date = date.min
+    total: int = 0
+    """The order's total in cents."""
 
 
 @dataclass(frozen=True)
@@ -338,7 +340,7 @@ class ShipmentTracking(TaskFamily[Knobs]):
         by_id = {c.id: c for c in customers + extra}
         old_claims = [(s.id, carriers[s.carrier][0], s.number, s.exception, s.value)
                       for s in shipments if s.role == "claimed"]
-        files = {DB: self._database(customers + extra, carriers, everything, rng),
+        files = {DB: self._database(customers + extra, carriers, everything),
                  CLAIMS: _claims_book(old_claims)}
         stores = {"db": DbStore(path=DB), "mail": mail,
                   "carriers": _carrier_store(carriers, everything, by_id, today)}
@@ -413,7 +415,7 @@ class ShipmentTracking(TaskFamily[Knobs]):
                           add_business_days(today, -2))
             s = Shipment(_shipment_id(rng, taken), role, owner.id, rng.randrange(len(carriers)),
                          "", promised, shipped, _value(rng), eta=eta)
-            s.number = _tracking(rng, carriers[s.carrier], taken)
+            _number(rng, s, carriers, taken)
             if role == "late" and rng.random() < 0.5 or role in ("grace", "on time") \
                     and rng.random() < 0.4:
                 s.exception = "weather"
@@ -424,7 +426,7 @@ class ShipmentTracking(TaskFamily[Knobs]):
                 s.eta = None
             elif role == "delivered":
                 s.delivered = min(add_business_days(promised, rng.randint(-1, 3)),
-                                  add_business_days(today, -rng.randint(0, 1)))
+                                  add_business_days(today, -rng.randint(1, 2)))
                 s.delivered = max(s.delivered, add_business_days(shipped, 1))
             made.append(s)
         return made
@@ -440,7 +442,7 @@ class ShipmentTracking(TaskFamily[Knobs]):
             shipped = add_business_days(promised, -rng.randint(2, 5))
             s = Shipment(_shipment_id(rng, taken), status, rng.choice(customers).id,
                          rng.randrange(len(carriers)), "", promised, shipped, _value(rng))
-            s.number = _tracking(rng, carriers[s.carrier], taken)
+            _number(rng, s, carriers, taken)
             if status == "claimed":
                 s.exception = rng.choice(("Lost", "Damaged"))
             else:
@@ -464,17 +466,10 @@ class ShipmentTracking(TaskFamily[Knobs]):
 
     @staticmethod
     def _database(customers: list[Customer], carriers: Sequence[tuple[str, str, str, int]],
-                  shipments: list[Shipment], rng: random.Random) -> bytes:
-        orders: list[list[SqlValue]] = []
-        taken: set[str] = set()
-        for s in sorted(shipments, key=lambda s: (s.shipped, s.id)):
-            while (order := f"SO-{rng.randint(100000, 999999)}") in taken:
-                pass
-            taken.add(order)
-            s.order = order
-            s.placed = s.shipped - timedelta(days=rng.randint(1, 6))
-            orders.append([s.order, s.customer, s.placed.isoformat(), s.promised.isoformat(),
-                           round(s.value * rng.randint(105, 160) / 10000, 2)])
+                  shipments: list[Shipment]) -> bytes:
+        orders: list[list[SqlValue]] = [
+            [s.order, s.customer, s.placed.isoformat(), s.promised.isoformat(), s.total / 100]
+            for s in shipments]
         rows: dict[str, list[list[SqlValue]]] = {
             "customers": [[c.id, c.name, c.level, c.contact.name, c.contact.email, c.city]
                           for c in sorted(customers, key=lambda c: c.id)],
@@ -530,12 +525,19 @@ def _shipment_id(rng: random.Random, taken: set[str]) -> str:
     return ident
 
 
-def _tracking(rng: random.Random, carrier: tuple[str, str, str, int], taken: set[str]) -> str:
-    _, _, prefix, digits = carrier
+def _number(rng: random.Random, s: Shipment, carriers: Sequence[tuple[str, str, str, int]],
+            taken: set[str]) -> None:
+    """Give ``s`` its tracking number and its order (id, date placed, total), drawn from
+    the stream that made it, so distractors never shift the core's."""
+    _, _, prefix, digits = carriers[s.carrier]
     while (number := prefix + "".join(str(rng.randrange(10)) for _ in range(digits))) in taken:
         pass
-    taken.add(number)
-    return number
+    while (order := f"SO-{rng.randint(100000, 999999)}") in taken:
+        pass
+    taken.update((number, order))
+    s.number, s.order = number, order
+    s.placed = s.shipped - timedelta(days=rng.randint(1, 6))
+    s.total = s.value * rng.randint(105, 160) // 100
 
 
 def _value(rng: random.Random) -> int:
@@ -707,7 +709,6 @@ def _criteria(notices: dict[str, list[Shipment]], claims: list[Shipment],
     kept = [(sid, _norm(carrier), number, reason.casefold(), cents_text(value))
             for sid, carrier, number, reason, value in old]
     claimed = {s.id for s in claims}
-    earlier = {r[0] for r in kept}
     mailed = wc.per_grade(noticed)
     table = wc.xlsx_rows(CLAIMS, SHEET, COLUMNS, row=claim_row)
     return (
