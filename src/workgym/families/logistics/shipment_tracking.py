@@ -106,7 +106,7 @@ _CARRIERS = (("SwiftParcel", "track.swiftparcel.example", "SP", 10),
              ("Northline Freight", "northline-freight.example", "NLF", 8),
              ("Meridian Express", "meridian-express.example", "ME", 9),
              ("Cobalt Couriers", "cobaltcouriers.example", "CC", 10))
-_HUBS = ("Leeds", "Birmingham", "Manchester", "Bristol", "Glasgow", "Northampton", "Rotterdam",
+_HUBS = ("Doncaster", "Birmingham", "Manchester", "Bristol", "Glasgow", "Northampton", "Rotterdam",
          "Lille", "Cologne", "Antwerp")
 _SHIPMENT = re.compile(r"SH-\d{5}")
 SCHEMA = (
@@ -587,8 +587,8 @@ def _carrier_store(carriers: Sequence[tuple[str, str, str, int]], shipments: lis
 
 
 def _parcel(rng: random.Random, s: Shipment, customer: Customer, today: date) -> Parcel:
-    hubs = rng.sample(_HUBS, 3)
-    origin = "Leeds" if hubs[0] != "Leeds" else "Wakefield"
+    hubs = rng.sample(_HUBS, 2)
+    origin = "Wakefield"  # the distributor's warehouse
 
     def at(day: date, hour: int) -> str:
         return f"{day.isoformat()} {hour:02d}:{rng.randrange(60):02d}"
@@ -688,7 +688,8 @@ def _criteria(notices: dict[str, list[Shipment]], claims: list[Shipment],
             for line in mail.lines():
                 key, colon, value = line.partition(":")
                 if colon and _SHIPMENT.fullmatch(key.strip()):
-                    found += [(who, key.strip(), value.strip()) for who in mail.recipients]
+                    eta = value.strip().removesuffix(".")
+                    found += [(who, key.strip(), eta) for who in mail.recipients]
         return found
 
     def claim_row(shipment: Any, carrier: Any, number: Any, reason: Any, amount: Any
