@@ -29,7 +29,7 @@ Criteria:
     - ``paid <name>``: a transfer from the current account to the friend's contact IBAN
       of exactly their balance, precision-aware; ``payments are exactly what is owed``.
     - ``requested <name>``: the mail to each friend who owes has ``Amount: EUR <debt>``
-      (weight 2) and ``IBAN: <the user's IBAN>``.
+      and ``IBAN: <the user's IBAN>`` (weight 2).
     - guards: transfers only to the IBANs of friends who are owed; mail only to friends
       who owe; the expenses sheet, the mails and the bank's records kept; nothing else
       changed.
@@ -47,10 +47,10 @@ Version history:
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from collections.abc import Callable
 from typing import Any
 
 from openpyxl import Workbook
@@ -181,6 +181,15 @@ def _amount_is(expected: str) -> Callable[[str], bool]:
     return accept
 
 
+def _both(name: str, parts: tuple[Criterion, ...], weight: float) -> Criterion:
+    """One criterion that passes when every part does (a request needs the amount and
+    where to pay it)."""
+    def check(ctx: GradeContext) -> tuple[bool, str]:
+        results = [part.check(ctx) for part in parts]
+        return all(ok for ok, _ in results), "; ".join(str(e) for _, e in results)
+    return Criterion(name, check, weight=weight, group=name.split()[0])
+
+
 def _norm(text: Any) -> str:
     return " ".join(str(text).split()).casefold()
 
@@ -276,7 +285,7 @@ class GroupExpenses(TaskFamily[Knobs]):
                       "iban": iban("DE", f"{rng.randint(10**17, 10**18 - 1)}")
                       if rng.random() < 0.5 else ""} for p in others[:4]]
         self._distractors(rng_for(spec, "distractors"), scaled(spec.richness, k.distractors),
-                          box, memory, pay, contacts, me, [*friends, *others], days, now,
+                          box, memory, pay, contacts, me, others, days, now,
                           {p.name for p in crowd})
         self._renumber_bank(pay)
         mail_store, ids = box.build()
@@ -306,17 +315,21 @@ class GroupExpenses(TaskFamily[Knobs]):
             return tuple(n for n in range(size) if day not in away.get(n, []))
 
         costs: list[_Cost] = []
+        taken: set[tuple[str, date]] = set()
         for n in range(k.logged + k.receipts):
             day = rng.choice(days)
             here = present(day)
             mine = n >= k.logged
+            # one cost of a kind a day, so that a mail naming its kind and day is clear
             if mine:
-                merchant, item, low, high = rng.choice(SHOPS)
+                merchant, item, low, high = rng.choice(
+                    [s for s in SHOPS if (s[0], day) not in taken])
                 payer = 0
             else:
-                item, low, high = rng.choice(LOGGED)
+                item, low, high = rng.choice([x for x in LOGGED if (x[0], day) not in taken])
                 merchant = ""
                 payer = rng.choice([x for x in here if x != 0])
+            taken.add((merchant or item, day))
             cents = rng.randint(low * 100, high * 100)
             when = datetime.combine(day, datetime.min.time()).replace(
                 hour=rng.randint(9, 21), minute=rng.randrange(60), tzinfo=UTC)
@@ -393,8 +406,10 @@ class GroupExpenses(TaskFamily[Knobs]):
         keys: list[str] = []
         back = datetime.combine(days[-1], datetime.min.time()).replace(
             tzinfo=UTC) + timedelta(days=1)
-        later = [back + timedelta(hours=h) for h in
-                 rng.sample(range(8, int((now - back).total_seconds() // 3600) - 1), 8)]
+        spare = (now.date() - back.date()).days
+        later = sorted({back + timedelta(days=rng.randrange(spare), hours=rng.randint(8, 21),
+                                         minutes=rng.randrange(60)) for _ in range(12)})
+        rng.shuffle(later)
         for cost in costs:
             if cost.source != "receipt":
                 continue
@@ -435,7 +450,8 @@ class GroupExpenses(TaskFamily[Knobs]):
                         self._receipt(merchant, HOME, number, day, item,
                                       rng.randint(1500, 15000), "Receipt"),
                         datetime.combine(day, datetime.min.time()).replace(
-                            hour=rng.randint(9, 19), tzinfo=UTC), key=key)
+                            hour=rng.randint(9, 19), minute=rng.randrange(60), tzinfo=UTC),
+                        key=key)
             keys.append(key)
         for cost in costs:
             payer = group[cost.payer]
@@ -457,7 +473,8 @@ class GroupExpenses(TaskFamily[Knobs]):
             elif cost.note == "subset":
                 speaker = next(n for n in cost.shared if n != 0)
                 what = (f"the {cost.item.lower()} on {cost.day.isoformat()}"
-                        + (" (your receipt)" if cost.source == "receipt" else ""))
+                        + (f" (your receipt no. {cost.number})" if cost.source == "receipt"
+                           else ""))
                 key = f"subset {cost.item} {cost.day}"
                 box.receive(group[speaker], f"Splitting {what}", letter(
                     me.first, f"about {what}: only {_names(group, cost.shared, speaker)} took "
@@ -492,7 +509,7 @@ class GroupExpenses(TaskFamily[Knobs]):
         mine = [c for c in costs if c.source == "receipt" and c.note == "personal"]
         if mine:
             notes[f"trips/{slug}/personal"] = "\n".join(
-                f"The {c.merchant} receipt of {c.day.isoformat()} was for me only "
+                f"The {c.merchant} receipt no. {c.number} of {c.day.isoformat()} was for me only "
                 f"({rng.choice(('a present for my sister', 'my own souvenirs', 'not for the group'))}): "
                 "not shared." for c in mine)
         past = [group[1], *others[:2]]
@@ -745,12 +762,11 @@ class GroupExpenses(TaskFamily[Knobs]):
         ]
         for n in debtors:
             debt = _euros(-owed[n])
-            checks.append(wc.mail_values(
-                f"requested {group[n].name}", group[n].email, "Amount",
-                _amount_is(debt), expected=f"EUR {debt}", weight=2))
-            checks.append(wc.mail_values(
-                f"IBAN given to {group[n].name}", group[n].email, "IBAN", same_iban,
-                expected=own, weight=0.5))
+            checks.append(_both(f"requested {group[n].name}", (
+                wc.mail_values("amount", group[n].email, "Amount", _amount_is(debt),
+                               expected=f"EUR {debt}"),
+                wc.mail_values("iban", group[n].email, "IBAN", same_iban, expected=own)),
+                weight=2))
         checks += [
             wc.no_items("pays only friends who are owed", paid,
                         lambda t: t[1] not in wanted_iban, what="transfers to others"),
