@@ -88,12 +88,10 @@ STAMP = "%Y-%m-%dT%H:%M"
 _CENT = Decimal("0.01")
 _KINDS = ("Problem set", "Exercise sheet", "Worksheet")
 _ASKS = ("Could you also book me an office-hours slot? I would like to go over my answers.",
-         "I would like to come to your office hours to discuss question 2, if you can book "
-         "me a slot.",
+         "I would like to discuss question 2 in your office hours, if you can book me in.",
          "Please book me a slot in your office hours; I am unsure about my method.")
 _OWN_ASKS = ("Could you book me a slot in your office hours? I am stuck on question 3.",
-             "I would like to come to your office hours to go over my answers; please book "
-             "me a slot.",
+             "I would like to go over my answers in your office hours; please book me in.",
              "Is there an office-hours slot for me? I want to discuss my method.")
 _NO_ASKS = ("No need for an office-hours slot this time, thanks.",
             "I will not need office hours this week.")
@@ -260,7 +258,7 @@ def _course(k: Knobs, rng: random.Random) -> Course | None:
     rng.shuffle(order)
     extended = order[:k.extensions]
     for n, work in enumerate(extended):
-        work.extension = due + timedelta(days=2 if n == len(extended) - 1 else rng.randint(2, 3))
+        work.extension = due + timedelta(days=rng.randint(2, 3))
         work.ext_source = ("mail", "lms")[n % 2]
         if k.late_after_extension and n == len(extended) - 1:
             work.arrival = work.extension + timedelta(minutes=rng.randrange(90, 1200))
@@ -652,7 +650,7 @@ def _criteria(course: Course, book: bytes) -> tuple[Criterion, ...]:
 
     due_grades = [(f"grade {w.student.id}", (w.student.id, f"{w.grade:.2f}"))
                   for w in sorted(course.works, key=lambda w: w.student.id)]
-    due_notices = [(f"late notice {w.student.id}",
+    due_notices: list[tuple[str, tuple[str, ...]]] = [(f"late notice {w.student.id}",
                     (w.person.email, aid, str(w.days), f"{w.penalty}%"))
                    for w in sorted(course.late, key=lambda w: w.student.id)]
     due_bookings = [(f"office hours {w.student.id}",
