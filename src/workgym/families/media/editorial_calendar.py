@@ -496,6 +496,8 @@ def _fields(room: Newsroom, p: Pitch, rng: random.Random) -> None:
         p.embargo = _hour(rng, start - timedelta(days=8), start + timedelta(days=20))
     if rng.random() < 0.3:
         p.run_by = room.first + timedelta(days=rng.randint(8, 27))
+        if p.embargo is not None and p.run_by < p.embargo.date():
+            p.run_by = None  # a pitch asks for a window it could run in
 
 
 def _posted(room: Newsroom, rng: random.Random) -> None:
@@ -515,7 +517,8 @@ def _updates(room: Newsroom, k: Knobs, rng: random.Random) -> None:
         else:
             moved = room.first + timedelta(days=rng.randint(3, 27))
             p.shown = (p.embargo, moved if moved != p.run_by else None)
-        p.corrected = p.posted + (room.now - p.posted) * rng.uniform(0.2, 0.9)
+        later = p.posted + (room.now - p.posted) * rng.uniform(0.2, 0.9)
+        p.corrected = later.replace(second=0, microsecond=0)
 
 
 def _reporters(room: Newsroom, rng: random.Random) -> list[Person]:
@@ -543,8 +546,6 @@ def _more_declines(room: Newsroom, reporters: list[Person], rng: random.Random,
                   room.now - timedelta(minutes=rng.randrange(60, 21 * 24 * 60)), kind,
                   blurb=rng.choice(BLURBS))
         _fields(room, p, rng)
-        if kind == "duplicate":
-            p.embargo = None  # its archive row is dated by the distractor stream
         found.append(p)
     return found
 
