@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
 import workgym  # noqa: F401  (registers apps and families)
+from workgym.apps.contacts import ContactsStore
+from workgym.apps.mail import MailStore
+from workgym.apps.memory import MemoryStore
+from workgym.apps.payments import PaymentsStore
 from workgym.apps.sheets import load_workbook_bytes
 from workgym.checks import check_family
 from workgym.core import Grade, Task, make
 from workgym.families.personal.group_expenses import SHEET, GroupExpenses
 
 FAMILY = "personal/group-expenses-v1"
+T = TypeVar("T")
 
 
 def _task(seed: int = 0, difficulty: str = "medium", richness: float = 0.5) -> Task:
@@ -26,6 +31,16 @@ def _answer(task: Task) -> dict[str, Decimal]:
     return {name: Decimal(str(value)).quantize(Decimal("0.01")) for name, value in rows[1:]}
 
 
+def _store(task: Task, name: str, kind: type[T]) -> T:
+    store = task.template.stores[name]
+    assert isinstance(store, kind)
+    return store
+
+
+def _owner(task: Task) -> str:
+    return _store(task, "payments", PaymentsStore).owner
+
+
 def _book(task: Task) -> str:
     return next(iter(task.template.files))
 
@@ -35,7 +50,7 @@ def _settle(task: Task, balances: dict[str, Decimal], *, pay_all: bool = False,
     """Act on ``balances`` as an agent would: the sheet, a transfer to each friend owed
     money (to the contact's IBAN, or with ``stale`` to the first payee of that name), a
     request to each friend who owes."""
-    owner = task.template.stores["payments"].owner
+    owner = _owner(task)
     book = _book(task)
     with task.start() as ep:
         def call(tool: str, /, **args: Any) -> Any:
@@ -73,9 +88,8 @@ def _settle(task: Task, balances: dict[str, Decimal], *, pay_all: bool = False,
 def _even_split(task: Task) -> dict[str, Decimal]:
     """What a lazy policy computes: every logged amount and every receipt of the trip,
     shared by the whole group, corrections, absences and transfers ignored."""
-    stores = task.template.stores
-    owner = stores["payments"].owner
-    plan = next(v for k, v in stores["memory"].entries.items()
+    owner = _owner(task)
+    plan = next(v for k, v in _store(task, "memory", MemoryStore).entries.items()
                 if k.endswith("/plan") and k.split("/")[1] in _book(task))
     names = [owner, *plan.split("Group: me, ")[1].split(". ")[0].split(", ")]
     first = {n.split()[0]: n for n in names}
@@ -84,7 +98,7 @@ def _even_split(task: Task) -> dict[str, Decimal]:
     for row in list(sheet.iter_rows(values_only=True))[1:]:
         paid[first[row[2]]] += Decimal(str(row[3])).quantize(Decimal("0.01"))
     start, end = plan.split(", ")[1].split(".")[0].split(" to ")
-    for message in stores["mail"].messages:
+    for message in _store(task, "mail", MailStore).messages:
         lines = message.body.splitlines()
         if not lines or not lines[0].startswith("Receipt no."):
             continue
@@ -92,7 +106,7 @@ def _even_split(task: Task) -> dict[str, Decimal]:
         if start <= day <= end:
             total = next(x for x in lines if x.startswith("Total: EUR "))
             paid[owner] += Decimal(total.removeprefix("Total: EUR "))
-    share = (sum(paid.values()) / len(names)).quantize(Decimal("0.01"))
+    share = (sum(paid.values(), Decimal(0)) / len(names)).quantize(Decimal("0.01"))
     return {n: p - share for n, p in paid.items()}
 
 
@@ -130,9 +144,9 @@ def test_a_payee_with_an_old_iban_is_the_wrong_person() -> None:
     zeroes the score (the contact card holds the current IBAN)."""
     for seed in range(40):
         task = _task(seed, "hard", 0.0)
-        owner = task.template.stores["payments"].owner
-        people = {p.name: p for p in task.template.stores["contacts"].people}
-        payees = task.template.stores["payments"].payees
+        owner = _owner(task)
+        people = {p.name: p for p in _store(task, "contacts", ContactsStore).people}
+        payees = _store(task, "payments", PaymentsStore).payees
         old = [n for n, b in _answer(task).items() if n != owner and b > 0
                and any(p.name == n for p in payees)
                and all(p.iban != people[n].iban for p in payees if p.name == n)]
@@ -147,7 +161,7 @@ def test_a_payee_with_an_old_iban_is_the_wrong_person() -> None:
 def test_a_wrong_amount_is_caught_exactly() -> None:
     task = _task(4, "medium")
     right = _answer(task)
-    owner = task.template.stores["payments"].owner
+    owner = _owner(task)
     creditor = next(n for n, b in right.items() if n != owner and b > 0)
     grade = _settle(task, {**right, creditor: right[creditor] + Decimal("0.01")})
     failed = {c.name for c in grade.criteria if not c.passed}
@@ -172,7 +186,7 @@ def test_richness_keeps_the_answer() -> None:
 def test_the_balances_add_up_to_zero_and_both_sides_exist() -> None:
     for seed in range(6):
         answer = _answer(_task(seed, "hard"))
-        owner = _task(seed, "hard").template.stores["payments"].owner
+        owner = _owner(_task(seed, "hard"))
         assert sum(answer.values()) == 0
         friends = [b for n, b in answer.items() if n != owner]
         assert any(b > 0 for b in friends) and any(b < 0 for b in friends)
