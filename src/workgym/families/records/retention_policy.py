@@ -48,7 +48,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -225,11 +225,6 @@ class Review:
     records: list[Record]
     holds: list[tuple[str, str, date, date | None]]
     """(matter, scope, placed, released or None)."""
-    hold_party: str
-
-    @property
-    def rules(self) -> Rules:
-        return _rules(self.base, self.amendments)
 
 
 def _years(day: date, years: int) -> date:
@@ -371,13 +366,14 @@ def _review(k: Knobs, rng: random.Random) -> Review | None:
         r.filed_as = rng.choice([x.name for x in chosen if x.name != r.kind.name])
     for r in odd[k.misfiled:]:
         r.filed_as = ""
-    if not _overlapping(records):
+    for r in records:
+        _content(r, org, fy, rng)
+    if not (_overlapping(records, lambda r: r.trigger)
+            and _overlapping(records, lambda r: r.registered)):
         return None
     records.sort(key=lambda r: r.id)
     holds.sort(key=lambda h: h[0])
-    for r in records:
-        _content(r, org, fy, rng)
-    return Review(now, org, me, fy, base, amendments, records, holds, party.name)
+    return Review(now, org, me, fy, base, amendments, records, holds)
 
 
 def _can(rule: Rule, action: str) -> bool:
@@ -390,20 +386,19 @@ def _can(rule: Rule, action: str) -> bool:
 
 def _trigger(kind: Kind, fy: tuple[int, int, str], now: date, rng: random.Random) -> date:
     if kind.fiscal:
-        month, day, _ = fy
-        year = now.year - rng.randint(1, 15)
-        return date(year, month, day)
+        month, last, _ = fy
+        return date(now.year - rng.randint(1, 15), month, last)
     while (day := now - timedelta(days=rng.randrange(45, 15 * 365))).month == 2 and \
             day.day == 29:
         pass
     return day
 
 
-def _overlapping(records: Sequence[Record]) -> bool:
-    """No date threshold parts the records kept, archived and deleted."""
+def _overlapping(records: Sequence[Record], when: Callable[[Record], date]) -> bool:
+    """No threshold on a date parts the records kept, archived and deleted."""
     spans: dict[str, list[date]] = {}
     for r in records:
-        spans.setdefault("keep" if r.hold else r.action, []).append(r.trigger)
+        spans.setdefault("keep" if r.hold else r.action, []).append(when(r))
     groups = list(spans.values())
     return len(groups) == 3 and all(min(a) < max(b) and min(b) < max(a)
                                     for a in groups for b in groups if a is not b)
@@ -420,15 +415,17 @@ def _content(r: Record, org: Company, fy: tuple[int, int, str], rng: random.Rand
         return t + timedelta(days=rng.randint(low, high))
 
     name = r.kind.name
+    fields: list[tuple[str, str | date]]
     if name == "Supplier contract":
         start = ago(365, 5 * 365)
         service = rng.choice(SERVICES)
         r.title = f"{service} agreement"
-        fields = [("Counterparty", r.party), ("Signed", start - timedelta(days=rng.randint(5, 40))),
+        fields = [("Counterparty", r.party),
+                  ("Signed", start - timedelta(days=rng.randint(5, 40))),
                   ("Term starts", start), ("Term ends", t)]
         r.prose = [f"{r.party} provides {service.lower()} to {org.name} for the term above.",
-                   f"Either party may end the agreement with three months' notice; a price "
-                   f"review was held on {ago(60, 300).isoformat()}."]
+                   (f"Either party may end the agreement with three months' notice; a price "
+                   f"review was held on {ago(60, 300).isoformat()}.")]
     elif name == "Invoice":
         month, _, _ = fy
         close = t
@@ -479,8 +476,8 @@ def _content(r: Record, org: Company, fy: tuple[int, int, str], rng: random.Rand
                    "The contract went to another bidder."]
     r.fields = [("Record ID", r.id), ("Record class", name),
                 *((label, v.isoformat() if isinstance(v, date) else v) for label, v in fields)]
-    dates = [date.fromisoformat(v) for _, v in r.fields if len(v) == 10 and v[4] == "-"]
-    r.registered = min(dates) + timedelta(days=rng.randint(1, 9))
+    r.registered = min(v for _, v in fields if isinstance(v, date)) + \
+        timedelta(days=rng.randint(1, 9))
 
 
 def _record_bytes(r: Record, org: Company) -> bytes:
@@ -580,14 +577,14 @@ def _wiki(review: Review, owner: Person, richness: float, rich: random.Random) -
             f"whatever its date.{extra}\n\n{_table(rows, sorted(rows))}\n"),
             owner.name, datetime.combine(start, datetime.min.time(), UTC)
             - timedelta(days=14))
-    pages = [("Filing conventions", "Records are filed by department under records/, one "
-              "file per record named by its record id."),
-             ("Scanning guidelines", "Paper records are scanned at 300 dpi and the scan "
-              "replaces the paper copy."),
-             ("Archive room access", "The archive room opens on request; ask the records "
-              "officer for the key."),
-             ("Retention schedule review (draft)", "Draft for discussion, not in force: "
-              "every class might be kept two years longer in the office. Do not apply it.")]
+    pages = [("Filing conventions", ("Records are filed by department under records/, one "
+              "file per record named by its record id.")),
+             ("Scanning guidelines", ("Paper records are scanned at 300 dpi and the scan "
+              "replaces the paper copy.")),
+             ("Archive room access", ("The archive room opens on request; ask the records "
+              "officer for the key.")),
+             ("Retention schedule review (draft)", ("Draft for discussion, not in force: "
+              "every class might be kept two years longer in the office. Do not apply it."))]
     for title, body in rich.sample(pages, scaled(richness, len(pages))):
         store.add_page(title, f"# {title}\n\n{body}\n", owner.name,
                        now - timedelta(days=rich.randrange(30, 900)))
@@ -745,14 +742,18 @@ class RetentionPolicy(TaskFamily[Knobs]):
                          distractors=7), calls=38),
     )
 
-    def generate(self, spec: TaskSpec) -> Task:
+    def review(self, spec: TaskSpec) -> Review:
+        """The review a spec draws: its date, rules, holds and records with their answers."""
         k = self.knobs(spec)
         for attempt in range(300):
             review = _review(k, rng_for(spec, "core", attempt))
             if review is not None:
-                break
-        else:
-            raise RuntimeError(f"{spec.family_id} seed {spec.seed}: no review in 300 attempts")
+                return review
+        raise RuntimeError(f"{spec.family_id} seed {spec.seed}: no review in 300 attempts")
+
+    def generate(self, spec: TaskSpec) -> Task:
+        k = self.knobs(spec)
+        review = self.review(spec)
         owner = people(rng_for(spec, "owner"), 1, domain=review.org.domain)[0]
         rich = rng_for(spec, "distractors")
         files = {r.path: _record_bytes(r, review.org) for r in review.records}
