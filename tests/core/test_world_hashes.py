@@ -2,11 +2,13 @@
 
 import os
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
+from pydantic import Field
 
 import workgym  # noqa: F401  (registers the apps)
-from workgym.core import Episode, WorldTemplate, family_ids, get_family
+from workgym.core import Episode, Store, WorldTemplate, family_ids, get_family
 
 NOW = datetime(2026, 1, 5, 9, tzinfo=UTC)
 
@@ -68,3 +70,31 @@ def test_fresh_hashes_follow_the_template(tmp_path):
     assert template.fresh_file_hashes()["a.txt"] == \
         template.materialize(tmp_path / "ws2").file_hashes()["a.txt"]
     assert WorldTemplate(now=NOW, files={"./a.txt": b"1"}).fresh_file_hashes() is None
+
+
+class _Notes(Store):
+    lines: list[list[str]] = Field(default_factory=list)
+    blob: bytes = b""
+    when: datetime | None = None
+
+
+def test_materialized_stores_are_equal_and_share_nothing(tmp_path):
+    template = WorldTemplate(now=NOW, stores={"notes": _Notes(lines=[["a"], ["b"]])})
+    first, second = (template.materialize(tmp_path / n) for n in ("one", "two"))
+    for world in (first, second):
+        assert world.stores["notes"] == template.stores["notes"]
+    first.stores["notes"].lines[0].append("changed")  # type: ignore[attr-defined]
+    assert template.stores["notes"].lines == [["a"], ["b"]]  # type: ignore[attr-defined]
+    assert second.stores["notes"].lines == [["a"], ["b"]]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("store", [
+    _Notes(blob=b"\xff\xfe not UTF-8"),  # JSON cannot carry it: serializing raises
+    _Notes(when=datetime(2026, 3, 29, 1, tzinfo=ZoneInfo("Europe/Berlin"))),  # zone lost
+])
+def test_a_store_json_cannot_copy_is_copied_faithfully(tmp_path, store):
+    template = WorldTemplate(now=NOW, stores={"notes": store})
+    for n in range(2):
+        copy = template.materialize(tmp_path / str(n)).stores["notes"]
+        assert copy == store and copy is not store
+        assert copy.when is None or copy.when.tzinfo == ZoneInfo("Europe/Berlin")  # type: ignore[attr-defined]
