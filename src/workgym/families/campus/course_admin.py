@@ -193,14 +193,18 @@ class CourseAdmin(TaskFamily[Knobs]):
                          resubmissions=2, requests=3, traps=True), calls=30),
     )
 
-    def generate(self, spec: TaskSpec) -> Task:
+    def course(self, spec: TaskSpec) -> Course:
+        """The course as generated: submissions, lateness, grades and bookings (before the
+        assignment is added to the portal)."""
         k = self.knobs(spec)
         for attempt in range(200):
             course = _course(k, rng_for(spec, "core", attempt))
             if course is not None:
-                break
-        else:
-            raise RuntimeError(f"{spec.family_id} seed {spec.seed}: no course in 200 attempts")
+                return course
+        raise RuntimeError(f"{spec.family_id} seed {spec.seed}: no course in 200 attempts")
+
+    def generate(self, spec: TaskSpec) -> Task:
+        k, course = self.knobs(spec), self.course(spec)
         rich = rng_for(spec, "distractors")
         box, read = _mailbox(course, k, rng_for(spec, "mail"), spec.richness, rich)
         mail, ids = box.build()
