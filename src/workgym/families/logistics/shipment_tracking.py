@@ -54,7 +54,7 @@ from openpyxl import Workbook
 from pydantic import BaseModel, Field
 
 from workgym import criteria as wc
-from workgym.apps._web import (
+from workgym.apps import (
     Button,
     Details,
     Form,
