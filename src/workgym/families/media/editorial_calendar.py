@@ -123,7 +123,7 @@ PAPERS = (("The Harbour Herald", "herald.example"), ("Northgate Courier", "couri
 LEAVES = ("Annual leave", "Leave", "Out of office (leave)")
 CONFERENCES = ("Conference: Data Journalism Summit", "Conference: Newsroom Futures",
                "Conference: Science Writers Forum", "Conference: Local News Congress")
-MEETINGS = ("Desk meeting", "Editorial conference", "Lunch with a source", "CMS training",
+MEETINGS = ("Desk meeting", "Morning news meeting", "Lunch with a source", "CMS training",
             "Budget review", "1:1")
 BLURBS = ("I have two sources lined up and data from the council.",
           "Strong local angle; photos can be arranged.",
@@ -373,7 +373,7 @@ def _newsroom(k: Knobs, rng: random.Random) -> Newsroom | None:
             room.booked.append((at, _titles(rng, rng.choice(desks[desk]), taken), who))
             busy[who].add(at.date())
         for who in crew:
-            for _ in range(rng.randint(0, 2)):
+            for _ in range(rng.randint(0, 1)):
                 _leave(room, rng, who, None, busy[who])
         for at in planted:
             free = [w for w in crew if not room.is_away(w, at.date())]
@@ -491,13 +491,15 @@ def _fields(room: Newsroom, p: Pitch, rng: random.Random) -> None:
     if p.kind == "late":
         p.embargo = _hour(rng, start + timedelta(days=(room.last - room.first).days + 1),
                           start + timedelta(days=55))
+        if rng.random() < 0.6:
+            p.run_by = p.embargo.date() + timedelta(days=rng.randint(0, 10))
         return
-    if rng.random() < 0.4:
-        p.embargo = _hour(rng, start - timedelta(days=8), start + timedelta(days=20))
-    if rng.random() < 0.3:
-        p.run_by = room.first + timedelta(days=rng.randint(8, 27))
+    if rng.random() < 0.7:  # about as often as the accepted pitches end up with one
+        p.embargo = _hour(rng, start - timedelta(days=8), start + timedelta(days=24))
+    if rng.random() < 0.6:
+        p.run_by = room.first + timedelta(days=rng.randint(3, 34))
         if p.embargo is not None and p.run_by < p.embargo.date():
-            p.run_by = None  # a pitch asks for a window it could run in
+            p.run_by = p.embargo.date() + timedelta(days=rng.randint(0, 10))
 
 
 def _posted(room: Newsroom, rng: random.Random) -> None:
@@ -560,7 +562,7 @@ def _calendar(room: Newsroom, rng: random.Random, richness: float) -> CalendarSt
     for at, title, who in room.booked:
         store.add_event(f"Publish: {title}", at, at + timedelta(minutes=30), "UTC",
                         room.me.email, [Attendee(email=who, response="accepted")])
-    away = list(room.away)
+    away = _merged(room.away)
     span = (room.last - room.first).days + 1
     for _ in range(scaled(richness, 4)):
         e = rng.choice(room.editors)
@@ -574,8 +576,8 @@ def _calendar(room: Newsroom, rng: random.Random, richness: float) -> CalendarSt
                         datetime.combine(a.end, time(0), UTC), "UTC", a.email)
     for _ in range(scaled(richness, 14)):
         host = rng.choice([room.me, *(e.person for e in room.editors)])
-        at = datetime.combine(room.first - timedelta(days=5), time(0), UTC) + timedelta(
-            minutes=30 * rng.randrange(2 * 24 * (span + 5)))
+        day = room.first + timedelta(days=rng.randrange(-5, span))
+        at = datetime.combine(day, time(rng.randrange(8, 18), rng.choice((0, 30))), UTC)
         guests = [e.person.email for e in room.editors if e.person.email != host.email]
         store.add_event(rng.choice(MEETINGS), at, at + timedelta(minutes=rng.choice((30, 60))),
                         "UTC", host.email, [Attendee(email=rng.choice(guests))])
@@ -583,6 +585,18 @@ def _calendar(room: Newsroom, rng: random.Random, richness: float) -> CalendarSt
     for n, event in enumerate(store.events, 1):
         event.id = f"ev{n:04d}"
     return store
+
+
+def _merged(away: list[Away]) -> list[Away]:
+    """Each person's overlapping or touching absences as one (the days off are the same)."""
+    found: list[Away] = []
+    for a in sorted(away, key=lambda a: (a.email, a.start)):
+        last = found[-1] if found else None
+        if last is not None and last.email == a.email and a.start <= last.end:
+            last.end = max(last.end, a.end)
+        else:
+            found.append(Away(a.email, a.title, a.start, a.end))
+    return found
 
 
 def _text(p: Pitch) -> str:
