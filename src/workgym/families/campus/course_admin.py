@@ -36,7 +36,7 @@ Difficulty:
     Knobs set the submissions, the questions, the extensions (by mail, in the portal, one
     missed at hard), resubmissions, office-hours requests and the traps (an extension
     refused, another course's extension, students saying they need no office hours).
-    Reference calls: easy 14-17, medium 20-25, hard 30-35. ``richness`` adds everyday
+    Reference calls: easy 15-17, medium 21-25, hard 31-36. ``richness`` adds everyday
     mails, students' questions and morning events in the calendar.
 
 Version history:
@@ -295,6 +295,9 @@ def _course(k: Knobs, rng: random.Random) -> Course | None:
         work.ask_in_submission = rng.random() < 0.5
         work.asked = work.arrival if work.ask_in_submission else \
             local_now - timedelta(minutes=rng.randrange(60, 4 * 1440))
+    asked = [w.asked for w in works if w.asked is not None]
+    if len(set(asked)) < len(asked) or not all(_exists(t) for t in asked):
+        return None  # two requests at one minute would leave their order open
     if k.traps:
         for work in rng.sample([w for w in works if w.asked is None], 2):
             work.no_ask = True
