@@ -103,6 +103,12 @@ HOME_SHOPS = (("Paper Lantern Books", "Books"), ("Voltshop", "Headphones"),
 NOTES = ("", "", "", "card", "cash", "receipt in the group chat", "split later")
 AWAY_WHY = ("visiting a friend in the next town", "a work call all day", "a day trip alone",
             "stayed in with a cold")
+EVERYDAY_NOTES = (("books", "Finish the detective novel from the library."),
+                  ("recipes", "Try the lentil soup again, with less cumin."),
+                  ("home", "Return the drill to the neighbours."),
+                  ("films", "Film night on Friday? Ask who is in."),
+                  ("gifts", "Mum's birthday: a scarf, or the pottery class."),
+                  ("bike", "Service the bike before winter."))
 OTHER_REFS = ("Concert tickets", "Birthday present for Mia", "Football tickets",
               "Pizza night", "Festival tickets", "Wedding gift")
 
@@ -634,9 +640,8 @@ class GroupExpenses(TaskFamily[Knobs]):
                                           f"@{rng.choice(DOMAINS)}", "name": person.name,
                                  "phone": "", "address": "", "iban": ""})
             else:
-                memory[f"notes/{rng.choice(('books', 'films', 'gifts', 'recipes'))}-{n}"] = \
-                    rng.choice(("Ask about the new place.", "Try the lentil soup again.",
-                                "Return the drill to the neighbours.", "Film night on Friday?"))
+                key, value = rng.choice(EVERYDAY_NOTES)
+                memory[f"notes/{key}-{n}"] = value
 
     # -- answer, plan and grading ----------------------------------------------------------
 
@@ -771,7 +776,7 @@ class GroupExpenses(TaskFamily[Knobs]):
             wc.no_items("pays only friends who are owed", paid,
                         lambda t: t[1] not in wanted_iban, what="transfers to others"),
             wc.only_recipients("mail only to friends who owe",
-                               [group[n].email for n in debtors]),
+                               [group[0].email, *(group[n].email for n in debtors)]),
             wc.sheets_unchanged("expenses sheet kept", book, template, but=[SETTLEMENT]),
             wc.unchanged("mails and bank records kept", records=[
                 ("mail", "messages"), ("payments", "transactions"), ("payments", "transfers"),
