@@ -8,7 +8,7 @@ import pytest
 import workgym  # noqa: F401  (registers apps and families)
 from workgym.apps.lms import final_grade, late_days
 from workgym.checks import check_family
-from workgym.core import Grade, Task, ToolCall, make, run_plan
+from workgym.core import Grade, Task, TaskSpec, ToolCall, make, run_plan
 from workgym.families.campus.course_admin import (
     BOOK,
     SLOT,
@@ -227,7 +227,8 @@ def test_arrival_order_and_ids_do_not_tell_who_is_late() -> None:
     spared_after_late = False
     late_places: set[int] = set()
     for seed in range(8):
-        course = _course(_task(seed, "hard"))
+        course = CourseAdmin().course(TaskSpec(family="campus/course-admin", version=1,
+                                               seed=seed, difficulty="hard"))
         by_arrival = sorted(course.works, key=lambda w: w.arrival)
         first_late = next(n for n, w in enumerate(by_arrival) if w.days)
         spared_after_late |= any(not w.days for w in by_arrival[first_late + 1:])
