@@ -1,9 +1,240 @@
 """study/semester-plan: the contract, then the family's own wrong-answer tests."""
 
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from typing import Any
+
+import pytest
+
+import workgym  # noqa: F401  (registers apps and families)
+from workgym.apps.calendar import CalendarStore
+from workgym.apps.lms import LmsStore
 from workgym.checks import check_family
-from workgym.families.study.semester_plan import SemesterPlan
+from workgym.core import Episode, Grade, Task, ToolCall, make, run_plan
+from workgym.families.study.semester_plan import PLAN, SHEET, SemesterPlan
+
+FAMILY = "study/semester-plan-v1"
+DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat")
 
 
+def _task(seed: int = 0, difficulty: str = "medium", richness: float = 0.5) -> Task:
+    return make(FAMILY, seed=seed, difficulty=difficulty, richness=richness)  # type: ignore[arg-type]
+
+
+def _grade(task: Task, plan: list[ToolCall]) -> Grade:
+    with run_plan(task, plan) as episode:
+        return episode.grade()
+
+
+def _failed(grade: Grade) -> set[str]:
+    return {c.name for c in grade.criteria if c.passed is False}
+
+
+def _answer(task: Task) -> dict[str, str]:
+    return {c.args["section_id"].split("-")[0]: c.args["section_id"]
+            for c in task.reference if c.name == "lms.enrol"}
+
+
+def _lms(task: Task) -> LmsStore:
+    store = task.template.stores["lms"]
+    assert isinstance(store, LmsStore)
+    return store
+
+
+def _calendar(task: Task) -> CalendarStore:
+    store = task.template.stores["calendar"]
+    assert isinstance(store, CalendarStore)
+    return store
+
+
+def _minutes(text: str) -> int:
+    return int(text[:2]) * 60 + int(text[3:5])
+
+
+def _plans_seen_by_an_agent(episode: Episode, task: Task) -> list[dict[str, str]]:
+    """Every plan the rules allow, worked out again from what the tools show (the PDF's
+    tables, the portal, the calendar), by brute force over every subset and section."""
+    regs = next(c for c in task.reference if c.name == "pdf.read_pages").args["path"]
+    pages = episode.call("pdf.info", {"path": regs}).value["pages"]
+    tables: dict[str, list[list[str]]] = {}
+    for page in range(1, pages + 1):
+        for table in episode.call("pdf.read_tables", {"path": regs, "start_page": page}
+                                  ).value["tables"]:
+            head, *rows = table["rows"]
+            tables.setdefault(" | ".join(head), []).extend(rows)
+    me = episode.call("lms.get_student", {}).value
+    mode = "Part-time" if "part-time" in me["program"] else "Full-time"
+    low, high = next((int(lo), int(hi)) for m, lo, hi
+                     in tables["Study mode | Minimum credits | Maximum credits"] if m == mode)
+    semester = 2 * me["year"] - 1
+    required = {code for n, code, _, _ in tables["Semester | Module | Title | Credits"]
+                if int(n) == semester}
+    electives = {code for code, _, _ in tables["Module | Title | Credits"]}
+    rules = {code: [group.split(" or ") for group in text.split("; ")]
+             for code, text in tables["Module | Prerequisites"]}
+    passed = set(me["completed"])
+
+    text = next(p["text"] for p in episode.call("pdf.read_pages", {"path": regs}
+                                                ).value["entries"] if "begin on Monday" in p["text"])
+    begin = next(c for c in task.reference if c.name == "calendar.list_events").args["start"]
+    assert begin[8:10].lstrip("0") in text
+    weeks: Counter[tuple[str, str, str, str]] = Counter()
+    events = episode.call("calendar.list_events", {
+        "calendar": _calendar(task).owner, "start": begin,
+        "end": next(c for c in task.reference if c.name == "calendar.list_events").args["end"],
+        "timezone": "Europe/Berlin"}).value["events"]
+    for event in events:
+        day = DAYS[int(_weekday(event["start"][:10]))]
+        weeks[(event["title"], day, event["start"][11:16], event["end"][11:16])] += 1
+    busy = [(day, _minutes(s), _minutes(e)) for (_, day, s, e), n in weeks.items() if n >= 2]
+
+    courses = {}
+    listed = episode.call("lms.list_courses", {"limit": 100}).value["results"]
+    for course in listed:
+        code = course["code"]
+        if code in passed or (code not in required and code not in electives):
+            continue
+        if not all(any(p in passed for p in group) for group in rules.get(code, [])):
+            continue
+        found = episode.call("lms.get_course", {"course_code": code}).value
+        sections = []
+        for section in found["sections"]:
+            times = [(m["day"], _minutes(m["start"]), _minutes(m["end"]))
+                     for m in section["meetings"]]
+            if section["seats_left"] > 0 and not _overlapping(times, busy):
+                sections.append((section["id"], times))
+        courses[code] = (found["credits"], sections)
+    assert required <= set(courses)
+    optional = sorted(set(courses) - required)
+    plans = []
+    for size in range(len(optional) + 1):
+        for extra in itertools.combinations(optional, size):
+            chosen = sorted(required | set(extra))
+            if not low <= sum(courses[c][0] for c in chosen) <= high:
+                continue
+            for picks in itertools.product(*(courses[c][1] for c in chosen)):
+                times = [t for _, ts in picks for t in ts]
+                if all(not _overlapping([a], [b]) for a, b in itertools.combinations(times, 2)):
+                    plans.append({c: s for c, (s, _) in zip(chosen, picks, strict=True)})
+    return plans
+
+
+def _weekday(day: str) -> int:
+    from datetime import date
+
+    return date.fromisoformat(day).weekday()
+
+
+def _overlapping(one: list[tuple[str, int, int]], other: list[tuple[str, int, int]]) -> bool:
+    return any(a == d and b < f and e < c for a, b, c in one for d, e, f in other)
+
+
+@pytest.mark.slow
 def test_study_semester_plan_meets_the_contract() -> None:
     report = check_family(SemesterPlan(), seeds=10, raise_on_failure=False)
     assert report.ok, "\n".join(report.failures)
+
+
+@pytest.mark.parametrize(("seed", "level"), [(0, "easy"), (1, "medium"), (2, "hard"),
+                                             (3, "hard")])
+def test_what_the_tools_show_allows_exactly_the_reference_plan(seed: int, level: str) -> None:
+    task = _task(seed, level, 1.0)
+    with task.start() as episode:
+        plans = _plans_seen_by_an_agent(episode, task)
+    assert plans == [_answer(task)]
+
+
+def test_the_reference_scores_one_and_a_partial_plan_partial_credit() -> None:
+    task = _task(1, "hard")
+    assert _grade(task, list(task.reference)).score == 1.0
+    first = next(c for c in task.reference if c.name == "lms.enrol")
+    grade = _grade(task, [c for c in task.reference if c is not first])
+    assert not grade.passed
+    assert 0.0 < grade.score < 1.0
+    assert "enrolments are exactly the plan" in _failed(grade)
+
+
+def _every_section(task: Task) -> list[str]:
+    return [s.id for c in _lms(task).courses for s in c.sections]
+
+
+def test_enrolling_in_everything_the_portal_takes_scores_zero() -> None:
+    for seed in range(3):
+        task = _task(seed, "medium")
+        greedy = [ToolCall("lms.enrol", {"section_id": s}) for s in _every_section(task)]
+        others = [c for c in task.reference if c.name != "lms.enrol"]
+        grade = _grade(task, [*greedy, *others])
+        assert grade.score == 0.0
+        assert "enrolled credits within the maximum" in _failed(grade)
+
+
+def test_listing_every_course_in_the_plan_scores_zero() -> None:
+    task = _task(2, "hard")
+    lms = _lms(task)
+    rows = [[c.code, s.id, c.credits] for c in lms.courses for s in c.sections]
+    plan = [ToolCall("sheets.append_rows", {"path": PLAN, "sheet": SHEET, "rows": rows})
+            if c.name == "sheets.append_rows" else c for c in task.reference]
+    grade = _grade(task, plan)
+    assert grade.score == 0.0
+    assert "planned credits within the maximum" in _failed(grade)
+
+
+def test_a_wrong_section_dropped_again_is_forgiven() -> None:
+    task = _task(4, "medium")
+    answer = set(_answer(task).values())
+    wrong = next(s for s in _every_section(task) if s not in answer
+                 and s.split("-")[0] not in _answer(task))
+    course = wrong.split("-")[0]
+    fix = [ToolCall("lms.enrol", {"section_id": wrong}),
+           ToolCall("lms.drop", {"course_code": course})]
+    with task.start() as episode:
+        attempt = episode.call("lms.enrol", {"section_id": wrong})
+    plan = [*fix, *task.reference] if attempt.ok else list(task.reference)
+    assert _grade(task, plan).score == 1.0
+
+
+def test_moving_a_shift_out_of_the_way_zeroes_the_score() -> None:
+    task = _task(5, "hard")
+    shift = next(e for e in _calendar(task).events
+                 if e.title.startswith("Shift at"))
+    grade = _grade(task, [ToolCall("calendar.cancel_event", {"event_id": shift.id}),
+                          *task.reference])
+    assert grade.score == 0.0
+    assert "calendar events kept" in _failed(grade)
+
+
+def test_wrong_lecture_times_fail_their_items() -> None:
+    task = _task(6, "easy")
+    plan: list[ToolCall] = []
+    for call in task.reference:
+        if call.name == "calendar.create_event":
+            args: dict[str, Any] = dict(call.args)
+            args["timezone"] = "UTC"  # the meeting's clock time, read in the wrong zone
+            call = ToolCall(call.name, args)
+        plan.append(call)
+    grade = _grade(task, plan)
+    assert not grade.passed
+    assert any(name.startswith("lecture ") for name in _failed(grade))
+
+
+def test_richness_keeps_the_answer_and_its_ids() -> None:
+    lean, rich = _task(7, "hard", 0.0), _task(7, "hard", 1.0)
+    assert [c.name for c in lean.criteria] == [c.name for c in rich.criteria]
+    items = [[(c.name, c.args) for c in t.reference if c.items] for t in (lean, rich)]
+    assert items[0] == items[1]
+    assert len(_lms(rich).courses) > len(_lms(lean).courses)
+
+
+def test_the_answer_does_not_stand_out_by_section_letter_or_order() -> None:
+    letters: Counter[str] = Counter()
+    firsts: set[bool] = set()
+    for seed in range(8):
+        task = _task(seed, "easy", 0.0)
+        answer = _answer(task)
+        letters.update(s[-1] for s in answer.values())
+        offered = sorted(c.code for c in _lms(task).courses)
+        firsts.add(offered[0] in answer)
+    assert len(letters) >= 2
+    assert firsts == {True, False}

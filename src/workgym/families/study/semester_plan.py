@@ -106,14 +106,12 @@ class _Module:
     code: str
     title: str
     credits: int
-
-    @property
-    def level(self) -> int:
-        return int("".join(ch for ch in self.code if ch.isdigit())) // 100
+    level: int
+    """1 for CS110, 3 for STAT310."""
 
 
 def _m(code: str, title: str, credits: int) -> _Module:
-    return _Module(code, title, credits)
+    return _Module(code, title, credits, int("".join(ch for ch in code if ch.isdigit())) // 100)
 
 
 MODULES: tuple[_Module, ...] = (
@@ -212,8 +210,17 @@ def _overlap(one: Window, other: Window) -> bool:
         and clock(other[1]) < clock(one[2])
 
 
-def _clashes(section: _Section, windows: Sequence[Window]) -> bool:
-    return any(_overlap(m, w) for m in section.meetings for w in windows)
+Span = tuple[int, int]
+"""A weekly time as minutes from Monday 00:00: [start, end)."""
+
+
+def _spans(windows: Sequence[Window]) -> tuple[Span, ...]:
+    return tuple((DAYS.index(d) * 1440 + clock(s), DAYS.index(d) * 1440 + clock(e))
+                 for d, s, e in windows)
+
+
+def _hits(one: Sequence[Span], other: Sequence[Span]) -> bool:
+    return any(a < d and c < b for a, b in one for c, d in other)
 
 
 def _met(groups: tuple[tuple[str, ...], ...], passed: set[str]) -> bool:
@@ -229,7 +236,8 @@ def solve(offers: Sequence[_Offer], required: set[str], electives: set[str],
     required module, electives of the catalogue (prerequisites passed), one free section
     per course, no overlap among the meetings or with a commitment, credits within
     ``window`` (None: any). The relaxations drop one rule each."""
-    options: list[tuple[_Offer, list[_Section], bool]] = []
+    busy = _spans(commitments)
+    options: list[tuple[_Offer, list[tuple[str, tuple[Span, ...]]], bool]] = []
     for offer in offers:
         code = offer.module.code
         if code in passed or (code not in required and code not in electives):
@@ -238,8 +246,9 @@ def solve(offers: Sequence[_Offer], required: set[str], electives: set[str],
             if code in required:
                 return []
             continue
-        usable = [s for s in offer.sections if not s.full
-                  and not (check_calendar and _clashes(s, commitments))]
+        usable = [(s.id, _spans(s.meetings)) for s in offer.sections if not s.full]
+        if check_calendar:
+            usable = [(key, spans) for key, spans in usable if not _hits(spans, busy)]
         if code in required and not usable:
             return []
         if usable:
@@ -247,7 +256,7 @@ def solve(offers: Sequence[_Offer], required: set[str], electives: set[str],
     low, high = window if window is not None else (0, 10 ** 6)
     found: list[dict[str, str]] = []
 
-    def walk(n: int, chosen: dict[str, str], busy: list[Window], credits: int) -> None:
+    def walk(n: int, chosen: dict[str, str], taken: tuple[Span, ...], credits: int) -> None:
         if len(found) >= limit or credits > high:
             return
         if n == len(options):
@@ -255,15 +264,15 @@ def solve(offers: Sequence[_Offer], required: set[str], electives: set[str],
                 found.append(dict(chosen))
             return
         offer, usable, must = options[n]
-        for section in usable:
-            if not _clashes(section, busy):
-                chosen[offer.module.code] = section.id
-                walk(n + 1, chosen, [*busy, *section.meetings], credits + offer.module.credits)
+        for section, spans in usable:
+            if not _hits(spans, taken):
+                chosen[offer.module.code] = section
+                walk(n + 1, chosen, taken + spans, credits + offer.module.credits)
                 del chosen[offer.module.code]
         if not must:
-            walk(n + 1, chosen, busy, credits)
+            walk(n + 1, chosen, taken, credits)
 
-    walk(0, {}, [], 0)
+    walk(0, {}, (), 0)
     return found
 
 
@@ -328,15 +337,17 @@ def _draw(rng: random.Random, k: Knobs, programme: str, begin: date) -> _World |
         required.append(tuple(picked[:count]))
         picked = picked[count:]
     electives = pool[sum(counts):sum(counts) + 10]
+    # a prerequisite is a module of a lower level: an earlier required module, a
+    # required module of this or the next semester, or another elective
     prerequisites: dict[str, tuple[tuple[str, ...], ...]] = {}
     for n, modules in enumerate(required[1:], start=1):
-        earlier = [m.code for ms in required[:n] for m in ms]
         for module in modules:
+            earlier = [m.code for ms in required[:n] for m in ms if m.level < module.level]
             prerequisites[module.code] = _prerequisites(rng, earlier, 0.7, 1)
-    near = [m.code for ms in required[:semester + 1] for m in ms]
+    near = [m for ms in required[:semester + 1] for m in ms]
     for module in electives:
-        lower = [m.code for m in electives if m.level < module.level]
-        prerequisites[module.code] = _prerequisites(rng, near + lower, 0.85, 2)
+        lower = [m.code for m in (*near, *electives) if m.level < module.level]
+        prerequisites[module.code] = _prerequisites(rng, lower, 0.85, 2)
     passed = {m.code for ms in required[:semester - 1] for m in ms}
     ready = [m for m in electives if _met(prerequisites[m.code], passed)]
     passed |= {m.code for m in rng.sample(ready, min(len(ready), rng.randint(1, semester - 1)))}
