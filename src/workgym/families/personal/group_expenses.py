@@ -109,6 +109,9 @@ EVERYDAY_NOTES = (("books", "Finish the detective novel from the library."),
                   ("films", "Film night on Friday? Ask who is in."),
                   ("gifts", "Mum's birthday: a scarf, or the pottery class."),
                   ("bike", "Service the bike before winter."))
+REFUND_WHY = ("one booking was not used", "part of the order was cancelled",
+              "we charged a service twice")
+PERSONAL_WHY = ("a present for my sister", "my own souvenirs", "not for the group")
 OTHER_REFS = ("Concert tickets", "Birthday present for Mia", "Football tickets",
               "Pizza night", "Festival tickets", "Wedding gift")
 
@@ -196,6 +199,16 @@ def _both(name: str, parts: tuple[Criterion, ...], weight: float) -> Criterion:
     return Criterion(name, check, weight=weight, group=name.split()[0])
 
 
+def _at(rng: random.Random, day: date) -> datetime:
+    """A time of day on ``day``."""
+    return datetime.combine(day, datetime.min.time()).replace(
+        hour=rng.randint(8, 21), minute=rng.randrange(60), tzinfo=UTC)
+
+
+def _shop(merchant: str) -> str:
+    return f"{merchant} <receipts@{merchant.split()[0].lower()}.example>"
+
+
 def _norm(text: Any) -> str:
     return " ".join(str(text).split()).casefold()
 
@@ -281,15 +294,10 @@ class GroupExpenses(TaskFamily[Knobs]):
         ibans = [iban("DE", f"{rng.randint(10**17, 10**18 - 1)}") for _ in group]
         box = Mailbox(me)
         keys = self._mails(rng, box, k, group, costs, city, days, now)
-        memory = self._memory(rng, k, group, others, costs, away, city, old_city, days)
-        pay, payee_of = self._bank(rng, k, group, ibans, sent, city, days, now)
-        files = {book: self._workbook(rng, group, costs, days)}
-        contacts = [{"email": p.email, "name": p.name, "phone": f"+49 15{rng.randint(10**7, 10**8 - 1)}",
-                     "address": f"{rng.randint(1, 120)} {rng.choice(('Lindenstr.', 'Hauptstr.', 'Parkweg', 'Am Markt'))}, {HOME}",
-                     "iban": ibans[n] if n else ""} for n, p in enumerate(group)]
-        contacts += [{"email": p.email, "name": p.name, "phone": "", "address": "",
-                      "iban": iban("DE", f"{rng.randint(10**17, 10**18 - 1)}")
-                      if rng.random() < 0.5 else ""} for p in others[:4]]
+        memory = self._memory(rng, group, others, costs, away, city, old_city, days)
+        pay, payee_of = self._bank(rng, group, ibans, sent, city, days, now)
+        files = {book: self._workbook(rng, group, costs)}
+        contacts = self._contacts(rng, group, ibans, others[:4])
         self._distractors(rng_for(spec, "distractors"), scaled(spec.richness, k.distractors),
                           box, memory, pay, contacts, me, others, days, now,
                           {p.name for p in crowd})
@@ -358,7 +366,8 @@ class GroupExpenses(TaskFamily[Knobs]):
         rest = [c for c in costs if c.note == "" and len(c.shared) > 2]
         for cost in rng.sample(rest, min(k.subsets, len(rest))):
             others = [x for x in cost.shared if x != cost.payer]
-            cost.shared = tuple(sorted([cost.payer, *rng.sample(others, rng.randint(1, len(others) - 1))]))
+            joined = rng.sample(others, rng.randint(1, len(others) - 1))
+            cost.shared = tuple(sorted([cost.payer, *joined]))
             cost.note = "subset"
         plain = [c for c in receipts if c.note == ""]
         picks = rng.sample(plain, min(len(plain), k.refunds + k.corrected_receipts
@@ -389,8 +398,22 @@ class GroupExpenses(TaskFamily[Knobs]):
 
     # -- the sources ------------------------------------------------------------------------
 
-    def _workbook(self, rng: random.Random, group: list[Person], costs: list[_Cost],
-                  days: list[date]) -> bytes:
+    @staticmethod
+    def _contacts(rng: random.Random, group: list[Person], ibans: list[str],
+                  others: list[Person]) -> list[dict[str, Any]]:
+        """The user's contacts: the group with their IBANs (the user's own card has
+        none), and people from elsewhere."""
+        streets = ("Lindenstr.", "Hauptstr.", "Parkweg", "Am Markt", "Kastanienallee")
+        cards = [{"email": p.email, "name": p.name,
+                  "phone": f"+49 15{rng.randint(10**7, 10**8 - 1)}",
+                  "address": f"{rng.choice(streets)} {rng.randint(1, 120)}, {HOME}",
+                  "iban": ibans[n] if n else ""} for n, p in enumerate(group)]
+        cards += [{"email": p.email, "name": p.name, "phone": "", "address": "",
+                   "iban": iban("DE", f"{rng.randint(10**17, 10**18 - 1)}")
+                   if rng.random() < 0.5 else ""} for p in others]
+        return cards
+
+    def _workbook(self, rng: random.Random, group: list[Person], costs: list[_Cost]) -> bytes:
         wb = Workbook()
         ws = wb.active
         ws.title = SHEET
@@ -420,24 +443,24 @@ class GroupExpenses(TaskFamily[Knobs]):
             if cost.source != "receipt":
                 continue
             key = f"receipt {cost.number}"
-            box.receive(f"{cost.merchant} <receipts@{cost.merchant.split()[0].lower()}.example>",
+            box.receive(_shop(cost.merchant),
                         f"Your receipt from {cost.merchant}",
                         self._receipt(cost.merchant, city, cost.number, cost.day, cost.item,
                                       cost.logged, "Receipt"), cost.when, key=key)
             keys.append(key)
             if cost.note == "refund":
                 key = f"refund {cost.number}"
-                box.receive(f"{cost.merchant} <receipts@{cost.merchant.split()[0].lower()}.example>",
+                box.receive(_shop(cost.merchant),
                             f"Refund for receipt no. {cost.number}",
                             f"Hello {me.first},\n\nwe have refunded EUR "
                             f"{_euros(cost.logged - cost.amount)} of your purchase of "
                             f"{cost.day.isoformat()} (receipt no. {cost.number}) to your card: "
-                            f"{rng.choice(('one booking was not used', 'part of the order was cancelled', 'we charged a service twice'))}."
+                            f"{rng.choice(REFUND_WHY)}."
                             f"\n\n{cost.merchant}", later.pop(), key=key)
                 keys.append(key)
             elif cost.note == "corrected":
                 key = f"corrected {cost.number}"
-                box.receive(f"{cost.merchant} <receipts@{cost.merchant.split()[0].lower()}.example>",
+                box.receive(_shop(cost.merchant),
                             f"Corrected receipt no. {cost.number}",
                             "This corrected receipt replaces the receipt of the same number; "
                             "the difference was settled on your card.\n\n"
@@ -451,7 +474,7 @@ class GroupExpenses(TaskFamily[Knobs]):
                 back.date() + timedelta(days=rng.randint(0, (now.date() - back.date()).days - 1))
             number = f"{rng.randint(10**5, 10**6 - 1)}"
             key = f"home {number}"
-            box.receive(f"{merchant} <receipts@{merchant.split()[0].lower()}.example>",
+            box.receive(_shop(merchant),
                         f"Your receipt from {merchant}",
                         self._receipt(merchant, HOME, number, day, item,
                                       rng.randint(1500, 15000), "Receipt"),
@@ -500,7 +523,7 @@ class GroupExpenses(TaskFamily[Knobs]):
                 f"{item}\nTotal: EUR {_euros(cents)}\nPaid by card.\n\nThank you for your "
                 f"visit!")
 
-    def _memory(self, rng: random.Random, k: Knobs, group: list[Person], others: list[Person],
+    def _memory(self, rng: random.Random, group: list[Person], others: list[Person],
                 costs: list[_Cost], away: dict[int, list[date]], city: str, old_city: str,
                 days: list[date]) -> dict[str, str]:
         slug, old = city.lower(), old_city.lower()
@@ -516,7 +539,7 @@ class GroupExpenses(TaskFamily[Knobs]):
         if mine:
             notes[f"trips/{slug}/personal"] = "\n".join(
                 f"The {c.merchant} receipt no. {c.number} of {c.day.isoformat()} was for me only "
-                f"({rng.choice(('a present for my sister', 'my own souvenirs', 'not for the group'))}): "
+                f"({rng.choice(PERSONAL_WHY)}): "
                 "not shared." for c in mine)
         past = [group[1], *others[:2]]
         when = days[0] - timedelta(days=rng.randint(150, 300))
@@ -524,11 +547,12 @@ class GroupExpenses(TaskFamily[Knobs]):
                                       f"{(when + timedelta(days=4)).isoformat()}. Group: me, "
                                       f"{', '.join(p.name for p in past)}.")
         notes[f"trips/{old}/away"] = (f"{past[-1].first}: not with us on "
-                                      f"{(when + timedelta(days=2)).isoformat()} ({rng.choice(AWAY_WHY)})")
+                                      f"{(when + timedelta(days=2)).isoformat()} "
+                                      f"({rng.choice(AWAY_WHY)})")
         notes[f"trips/{old}/settled"] = "All settled up, nobody owes anything."
         return notes
 
-    def _bank(self, rng: random.Random, k: Knobs, group: list[Person], ibans: list[str],
+    def _bank(self, rng: random.Random, group: list[Person], ibans: list[str],
               sent: list[tuple[int, int, int]], city: str, days: list[date],
               now: datetime) -> tuple[PaymentsStore, dict[int, str]]:
         """The user's bank: payees (some friends', one maybe with an old IBAN), the trip's
@@ -551,7 +575,7 @@ class GroupExpenses(TaskFamily[Knobs]):
         payee_of: dict[int, str] = {}
         stale_of: dict[int, str] = {}
         for name, number, who in sorted(payees):
-            made = pay.add_payee(name, number, group[abs(who)].email if who else "")
+            made = pay.add_payee(name, number)
             if who > 0:
                 payee_of[who] = made.id
             elif who < 0:
@@ -559,14 +583,15 @@ class GroupExpenses(TaskFamily[Knobs]):
         bookings: list[_Booking] = []
         for giver, taker, cents in sent:
             day = rng.choice([*days[1:], *(days[-1] + timedelta(days=d) for d in (1, 2))])
-            ref = f"{city} trip" + rng.choice(("", " - advance", " - part payment", " - my share so far"))
+            ref = f"{city} trip" + rng.choice(("", " - advance", " - part payment",
+                                               " - my share so far"))
             friend = taker if giver == 0 else giver
-            at = datetime.combine(day, datetime.min.time()).replace(hour=rng.randint(8, 22), tzinfo=UTC)
+            at = _at(rng, day)
             bookings.append((at, cents if giver else -cents, ref, friend, payee_of.get(friend, "")))
         for _ in range(2):
             friend = rng.randrange(1, len(group))
             day = days[0] - timedelta(days=rng.randint(20, 120))
-            at = datetime.combine(day, datetime.min.time()).replace(hour=rng.randint(8, 22), tzinfo=UTC)
+            at = _at(rng, day)
             target = payee_of.get(friend) or stale_of.get(friend)
             cents = rng.randint(15, 120) * 100
             if target and rng.random() < 0.5:
@@ -576,7 +601,7 @@ class GroupExpenses(TaskFamily[Knobs]):
         for text, low, high in (("Salary", 2800, 4200), ("Rent", -1400, -900),
                                 ("Supermarket", -90, -20), ("Pharmacy", -40, -8)):
             day = now.date() - timedelta(days=rng.randint(1, 40))
-            at = datetime.combine(day, datetime.min.time()).replace(hour=rng.randint(8, 22), tzinfo=UTC)
+            at = _at(rng, day)
             bookings.append((at, rng.randint(low * 100, high * 100), text, None, None))
         self._book(pay, group, bookings)
         return pay, payee_of
@@ -596,7 +621,8 @@ class GroupExpenses(TaskFamily[Knobs]):
                 pay.post("ACC-01", day, value, f"Transfer from {group[friend].name}: {text}",
                          kind="transfer")
             else:
-                made = Transfer(id=f"new-{len(pay.transfers)}", date=day, from_account="ACC-01", payee=payee,
+                made = Transfer(id=f"new-{len(pay.transfers)}", date=day,
+                                from_account="ACC-01", payee=payee,
                                 amount=money_text(-value), reference=text)
                 pay.transfers.append(made)
                 pay.post("ACC-01", day, value, f"Transfer to {group[friend].name}: {text}",
@@ -629,8 +655,9 @@ class GroupExpenses(TaskFamily[Knobs]):
         for n, kind in enumerate(kinds[:count]):
             if kind == "mail":
                 everyday_mails(box, rng, 1, me, senders, start, now - timedelta(hours=1))
-            elif kind == "booking":
-                day = now.date() - timedelta(days=rng.randint(1, 60))
+            elif kind == "booking":  # at home, before or after the trip
+                day = rng.choice((days[0] - timedelta(days=rng.randint(1, 50)),
+                                  days[-1] + timedelta(days=rng.randint(1, 3))))
                 shop = rng.choice(("Bakery", "Bookshop", "Cinema", "Drugstore", "Hardware store"))
                 pay.post("ACC-01", day, Decimal(-rng.randint(300, 9000)) / 100, shop,
                          merchant=shop)
