@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -15,7 +16,13 @@ from workgym.apps.payments import PaymentsStore
 from workgym.apps.sheets import load_workbook_bytes
 from workgym.checks import check_family
 from workgym.core import Grade, Task, make
-from workgym.families.personal.group_expenses import SHEET, GroupExpenses
+from workgym.families.personal.group_expenses import (
+    SHEET,
+    GroupExpenses,
+    _Cost,
+    balances,
+    shares,
+)
 
 FAMILY = "personal/group-expenses-v1"
 T = TypeVar("T")
@@ -190,3 +197,10 @@ def test_the_balances_add_up_to_zero_and_both_sides_exist() -> None:
         assert sum(answer.values()) == 0
         friends = [b for n, b in answer.items() if n != owner]
         assert any(b > 0 for b in friends) and any(b < 0 for b in friends)
+
+
+def test_shares_round_down_and_the_payer_takes_the_cents_left() -> None:
+    cost = _Cost(date(2026, 5, 1), "Dinner", payer=2, logged=10000, amount=10000,
+                 shared=(0, 1, 2), source="sheet")
+    assert shares(cost) == {0: 3333, 1: 3333, 2: 3334}
+    assert balances(3, [cost], [(1, 2, 500)]) == [-3333, -2833, 6166]
