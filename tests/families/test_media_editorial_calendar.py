@@ -235,8 +235,9 @@ def test_changing_an_existing_slot_zeroes_the_score() -> None:
 
 def test_nothing_about_a_pitch_tells_whether_it_is_accepted() -> None:
     """Accepted and declined pitches come in any order, carry embargoes and run-by dates
-    alike, and the first pitch posted is sometimes one of each."""
-    firsts, embargoed = set(), {True: 0, False: 0}
+    alike, get corrections in their threads alike, and the first pitch posted is
+    sometimes one of each."""
+    firsts, corrected, embargoed = set(), set(), {True: 0, False: 0}
     for seed in range(8):
         task = _task(seed, "hard", 0.0)
         chat = task.template.stores["chat"]
@@ -244,9 +245,12 @@ def test_nothing_about_a_pitch_tells_whether_it_is_accepted() -> None:
         planned = {line.split(" | ")[1] for line in _brief_call(task).args["paragraphs"]}
         pitches = _pitches(chat)
         firsts.add(pitches[0]["Pitch"] in planned)
+        for message in chat.messages_in("pitches"):
+            if any(r.text.startswith("Update") for r in chat.replies_to(message.id)):
+                corrected.add(message.text.splitlines()[0].removeprefix("Pitch: ") in planned)
         for p in pitches:
             embargoed[p["Pitch"] in planned] += p["Embargo"] != "none"
-    assert firsts == {True, False}
+    assert firsts == {True, False} and corrected == {True, False}
     assert embargoed[True] > 0 and embargoed[False] > 0
 
 

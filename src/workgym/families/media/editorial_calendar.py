@@ -404,10 +404,11 @@ def _newsroom(k: Knobs, rng: random.Random) -> Newsroom | None:
 
 
 def _hour(rng: random.Random, after: datetime, until: datetime) -> datetime:
-    """A whole hour in (after, until], in working hours where one is."""
+    """Half past an hour in (after, until), in working hours where one is: never a slot's
+    time (slots are on the hour), so no embargo lifts at the very minute of a slot."""
     hours = int((until - after).total_seconds() // 3600)
-    found = [after + timedelta(hours=h) for h in range(1, hours + 1)]
-    found = [t for t in found if t <= until]
+    found = [t for t in (after + timedelta(minutes=30 + 60 * h) for h in range(hours))
+             if after < t < until]
     day = [t for t in found if 6 <= t.hour <= 20]
     return rng.choice(day or found)
 
