@@ -46,12 +46,16 @@ Version history:
 
 from __future__ import annotations
 
+import functools
+import io
 import random
+import zipfile
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from xml.sax.saxutils import escape
 
 from openpyxl import Workbook
 from pydantic import BaseModel
@@ -484,13 +488,39 @@ def _record_bytes(r: Record, org: Company) -> bytes:
     head = f"{org.name}: {r.title}"
     lines = [f"{label}: {value}" for label, value in r.fields]
     if r.fmt == "docx":
-        return build_docx([DocxBlock("paragraph", head, "Title"),
-                           DocxBlock("paragraph", "\n".join(lines), "Normal"),
-                           *(DocxBlock("paragraph", p, "Normal") for p in r.prose)])
+        return _docx([head, "\n".join(lines), *r.prose])
     if r.fmt == "md":
         body = "\n".join(f"- {line}" for line in lines)
         return (f"# {head}\n\n{body}\n\n" + "\n\n".join(r.prose) + "\n").encode()
     return (f"{head}\n\n" + "\n".join(lines) + "\n\n" + "\n".join(r.prose) + "\n").encode()
+
+
+@functools.cache
+def _docx_parts() -> tuple[tuple[str, bytes], ...]:
+    """The parts of a document of a title and three paragraphs, each a placeholder."""
+    data = build_docx([DocxBlock("paragraph", "@@0@@", "Title"),
+                       *(DocxBlock("paragraph", f"@@{n}@@", "Normal") for n in (1, 2, 3))])
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        return tuple((info.filename, package.read(info)) for info in package.infolist())
+
+
+def _docx(texts: Sequence[str]) -> bytes:
+    """A .docx of a title and three paragraphs (python-docx builds the package once; each
+    record's texts replace its placeholders, "\n" as a line break)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as package:
+        for name, part in _docx_parts():
+            if name == "word/document.xml":
+                xml = part.decode()
+                for n, text in enumerate(texts):
+                    runs = "<w:br/>".join(f'<w:t xml:space="preserve">{escape(line)}</w:t>'
+                                          for line in text.split("\n"))
+                    xml = xml.replace(f"<w:t>@@{n}@@</w:t>", runs)
+                part = xml.encode()
+            entry = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            entry.compress_type, entry.external_attr = zipfile.ZIP_DEFLATED, 0o600 << 16
+            package.writestr(entry, part)
+    return out.getvalue()
 
 
 def _register(review: Review) -> bytes:

@@ -1,0 +1,206 @@
+"""records/retention-policy: the contract, then the family's own wrong-answer tests."""
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date
+
+import pytest
+
+import workgym  # noqa: F401  (registers apps and families)
+from workgym.apps.sheets import load_workbook_bytes
+from workgym.checks import check_family
+from workgym.core import Grade, Task, TaskSpec, ToolCall, make, run_plan
+from workgym.families.records.retention_policy import (
+    MANIFEST,
+    MANIFEST_SHEET,
+    MEMO,
+    REGISTER,
+    REGISTER_SHEET,
+    Record,
+    RetentionPolicy,
+    Review,
+)
+
+FAMILY = "records/retention-policy-v1"
+ACTS = ("files.move", "files.delete")
+
+
+def _task(seed: int = 0, difficulty: str = "hard", richness: float = 0.5) -> Task:
+    return make(FAMILY, seed=seed, difficulty=difficulty, richness=richness)  # type: ignore[arg-type]
+
+
+def _review(task: Task) -> Review:
+    return RetentionPolicy().review(task.spec)
+
+
+def _grade(task: Task, plan: list[ToolCall], *, all_ok: bool = True) -> Grade:
+    with run_plan(task, plan) as episode:
+        if all_ok:
+            assert all(c.ok for c in episode.calls), [c.output for c in episode.calls
+                                                      if not c.ok]
+        return episode.grade()
+
+
+def _failed(grade: Grade, prefix: str) -> list[str]:
+    return [c.name for c in grade.criteria if c.name.startswith(prefix) and not c.passed]
+
+
+def _writes(task: Task) -> list[ToolCall]:
+    """The reference's calls that change the world (the reads change nothing)."""
+    return [c for c in task.reference if c.name in (*ACTS, "sheets.append_rows")
+            or c.args.get("path") == MEMO]
+
+
+def _manifest(rows: list[tuple[str, str, str]]) -> ToolCall:
+    return ToolCall("sheets.append_rows", {"path": MANIFEST, "sheet": MANIFEST_SHEET,
+                                           "rows": [list(row) for row in rows]})
+
+
+def _acts(records: list[Record]) -> list[ToolCall]:
+    plan = []
+    for r in records:
+        if r.hold or r.action == "keep":
+            continue
+        plan.append(ToolCall("files.move", {"source": r.path, "destination": r.archived})
+                    if r.action == "archive" else ToolCall("files.delete", {"path": r.path}))
+    return plan
+
+
+def _everyone(task: Task, act: Callable[[Record], ToolCall | None], action: str) -> Grade:
+    """Every record given one action (with the reason right where that action is)."""
+    records = _review(task).records
+    plan = list(filter(None, (act(r) for r in records)))
+    rows = [r.row if r.row[1] == action else (r.id, action, "retain until 2030-01-01")
+            for r in records]
+    return _grade(task, [*plan, _manifest(rows)])
+
+
+@pytest.mark.slow
+def test_records_retention_policy_meets_the_contract() -> None:
+    report = check_family(RetentionPolicy(), seeds=10, raise_on_failure=False)
+    assert report.ok, "\n".join(report.failures)
+
+
+@pytest.mark.parametrize("difficulty", ["easy", "medium", "hard"])
+def test_the_reference_scores_one(difficulty: str) -> None:
+    task = _task(1, difficulty)
+    grade = _grade(task, list(task.reference))
+    assert grade.passed and grade.score == 1.0
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_keeping_archiving_or_deleting_everything_scores_zero(seed: int) -> None:
+    task = _task(seed, "medium")
+    kept = _everyone(task, lambda r: None, "keep")
+    assert kept.score == 0.0
+    archived = _everyone(task, lambda r: ToolCall("files.move", {
+        "source": r.path, "destination": r.archived}), "archive")
+    assert archived.score == 0.0
+    assert _failed(archived, "records under an active legal hold")
+    deleted = _everyone(task, lambda r: ToolCall("files.delete", {"path": r.path}), "delete")
+    assert deleted.score == 0.0
+    assert _failed(deleted, "records under an active legal hold")
+
+
+def test_a_held_record_archived_zeroes_the_grade() -> None:
+    task = _task(2)
+    held = next(r for r in _review(task).records if r.hold)
+    plan = [*_writes(task), ToolCall("files.move", {"source": held.path,
+                                                     "destination": held.archived})]
+    grade = _grade(task, plan)
+    assert grade.score == 0.0
+    assert _failed(grade, "records under an active legal hold")
+
+
+def _by_the_schedule_alone(review: Review) -> list[Record]:
+    """The records as a review that missed every amendment would see them."""
+    records = []
+    for r in review.records:
+        action, reason, _ = review.base[r.kind.name].act(r.trigger, review.now)
+        records.append(replace(r, action=action, reason=reason))
+    return records
+
+
+def _plan(task: Task, records: list[Record]) -> list[ToolCall]:
+    memo = [c for c in task.reference if c.args.get("path") == MEMO]
+    return [*_acts(records), _manifest([r.row for r in records]), *memo]
+
+
+def test_ignoring_the_amendments_loses_credit() -> None:
+    task = _task(3)
+    review = _review(task)
+    stale = _by_the_schedule_alone(review)
+    wrong = [r.id for r, s in zip(review.records, stale, strict=True)
+             if (r.action, r.reason) != (s.action, s.reason) and not r.hold]
+    assert wrong
+    grade = _grade(task, _plan(task, stale))
+    assert not grade.passed and grade.score < 0.95
+    assert {f"manifest {i}" for i in wrong} <= set(_failed(grade, "manifest"))
+
+
+def test_a_released_hold_still_applied_loses_credit() -> None:
+    task = _task(4)
+    review = _review(task)
+    released = {code for code, _, _, end in review.holds if end is not None}
+    records = [replace(r, hold=r.matter) if r.matter in released else r
+               for r in review.records]
+    assert any(r.hold in released for r in records)
+    grade = _grade(task, _plan(task, records))
+    assert not grade.passed
+    assert _failed(grade, "disposition") and _failed(grade, "manifest")
+
+
+def test_an_archive_under_the_wrong_path_is_not_an_archive() -> None:
+    task = _task(5)
+    plan = [ToolCall(c.name, {**c.args, "destination": "archive/records/" +
+                              c.args["source"].removeprefix("records/")})
+            if c.name == "files.move" else c for c in _writes(task)]
+    grade = _grade(task, plan)
+    assert _failed(grade, "disposition") and not grade.passed
+
+
+def test_manifest_case_and_spacing_do_not_matter() -> None:
+    task = _task(6, "medium")
+    rows = [(f" {i.lower()} ", f"{action.upper()} ", reason.upper().replace(" ", "  "))
+            for i, action, reason in (r.row for r in _review(task).records)]
+    plan = [c if c.name != "sheets.append_rows" else _manifest(rows) for c in _writes(task)]
+    assert _grade(task, plan).score == 1.0
+
+
+def test_a_memo_count_given_twice_earns_nothing() -> None:
+    task = _task(7, "medium")
+    plan = [*_writes(task), ToolCall("docs.insert_paragraphs", {
+        "path": MEMO, "paragraphs": ["Kept: 0"]})]
+    grade = _grade(task, plan)
+    assert _failed(grade, "memo") and not grade.passed
+
+
+def test_no_date_or_file_kind_parts_the_actions() -> None:
+    family, kinds = RetentionPolicy(), dict[str, set[str]]()
+    for seed in range(10):
+        review = family.review(TaskSpec(family=family.name, version=family.version, seed=seed,
+                                        difficulty="hard"))
+        action = {r.id: "keep" if r.hold else r.action for r in review.records}
+        for when in (lambda r: r.registered, lambda r: r.trigger):
+            spans: dict[str, list[date]] = {}
+            for r in review.records:
+                spans.setdefault(action[r.id], []).append(when(r))
+            groups = list(spans.values())
+            assert len(groups) == 3
+            assert all(min(a) < max(b) for a in groups for b in groups if a is not b), seed
+        for r in review.records:
+            kinds.setdefault(r.path.rpartition(".")[2], set()).add(action[r.id])
+    assert all(len(acts) == 3 for acts in kinds.values()), kinds
+
+
+def test_the_register_is_sorted_by_record_id() -> None:
+    task = _task(9, "medium")
+    book = load_workbook_bytes(task.template.files[REGISTER])
+    ids = [row[0] for row in book[REGISTER_SHEET].iter_rows(min_row=2, values_only=True)]
+    assert ids == sorted(ids) and len(ids) == 11
+
+
+def test_richness_leaves_the_answer() -> None:
+    plain, rich = _task(8, richness=0.0), _task(8, richness=1.0)
+    assert [r.row for r in _review(plain).records] == [r.row for r in _review(rich).records]
+    assert len(rich.template.files) > len(plain.template.files)
