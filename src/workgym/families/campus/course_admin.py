@@ -36,7 +36,7 @@ Difficulty:
     Knobs set the submissions, the questions, the extensions (by mail, in the portal, one
     missed at hard), resubmissions, office-hours requests and the traps (an extension
     refused, another course's extension, students saying they need no office hours).
-    Reference calls: easy 15-17, medium 21-25, hard 31-36. ``richness`` adds everyday
+    Reference calls: easy 15-17, medium 21-25, hard 30-36. ``richness`` adds everyday
     mails, students' questions and morning events in the calendar.
 
 Version history:
@@ -185,10 +185,10 @@ class CourseAdmin(TaskFamily[Knobs]):
     apps = ("lms", "mail", "sheets", "calendar")
     levels = Levels(
         easy=Level(Knobs(submitters=4, questions=4, extensions=1, late_after_extension=False,
-                         resubmissions=0, requests=1, traps=False), calls=14),
+                         resubmissions=0, requests=1, traps=False), calls=15),
         medium=Level(Knobs(submitters=7, questions=5, extensions=2,
                            late_after_extension=False, resubmissions=1, requests=2,
-                           traps=True), calls=20),
+                           traps=True), calls=21),
         hard=Level(Knobs(submitters=11, questions=6, extensions=3, late_after_extension=True,
                          resubmissions=2, requests=3, traps=True), calls=30),
     )
@@ -205,6 +205,7 @@ class CourseAdmin(TaskFamily[Knobs]):
 
     def generate(self, spec: TaskSpec) -> Task:
         k, course = self.knobs(spec), self.course(spec)
+        _finish_lms(course)
         rich = rng_for(spec, "distractors")
         box, read = _mailbox(course, k, rng_for(spec, "mail"), spec.richness, rich)
         mail, ids = box.build()
@@ -437,7 +438,6 @@ def _body(course: Course, work: Work, answers: list[str], extra: str) -> str:
 def _mailbox(course: Course, k: Knobs, rng: random.Random, richness: float,
              rich: random.Random) -> tuple[Mailbox, list[str]]:
     """The assistant's inbox; returns it and the keys of the mails the reference reads."""
-    _finish_lms(course)
     box, read = Mailbox(course.ta), []
     teacher = f"{course.instructor[0]} <{course.instructor[1]}>"
     for work in course.works:
