@@ -53,10 +53,16 @@ def _minutes(text: str) -> int:
     return int(text[:2]) * 60 + int(text[3:5])
 
 
-def _plans_seen_by_an_agent(episode: Episode, task: Task) -> list[dict[str, str]]:
+def _plans_seen_by_an_agent(episode: Episode, task: Task, *, wrong_edition: bool = False
+                            ) -> list[dict[str, str]]:
     """Every plan the rules allow, worked out again from what the tools show (the PDF's
     tables, the portal, the calendar), by brute force over every subset and section."""
-    regs = next(c for c in task.reference if c.name == "pdf.read_pages").args["path"]
+    me = episode.call("lms.get_student", {}).value
+    term = int(episode.call("lms.list_courses", {}).value["term"].split()[1][:4])
+    started = term - me["year"] + 1
+    editions = [c.args["path"] for c in task.reference if c.name == "pdf.read_pages"]
+    regs = next(path for path in editions
+                if _applies(episode, path, started) != wrong_edition)
     pages = episode.call("pdf.info", {"path": regs}).value["pages"]
     tables: dict[str, list[list[str]]] = {}
     for page in range(1, pages + 1):
@@ -64,7 +70,6 @@ def _plans_seen_by_an_agent(episode: Episode, task: Task) -> list[dict[str, str]
                                   ).value["tables"]:
             head, *rows = table["rows"]
             tables.setdefault(" | ".join(head), []).extend(rows)
-    me = episode.call("lms.get_student", {}).value
     mode = "Part-time" if "part-time" in me["program"] else "Full-time"
     low, high = next((int(lo), int(hi)) for m, lo, hi
                      in tables["Study mode | Minimum credits | Maximum credits"] if m == mode)
@@ -106,7 +111,8 @@ def _plans_seen_by_an_agent(episode: Episode, task: Task) -> list[dict[str, str]
             if section["seats_left"] > 0 and not _overlapping(times, busy):
                 sections.append((section["id"], times))
         courses[code] = (found["credits"], sections)
-    assert required <= set(courses)
+    if not required <= set(courses):
+        return []  # a required module not on offer, or not open to the student
     optional = sorted(set(courses) - required)
     plans = []
     for size in range(len(optional) + 1):
@@ -119,6 +125,17 @@ def _plans_seen_by_an_agent(episode: Episode, task: Task) -> list[dict[str, str]
                 if all(not _overlapping([a], [b]) for a, b in itertools.combinations(times, 2)):
                     plans.append({c: s for c, (s, _) in zip(chosen, picks, strict=True)})
     return plans
+
+
+def _applies(episode: Episode, path: str, started: int) -> bool:
+    """Whether an edition's scope covers a student who began in the winter of ``started``."""
+    text = " ".join(episode.call("pdf.read_pages", {"path": path, "end_page": 1}
+                                 ).value["entries"][0]["text"].split())
+    if "applies to every student" in text:
+        return True
+    year = int(text.split("the winter term ")[1][:4])
+    return started >= year if "or later" in text.split("the winter term ")[1][:30] \
+        else started < year
 
 
 def _weekday(day: str) -> int:
@@ -144,6 +161,13 @@ def test_what_the_tools_show_allows_exactly_the_reference_plan(seed: int, level:
     with task.start() as episode:
         plans = _plans_seen_by_an_agent(episode, task)
     assert plans == [_answer(task)]
+
+
+def test_the_other_cohorts_edition_does_not_give_the_plan() -> None:
+    for seed in (1, 4):
+        task = _task(seed, "hard", 0.0)
+        with task.start() as episode:
+            assert _plans_seen_by_an_agent(episode, task, wrong_edition=True) != [_answer(task)]
 
 
 def test_the_reference_scores_one_and_a_partial_plan_partial_credit() -> None:

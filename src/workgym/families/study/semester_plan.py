@@ -58,7 +58,7 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, cast
@@ -175,6 +175,8 @@ class Knobs(BaseModel, frozen=True):
     """Weekly commitments (job shifts and obligations) in the calendar."""
     ended_series: bool
     """A weekly series in the calendar that ends before lectures begin."""
+    editions: int
+    """Editions of the regulations (2: each for the cohorts that began in some years)."""
     distractors: int
     """One-off appointments and other programmes' courses at richness 1."""
 
@@ -190,6 +192,11 @@ class _Regs:
     prerequisites: dict[str, tuple[tuple[str, ...], ...]]
     """Code -> groups that must all be met; a group is met by any one of its codes."""
     lectures_begin: date
+    modes: tuple[tuple[str, int, int], ...] = ()
+    """(study mode, minimum, maximum) of every mode."""
+    edition: int = 0
+    scope: str = ""
+    """Whom the edition applies to."""
 
 
 @dataclass(frozen=True)
@@ -323,14 +330,16 @@ def _prerequisites(rng: random.Random, earlier: Sequence[str], chance: float,
     return tuple(groups)
 
 
-def _draw(rng: random.Random, k: Knobs, programme: str, begin: date) -> _World | None:
-    """One world, or None when no credit range gives it exactly one plan with every
-    rule mattering."""
+Curriculum = tuple[list[tuple[_Module, ...]], list[_Module],
+                   dict[str, tuple[tuple[str, ...], ...]]]
+"""Required modules per semester, the elective catalogue, the prerequisites."""
+
+
+def _curriculum(rng: random.Random, required_now: int, semester: int) -> Curriculum:
     pool = list(MODULES)
     rng.shuffle(pool)
-    semester = rng.choice((3, 5))
     counts = [2] * SEMESTERS
-    counts[semester - 1] = k.required
+    counts[semester - 1] = required_now
     picked = sorted(pool[:sum(counts)], key=lambda m: m.level)
     required: list[tuple[_Module, ...]] = []
     for count in counts:
@@ -348,6 +357,14 @@ def _draw(rng: random.Random, k: Knobs, programme: str, begin: date) -> _World |
     for module in electives:
         lower = [m.code for m in (*near, *electives) if m.level < module.level]
         prerequisites[module.code] = _prerequisites(rng, lower, 0.85, 2)
+    return required, electives, prerequisites
+
+
+def _draw(rng: random.Random, k: Knobs, programme: str, begin: date) -> _World | None:
+    """One world, or None when no credit range gives it exactly one plan with every
+    rule mattering."""
+    semester = rng.choice((3, 5))
+    required, electives, prerequisites = _curriculum(rng, k.required, semester)
     passed = {m.code for ms in required[:semester - 1] for m in ms}
     ready = [m for m in electives if _met(prerequisites[m.code], passed)]
     passed |= {m.code for m in rng.sample(ready, min(len(ready), rng.randint(1, semester - 1)))}
@@ -406,6 +423,18 @@ def _draw(rng: random.Random, k: Knobs, programme: str, begin: date) -> _World |
                   plan)
 
 
+def _modes(rng: random.Random, mine: tuple[str, int, int] | None
+           ) -> tuple[tuple[str, int, int], ...]:
+    """Credit ranges of both study modes: ``mine`` for its mode, the other drawn."""
+    full = rng.randint(FULL_TIME_LEAST + 2, 30)
+    part = rng.randint(10, 13)
+    drawn = {"Full-time": (full, full + rng.randint(4, 6)),
+             "Part-time": (part, part + rng.randint(3, 5))}
+    if mine is not None:
+        drawn[mine[0]] = (mine[1], mine[2])
+    return tuple((mode, lo, hi) for mode, (lo, hi) in drawn.items())
+
+
 def _local(day: date, at: str) -> datetime:
     return datetime.combine(day, time.fromisoformat(at)).replace(tzinfo=ZoneInfo(ZONE))
 
@@ -456,11 +485,11 @@ class SemesterPlan(TaskFamily[Knobs]):
     apps = ("lms", "calendar", "pdf", "sheets")
     levels = Levels(
         easy=Level(Knobs(required=2, electives=4, sections=2, commitments=2,
-                         ended_series=False, distractors=8), calls=20),
+                         ended_series=False, editions=1, distractors=8), calls=20),
         medium=Level(Knobs(required=2, electives=5, sections=3, commitments=3,
-                           ended_series=True, distractors=10), calls=21),
+                           ended_series=True, editions=1, distractors=10), calls=21),
         hard=Level(Knobs(required=3, electives=7, sections=3, commitments=4,
-                         ended_series=True, distractors=12), calls=26),
+                         ended_series=True, editions=2, distractors=12), calls=26),
     )
 
     def generate(self, spec: TaskSpec) -> Task:
@@ -477,21 +506,17 @@ class SemesterPlan(TaskFamily[Knobs]):
         else:
             raise ValueError("no world with exactly one plan; change the knobs")
         part_time = world.regs.maximum <= PART_TIME_MOST
-        if part_time:
-            low = rng.randint(26, 30)
-            modes = {"Full-time": (low, low + rng.randint(4, 6)),
-                     "Part-time": (world.regs.minimum, world.regs.maximum)}
-        else:
-            low = rng.randint(10, 13)
-            modes = {"Full-time": (world.regs.minimum, world.regs.maximum),
-                     "Part-time": (low, low + rng.randint(3, 5))}
+        editions = self._editions(rng, k, world, part_time)
         roster = people(rng, 25, domain="students.example")
         me = roster[rng.randrange(len(roster))]
         lms = self._portal(rng, now, world, roster, me, part_time)
         student = next(s.id for s in lms.students if s.email == me.email)
         calendar = self._calendar(rng, now, world, me)
-        regs_path = f"regulations/{'-'.join(programme.lower().split())}.pdf"
-        files = {regs_path: self._regulations(world, modes), PLAN: self._template()}
+        slug = "-".join(programme.lower().split())
+        files = {f"regulations/{slug}-{regs.edition}.pdf": self._regulations(regs)
+                 for regs in editions}
+        files[PLAN] = self._template()
+        paths = sorted(p for p in files if p.endswith(".pdf"))
 
         rich = rng_for(spec, "distractors")  # distractors never look at the answer
         self._distractors(rich, scaled(spec.richness, k.distractors), now, world, lms,
@@ -505,13 +530,53 @@ class SemesterPlan(TaskFamily[Knobs]):
 
         meetings = self._meetings(world)
         criteria = self._criteria(world, student, meetings)
-        plan = self._plan(world, me, regs_path, meetings)
-        return Task(spec=spec, prompt=self._prompt(me, programme, lms.term, regs_path),
+        plan = self._plan(world, me, paths, meetings)
+        return Task(spec=spec, prompt=self._prompt(me, programme, lms.term, paths),
                     apps=self.apps, criteria=criteria, reference=plan, artifacts=(PLAN,),
                     template=WorldTemplate(now=now, files=files, stores={
                         "lms": lms, "calendar": calendar}))
 
     # -- the world ------------------------------------------------------------------------
+
+    @staticmethod
+    def _editions(rng: random.Random, k: Knobs, world: _World,
+                  part_time: bool) -> list[_Regs]:
+        """The editions of the regulations: the one that applies (with its ranges for
+        both study modes), and with two editions another for other cohorts, whose rules
+        would not give the same plan."""
+        regs, begin = world.regs, world.regs.lectures_begin
+        mine = ("Part-time" if part_time else "Full-time", regs.minimum, regs.maximum)
+        started = begin.year - (world.semester + 1) // 2 + 1
+        if k.editions == 1:
+            return [replace(regs, modes=_modes(rng, mine), edition=started - rng.randint(1, 4),
+                            scope="This edition applies to every student of the programme.")]
+        newer = rng.random() < 0.5
+        cutoff = rng.choice((started - 1, started)) if newer else started + 1
+        term = f"the winter term {cutoff}/{(cutoff + 1) % 100:02d}"
+        old, new = cutoff - rng.randint(3, 5), cutoff
+        scopes = {new: f"This edition applies to students who began the programme in {term} "
+                       "or later.",
+                  old: f"This edition applies to students who began the programme before "
+                       f"{term}; later cohorts follow the {new} edition."}
+        mode, lo, hi = mine
+        for _ in range(200):
+            required, electives, prerequisites = _curriculum(rng, len(regs.required[
+                world.semester - 1]), world.semester)
+            other = replace(regs, required=tuple(tuple(m.code for m in ms) for ms in required),
+                            electives=tuple(m.code for m in electives),
+                            prerequisites=prerequisites, modes=_modes(rng, None))
+            _, low, high = next(m for m in other.modes if m[0] == mode)
+            plans = solve(world.offers, set(other.required[world.semester - 1]),
+                          set(other.electives), other.prerequisites, set(world.passed),
+                          [w for _, w in world.commitments], (low, high))
+            if plans != [world.plan] and (low, high) != (lo, hi):
+                break
+        else:
+            raise ValueError("no second edition that differs; change the knobs")
+        right = replace(regs, modes=_modes(rng, mine))
+        mine_year, other_year = (new, old) if newer else (old, new)
+        return [replace(right, edition=mine_year, scope=scopes[mine_year]),
+                replace(other, edition=other_year, scope=scopes[other_year])]
 
     @staticmethod
     def _portal(rng: random.Random, now: datetime, world: _World, roster: list[Person],
@@ -565,26 +630,27 @@ class SemesterPlan(TaskFamily[Knobs]):
         return calendar
 
     @staticmethod
-    def _regulations(world: _World, modes: dict[str, tuple[int, int]]) -> bytes:
-        regs = world.regs
+    def _regulations(regs: _Regs) -> bytes:
         begin = regs.lectures_begin
         blocks: list[PdfBlock] = [
-            (f"Study and examination regulations, edition {begin.year}. Faculty of "
+            (f"Study and examination regulations, edition {regs.edition}. Faculty of "
              "Computing and Data."),
             PdfHeading("§ 1 Scope", 2),
             (f"These regulations govern the {regs.programme}: the modules a student takes in "
              "each semester of study, the credits a semester carries and the order in which "
-             "modules may be taken."),
+             f"modules may be taken. {regs.scope}"),
             PdfHeading("§ 2 Semesters of study", 2),
-            ("The semester of study follows from the year of study. In a winter term, year 1 "
-             "is semester 1, year 2 is semester 3 and year 3 is semester 5; in a summer term, "
-             "semesters 2, 4 and 6."),
+            ("The year of study counts from the winter term in which a student began the "
+             "programme: year 1 in that academic year, year 2 in the next, and so on. The "
+             "semester of study follows from the year: in a winter term, year 1 is semester "
+             "1, year 2 is semester 3 and year 3 is semester 5; in a summer term, semesters "
+             "2, 4 and 6."),
             PdfHeading("§ 3 Credits per semester", 2),
             ("A student's plan for a semester carries at least the minimum and at most the "
              "maximum credits of their study mode, both included. A module carries the "
              "credits the module catalogue gives it."),
             PdfTable([["Study mode", "Minimum credits", "Maximum credits"],
-                      *([mode, str(lo), str(hi)] for mode, (lo, hi) in modes.items())]),
+                      *([mode, str(lo), str(hi)] for mode, lo, hi in regs.modes)]),
             PdfHeading("§ 4 Required modules", 2),
             ("The required modules of a semester are taken in that semester. A required "
              "module of a later semester may not be taken before its semester."),
@@ -735,7 +801,7 @@ class SemesterPlan(TaskFamily[Knobs]):
                                     changing=["lms", "calendar"]),
         )
 
-    def _plan(self, world: _World, me: Person, regs_path: str,
+    def _plan(self, world: _World, me: Person, paths: list[str],
               meetings: list[tuple[str, str, datetime, datetime]]) -> tuple[ToolCall, ...]:
         begin = world.regs.lectures_begin
         relevant = set(world.regs.electives) | {c for cs in world.regs.required for c in cs}
@@ -743,7 +809,7 @@ class SemesterPlan(TaskFamily[Knobs]):
                 if o.module.code in relevant and o.module.code not in world.passed]
         credit = {o.module.code: o.module.credits for o in world.offers}
         plan = [ToolCall("lms.get_student", {}),
-                ToolCall("pdf.read_pages", {"path": regs_path}),
+                *(ToolCall("pdf.read_pages", {"path": path}) for path in paths),
                 ToolCall("lms.list_courses", {"limit": 100}),
                 *(ToolCall("lms.get_course", {"course_code": code}) for code in read),
                 ToolCall("calendar.list_events", {
@@ -765,11 +831,14 @@ class SemesterPlan(TaskFamily[Knobs]):
         return tuple(plan)
 
     @staticmethod
-    def _prompt(me: Person, programme: str, term: str, regs_path: str) -> str:
+    def _prompt(me: Person, programme: str, term: str, paths: list[str]) -> str:
+        where = (f"Your programme's regulations are in {paths[0]}" if len(paths) == 1 else
+                 f"Your programme's regulations come in two editions, {paths[0]} and "
+                 f"{paths[1]}; follow the one that applies to you")
         return (
             f"You are {me.name} ({me.email}), a student of the {programme}, signed in to "
             f"the campus portal (lms), with your calendar. Plan your courses for the {term} "
-            f"term. Your programme's regulations are in {regs_path}; the portal has your "
+            f"term. {where}; the portal has your "
             f"year of study, study mode, the courses you have passed and this term's "
             f"courses with their sections.\n\n"
             f"Choose what the regulations allow: every required module of your semester, "
