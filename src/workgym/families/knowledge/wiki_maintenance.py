@@ -39,7 +39,7 @@ Difficulty:
     pairs (1, 2, 3), the facts in play (owners; owners and versions; all three), stale
     facts (2, 3, 4) with as many that only look stale, the canonical rule (easy: the older
     page; medium: the index; hard: either) and, at hard, a service left out. Reference
-    calls: easy 16-20, medium 35-45, hard 55-70. ``richness`` adds unrelated pages,
+    calls: easy 17-18, medium 54-62, hard 70-79. ``richness`` adds unrelated pages,
     registry rows and changelog entries of services without pages, and chat chatter.
 
 Version history:
@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -271,11 +272,11 @@ class WikiMaintenance(TaskFamily[Knobs]):
     apps = ("wiki", "search", "docs", "chat")
     levels = Levels(
         easy=Level(Knobs(families=2, runbooks=1, pairs=1, facts=("owner",), stale=2,
-                         rules=("older",), exclusion=False), calls=15, apps=3),
+                         rules=("older",), exclusion=False), calls=17, apps=3),
         medium=Level(Knobs(families=3, runbooks=2, pairs=2, facts=("owner", "version"),
-                           stale=3, rules=("index",), exclusion=False), calls=30),
+                           stale=3, rules=("index",), exclusion=False), calls=50),
         hard=Level(Knobs(families=4, runbooks=3, pairs=3, facts=("owner", "version", "limit"),
-                         stale=4, rules=("older", "index"), exclusion=True), calls=45),
+                         stale=4, rules=("older", "index"), exclusion=True), calls=65),
     )
 
     def generate(self, spec: TaskSpec) -> Task:
@@ -522,18 +523,23 @@ def _changelog(team: Team, rng: random.Random, richness: float, rich: random.Ran
     entries: list[tuple[str, str, str, str]] = []  # (date, slug, title, text)
     day = team.now.date()
     for s in team.services:
-        gap = rng.randint(30, 70)
+        gap, last = rng.randint(30, 70), rng.randint(4, 70)
         for n, version in enumerate(s.releases):
-            when = day - timedelta(days=gap * (len(s.releases) - n) + rng.randrange(10))
+            when = day - timedelta(days=last + gap * (len(s.releases) - 1 - n))
+            note = rng.choice(("It fixes slow start-up.", "It adds metrics.",
+                               "It cuts memory use."))
             entries.append((when.isoformat(), s.slug, f"{s.slug} {version} released",
-                            (f"Version {version} of {s.slug} is live in every region. "
-                            f"{rng.choice(('It fixes slow start-up.', 'It adds metrics.', 'It cuts memory use.'))}")))
+                            f"Version {version} of {s.slug} is live in every region. {note}"))
+        changed = rng.randint(4, 70)
         for n, limit in enumerate(s.limits):
-            when = day - timedelta(days=rng.randint(100, 160) if n == 0 else rng.randint(8, 60))
-            entries.append((when.isoformat(), s.slug, (f"{s.slug} rate limit now {limit} per "
-                            "minute"), (f"From {when:%Y-%m-%d}, {s.slug} accepts {limit} "
-                            "requests per minute per client.")))
-        recent = day - timedelta(days=rng.randint(1, 6))
+            when = day - timedelta(days=changed + (rng.randint(60, 120) if n == 0 else 0))
+            entries.append((when.isoformat(), s.slug,
+                            f"{s.slug} rate limit now {limit} per minute",
+                            (f"From {when:%Y-%m-%d}, {s.slug} accepts {limit} requests per "
+                            "minute per client.")))
+        # what only looks newer comes after the entry it seems to replace, at any time since
+        recent = day - timedelta(days=rng.randint(1, (changed if s.trap_kind == "proposal"
+                                                      else last) - 1))
         if s.trap_kind == "rc":
             v = s.trap["version"]
             entries.append((recent.isoformat(), s.slug, f"{s.slug} {v}-rc1 ready for testing",
@@ -541,9 +547,10 @@ def _changelog(team: Team, rng: random.Random, richness: float, rich: random.Ran
                             f"released; production stays on {s.releases[-1]}.")))
         if s.trap_kind == "rollback":
             v = s.trap["version"]
-            entries.append(((recent - timedelta(days=3)).isoformat(), s.slug,
+            entries.append(((recent - timedelta(days=1)).isoformat(), s.slug,
                             f"{s.slug} {v} released",
-                            f"Version {v} of {s.slug} is live in every region."))
+                            (f"Version {v} of {s.slug} is live in every region. It adds "
+                            "metrics.")))
             entries.append((recent.isoformat(), s.slug, f"{s.slug} {v} rolled back",
                             (f"{s.slug} {v} was rolled back after a spike in errors; "
                             f"{s.releases[-1]} is the current version again.")))
@@ -716,16 +723,16 @@ def _criteria(team: Team) -> tuple[Criterion, ...]:
                 found = store.lookup(title) if title else None
                 targets[ident] = found[0].id if found else ""
         merges: list[tuple[str, ...]] = []
-        into: dict[str, set[str]] = {}
+        into: dict[str, Counter[str]] = {}
         for ident, target in targets.items():
             if target in start and target not in targets:
                 own = set(before[target])
-                need = [x for x in before[ident] if x not in own and _fact(x) is None
-                        and not x.startswith("# ")]
-                have = set(lines[target])
-                done = all(x in have for x in need)
+                need = Counter(x for x in before[ident] if x not in own and _fact(x) is None
+                               and not x.startswith("# "))
+                added = Counter(lines[target]) - Counter(before[target])
+                done = all(added[x] == n for x, n in need.items())
                 merges.append(("merged" if done else "redirect", ident, target))
-                into.setdefault(target, set()).update(before[ident])
+                into.setdefault(target, Counter()).update(before[ident])
             else:
                 merges.append(("redirect", ident, target or "nowhere"))
         facts: list[tuple[str, ...]] = []
@@ -754,8 +761,8 @@ def _criteria(team: Team) -> tuple[Criterion, ...]:
             plain = [x for x in before[ident] if _fact(x) is None]
             if ident not in dup_ids and any(x not in kept for x in plain):
                 broken.append(ident)
-            extra = {x for x in lines[ident] if _fact(x) is None} - set(plain) \
-                - into.get(ident, set())
+            extra = Counter(x for x in lines[ident] if _fact(x) is None) - Counter(plain) \
+                - into.get(ident, Counter())
             if extra:
                 merges.append(("added", ident, min(extra)[:80]))
         return _Wiki(merges, facts, broken, moved)
