@@ -166,7 +166,8 @@ def test_the_world_read_as_written_allows_exactly_the_reference_plan(difficulty:
 
 
 def test_the_reference_scores_full_marks() -> None:
-    grade = _grade(_task(5, "hard", 1.0), list(_task(5, "hard", 1.0).reference))
+    task = _task(5, "hard", 1.0)
+    grade = _grade(task, list(task.reference))
     assert grade.passed and grade.score == 1.0
 
 
