@@ -4,29 +4,34 @@ put the lectures in the calendar and write the plan.
 Description:
     A student signed in to the campus portal (lms) plans the coming winter semester. The
     programme's regulations (a PDF in the workspace) set the credits a semester may carry
-    (a minimum and a maximum), the required modules of each semester, the elective
-    catalogue and the prerequisite rules (``A; B or C``: A and one of B, C passed); they
-    also say which semester a year of study is and when lectures begin. The portal holds
-    the student's year and passed courses and this term's courses with their sections
-    (weekly meetings, seats left); it enforces neither the programme's prerequisites nor
-    its credit maximum (its own limit is higher). The calendar holds the student's job
-    shifts and other weekly obligations, which no class may overlap; one-off appointments
-    and a weekly series that ends before lectures begin do not count.
+    per study mode (a minimum and a maximum), the required modules of each semester, the
+    elective catalogue and the prerequisite rules (``A; B or C``: A and one of B, C
+    passed); they also say how the year of study gives the semester and when lectures
+    begin. The portal holds the student's year, study mode and passed courses, and this
+    term's courses with their sections (weekly meetings, seats left); it enforces neither
+    the programme's prerequisites nor its credit maximum (its own limit is higher). The
+    calendar holds the student's job shifts and other weekly obligations, which no class
+    may overlap; one-off appointments, and a weekly series that ends before lectures
+    begin, do not count.
 
     Exactly one choice meets every rule (the generator draws until a brute force over
-    every subset of courses and every choice of sections finds one): every required
-    module of the semester, electives from the catalogue whose prerequisites are passed,
-    one section per course with a free seat, no two meetings overlapping and none over a
-    commitment, the credits within the range. The agent enrols in each chosen section,
-    adds each meeting of the first lecture week to the calendar as ``<code> <title>`` and
-    writes the plan into ``plan/semester-plan.xlsx`` (Course, Section, Credits).
+    every subset of courses and every choice of sections finds exactly one): every
+    required module of the semester, electives from the catalogue whose prerequisites are
+    passed, one section per course with a free seat, no two meetings overlapping and none
+    over a commitment, the credits within the study mode's range. The agent enrols in each
+    chosen section, adds each meeting of the first lecture week to the calendar as
+    ``<code> <title>`` and writes the plan into ``plan/semester-plan.xlsx`` (Course,
+    Section, Credits).
 
-    The traps: attractive electives whose prerequisite is not passed (one is often a
-    required module of this very semester) or whose every section meets during a shift,
-    sections of a chosen course that clash, a required module of the next semester on
-    offer, full sections, and the portal's looser credit limit. The world is redrawn
-    until ignoring the prerequisites, the calendar or the credit maximum would each allow
-    another plan, so every rule matters.
+    The traps: attractive electives whose prerequisite is not passed (often a required
+    module of this very semester) or whose every section meets during a shift, sections
+    of a chosen course that clash, a required module of the next semester on offer, full
+    sections, a passed course on offer again, the other study mode's range and the
+    portal's looser credit limit. The world is redrawn until ignoring the prerequisites,
+    the calendar or the credit maximum would each allow another plan, so every rule
+    matters. At hard the regulations come in two editions, each for the cohorts that
+    began in some years (the year of study gives the student's); the other edition's
+    rules never give the same plan.
 
 Apps:
     lms, calendar, pdf, sheets.
@@ -45,9 +50,9 @@ Criteria:
 
 Difficulty:
     Knobs set the required modules, the electives on offer, the sections per course, the
-    weekly commitments and an ended weekly series. Reference calls: easy 20, medium 21,
-    hard 26. ``richness`` adds one-off appointments to the calendar and courses of other
-    programmes to the portal.
+    weekly commitments, an ended weekly series and the editions of the regulations.
+    Reference calls: easy 20, medium 21, hard 27. ``richness`` adds one-off appointments
+    to the calendar and courses of other programmes to the portal.
 
 Version history:
     v1: first version.
@@ -489,7 +494,7 @@ class SemesterPlan(TaskFamily[Knobs]):
         medium=Level(Knobs(required=2, electives=5, sections=3, commitments=3,
                            ended_series=True, editions=1, distractors=10), calls=21),
         hard=Level(Knobs(required=3, electives=7, sections=3, commitments=4,
-                         ended_series=True, editions=2, distractors=12), calls=26),
+                         ended_series=True, editions=2, distractors=12), calls=27),
     )
 
     def generate(self, spec: TaskSpec) -> Task:
