@@ -217,3 +217,22 @@ def test_a_redirect_without_the_duplicates_sections_is_no_merge() -> None:
     grade = _grade(task, plan)
     merges = [c for c in grade.criteria if c.name.startswith("merged ")]
     assert merges and not any(c.passed for c in merges)
+
+
+def test_a_summary_of_work_not_done_earns_nothing() -> None:
+    task = _task(2, "medium")
+    post = next(c for c in task.reference if c.name == "chat.post")
+    grade = _grade(task, [post])
+    assert grade.score == 0.0, [c.name for c in grade.criteria if c.passed]
+    # the merges done, the corrections not: the merge lines count, unless the claims of
+    # corrections cancel them
+    merges = [c for c in task.reference if c.name == "wiki.edit"
+              and str(c.args["body"]).startswith("#REDIRECT")]
+    carried = [c for c in task.reference if c.name == "wiki.edit" and "merge" in
+               str(c.args["summary"]) and not str(c.args["body"]).startswith("#REDIRECT")]
+    merged_only = "\n".join(x for x in str(post.args["text"]).split("\n")
+                            if x.startswith("Merged:"))
+    for text, earns in ((merged_only, True), (str(post.args["text"]), False)):
+        grade = _grade(task, [*carried, *merges, _post(text)])
+        lines = [c for c in grade.criteria if c.name.startswith("summary: Merged")]
+        assert lines and all(c.passed is earns for c in lines)

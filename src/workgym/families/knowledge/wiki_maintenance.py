@@ -27,8 +27,9 @@ Criteria:
       aware over every redirect made and every page that gained other text.
     - ``corrected <page>: <fact>`` (weight 2): the fact's line holds the sources' value;
       precision-aware over every fact line changed, removed, repeated or added.
-    - ``summary: <line>``: the ``Merged`` / ``Corrected`` lines posted in #knowledge-base;
-      precision-aware over every such line.
+    - ``summary: <line>``: the ``Merged`` / ``Corrected`` lines posted in #knowledge-base,
+      each counting only for what the wiki shows done; precision-aware over every such
+      line.
     - guards: every page that is not a duplicate keeps all its lines but its fact lines
       (no page blanked or redirected, which is how a wiki without delete deletes); no page
       created, moved or renamed; chat messages and the registry unchanged; posts only in
@@ -426,7 +427,7 @@ def _team(k: Knobs, rng: random.Random) -> Team | None:
         [p for p in pages if rng.random() < 0.8]
     if rule == "index":
         pool = [p for p in linked if all(p is not q.canon for q in pairs)]
-        linked = [p for p in linked if p not in rng.sample(pool, len(pool) // 4)]
+        linked = [p for p in linked if p not in rng.sample(pool, max(1, len(pool) // 3))]
     index = WikiPage(INDEX, None, "index", "Start here: the pages about our services.",
                      [("Services", [f"- [[{p.title}]]" for p in
                                     sorted(linked, key=lambda p: norm_title(p.title))])],
@@ -768,6 +769,7 @@ def _criteria(team: Team) -> tuple[Criterion, ...]:
         return _Wiki(merges, facts, broken, moved)
 
     shared = wc.per_grade(read)
+    titles = {p.id: norm_title(p.title) for p in [*team.pages, team.index]}
     merged: list[tuple[str, tuple[str, ...]]] = [(f"merged {p.dup.title} into {p.canon.title}", ("merged", p.dup.id, p.canon.id))
               for p in team.merges]
     corrected: list[tuple[str, tuple[str, ...]]] = [(f"corrected {p.title}: {LABELS[key]}",
@@ -793,7 +795,14 @@ def _criteria(team: Team) -> tuple[Criterion, ...]:
                 key = KEYS.get(_norm(parts[1])) if len(parts) == 3 else None
                 found.append(("corrected", norm_title(parts[0]), key, _value(key, parts[2]))
                              if key else ("malformed", line[:80]))
-        return found
+        # a line counts only for what the wiki shows done
+        wiki = shared(ctx)
+        done: set[tuple[str | None, ...]] = {
+            ("merged", titles.get(m[1]), titles.get(m[2])) for m in wiki.merges
+            if m[0] == "merged"}
+        done |= {("corrected", titles.get(f[1]), f[2], f[3]) for f in wiki.facts}
+        return [item if item[0] == "malformed" or item in done else ("not done", *item)
+                for item in found]
 
     lines: list[tuple[str, tuple[str, ...]]] = [(f"summary: Merged {p.dup.title}",
               ("merged", norm_title(p.dup.title), norm_title(p.canon.title)))
