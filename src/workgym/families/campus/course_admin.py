@@ -36,7 +36,7 @@ Difficulty:
     Knobs set the submissions, the questions, the extensions (by mail, in the portal, one
     missed at hard), resubmissions, office-hours requests and the traps (an extension
     refused, another course's extension, students saying they need no office hours).
-    Reference calls: easy 15-17, medium 21-25, hard 30-36. ``richness`` adds everyday
+    Reference calls: easy 15-17, medium 21-26, hard 30-37. ``richness`` adds everyday
     mails, students' questions and morning events in the calendar.
 
 Version history:
@@ -262,9 +262,11 @@ def _course(k: Knobs, rng: random.Random) -> Course | None:
     order = list(works)
     rng.shuffle(order)
     extended = order[:k.extensions]
+    sources = [("mail", "lms")[n % 2] for n in range(k.extensions)]
+    rng.shuffle(sources)  # the student late even after an extension may have either
     for n, work in enumerate(extended):
         work.extension = due + timedelta(days=rng.randint(2, 3))
-        work.ext_source = ("mail", "lms")[n % 2]
+        work.ext_source = sources[n]
         if k.late_after_extension and n == len(extended) - 1:
             work.arrival = work.extension + timedelta(minutes=rng.randrange(90, 1200))
         else:
