@@ -69,6 +69,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
+from openpyxl import Workbook
 from pydantic import BaseModel
 
 from workgym import criteria as wc
@@ -691,11 +692,8 @@ class SemesterPlan(TaskFamily[Knobs]):
 
     @staticmethod
     def _template() -> bytes:
-        from openpyxl import Workbook
-
         book = Workbook()
-        sheet = book.active
-        assert sheet is not None
+        sheet = book.worksheets[0]
         sheet.title = SHEET
         sheet.append(list(COLUMNS))
         return workbook_bytes(book)
@@ -843,7 +841,7 @@ class SemesterPlan(TaskFamily[Knobs]):
         return (
             f"You are {me.name} ({me.email}), a student of the {programme}, signed in to "
             f"the campus portal (lms), with your calendar. Plan your courses for the {term} "
-            f"term. {where}; the portal has your "
+            f"term. {where}. The portal has your "
             f"year of study, study mode, the courses you have passed and this term's "
             f"courses with their sections.\n\n"
             f"Choose what the regulations allow: every required module of your semester, "
