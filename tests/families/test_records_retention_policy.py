@@ -12,6 +12,7 @@ from workgym.checks import check_family
 from workgym.core import Grade, Task, TaskSpec, ToolCall, make, run_plan
 from workgym.families.records.retention_policy import (
     MANIFEST,
+    MANIFEST_LINES,
     MANIFEST_SHEET,
     MEMO,
     REGISTER,
@@ -48,7 +49,7 @@ def _failed(grade: Grade, prefix: str) -> list[str]:
 def _writes(task: Task) -> list[ToolCall]:
     """The reference's calls that change the world (the reads change nothing)."""
     return [c for c in task.reference if c.name in (*ACTS, "sheets.append_rows")
-            or c.args.get("path") == MEMO]
+            or c.args.get("path") in (MEMO, MANIFEST_LINES)]
 
 
 def _manifest(rows: list[tuple[str, str, str]]) -> ToolCall:
@@ -204,3 +205,19 @@ def test_richness_leaves_the_answer() -> None:
     plain, rich = _task(8, richness=0.0), _task(8, richness=1.0)
     assert [r.row for r in _review(plain).records] == [r.row for r in _review(rich).records]
     assert len(rich.template.files) > len(plain.template.files)
+
+
+def test_the_lines_variant_takes_the_manifest_as_text_lines() -> None:
+    from workgym.agent.adversarial import ADVERSARIES
+
+    task = make(FAMILY, seed=2, difficulty="medium", variant="lines")
+    assert MANIFEST_LINES in task.artifacts and MANIFEST not in task.template.files
+    assert _grade(task, list(task.reference)).score == 1.0
+    written = next(c for c in task.reference if c.args.get("path") == MANIFEST_LINES)
+    lines = written.args["content"].splitlines()
+    plan = [c if c is not written else ToolCall("files.write", {
+        "path": MANIFEST_LINES, "content": "\n".join([*lines, lines[0]]) + "\n"})
+        for c in _writes(task)]
+    assert not _grade(task, plan).passed  # a line written twice
+    for name in ("shotgun", "grader-crasher", "enumerator"):
+        assert ADVERSARIES[name](task, 0).score == 0.0, name

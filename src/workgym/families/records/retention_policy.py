@@ -15,7 +15,9 @@ Description:
     The agent leaves each record where it is, moves it to ``archive/`` (keeping its path
     below ``records/``) or deletes it, writes one row per record to
     ``review/retention-manifest.xlsx`` (record, action, reason with the date the policy
-    gives) and, from medium on, a memo ``review/retention-memo.docx`` with the counts.
+    gives) and, from medium on, a memo ``review/retention-memo.docx`` with the counts. In
+    the ``lines`` variant the manifest is the text file ``review/retention-manifest.txt``,
+    one ``<record id> | <action> | <reason>`` line per record.
 
 Apps:
     files, sheets, docs, wiki.
@@ -24,8 +26,8 @@ Criteria:
     - ``disposition <record>`` (weight 2): each record due for the archive is there (and
       gone from records/), each record due for destruction is gone; precision-aware over
       every record the agent moved, deleted, copied or changed.
-    - ``manifest <record>``: its row (action and reason, exactly); precision-aware over
-      the manifest's rows.
+    - ``manifest <record>``: its row or line (action and reason, exactly); precision-aware
+      over the manifest's rows (a malformed line counts as wrong).
     - ``memo <count>`` (medium, hard): the ``Kept``, ``Archived`` and ``Deleted`` counts;
       precision-aware over the memo's count paragraphs.
     - guards: every record under an active hold in place with its bytes; nothing else
@@ -85,6 +87,8 @@ REGISTER, REGISTER_SHEET = "records-register.xlsx", "Register"
 REGISTER_COLUMNS = ("Record ID", "Title", "Class", "Department", "Matter", "Registered")
 MANIFEST, MANIFEST_SHEET = "review/retention-manifest.xlsx", "Manifest"
 MANIFEST_COLUMNS = ("Record ID", "Action", "Reason")
+MANIFEST_LINES = "review/retention-manifest.txt"
+"""The manifest in the ``lines`` variant: one ``<record id> | <action> | <reason>`` line each."""
 MEMO = "review/retention-memo.docx"
 SCHEDULE, HOLDS, AMENDMENT = ("Records retention schedule", "Legal holds",
                               "Retention schedule amendment")
@@ -621,10 +625,14 @@ def _wiki(review: Review, owner: Person, richness: float, rich: random.Random) -
     return store
 
 
-def _prompt(review: Review, k: Knobs) -> str:
+def _prompt(review: Review, k: Knobs, lines: bool) -> str:
     memo = (f"\n\nThen create the memo {MEMO} with the three paragraphs \"Kept: <n>\", "
             f"\"Archived: <n>\" and \"Deleted: <n>\": how many records of the register you "
             f"kept, archived and deleted." if k.memo else "")
+    manifest = (f"Write the manifest {MANIFEST_LINES}, one line per record: <record id> | "
+                f"<action> | <reason>" if lines else
+                f"Write one row per record to {MANIFEST} (sheet \"{MANIFEST_SHEET}\", columns "
+                f"{', '.join(MANIFEST_COLUMNS)})")
     return (
         f"You are {review.me.name} ({review.me.email}), records officer at {review.org.name}. "
         f"Today, {review.now.isoformat()}, you run the annual retention review. Apply the "
@@ -633,9 +641,8 @@ def _prompt(review: Review, k: Knobs) -> str:
         f"\"{REGISTER_SHEET}\"); the records are the files under records/, one per record.\n\n"
         f"Leave each record where it is, move it to the archive (archive/ followed by its "
         f"path below records/: records/<folder>/<file> goes to archive/<folder>/<file>), or "
-        f"delete it, as the policy says.\n\nWrite one row per record to {MANIFEST} (sheet "
-        f"\"{MANIFEST_SHEET}\", columns {', '.join(MANIFEST_COLUMNS)}): the action keep, "
-        f"archive or delete, and the reason, exactly one of:\n"
+        f"delete it, as the policy says.\n\n{manifest}: the action keep, archive or delete, "
+        f"and the reason, exactly one of:\n"
         f"legal hold <matter> (kept under an active hold on that matter)\n"
         f"retain until <YYYY-MM-DD> (kept: its time in the office ends that day)\n"
         f"archive until <YYYY-MM-DD> (archived: its destruction is due that day)\n"
@@ -647,7 +654,7 @@ def _prompt(review: Review, k: Knobs) -> str:
 # -- grading ---------------------------------------------------------------------------------
 
 
-def _criteria(review: Review, k: Knobs) -> tuple[Criterion, ...]:
+def _criteria(review: Review, k: Knobs, lines: bool) -> tuple[Criterion, ...]:
     records = review.records
 
     def dispositions(ctx: GradeContext) -> list[tuple[str, str]]:
@@ -675,14 +682,24 @@ def _criteria(review: Review, k: Knobs) -> tuple[Criterion, ...]:
                 wc.collapse(str(action or "")).casefold(),
                 wc.collapse(str(reason or "")).casefold())
 
+    text = wc.text_lines(MANIFEST_LINES)
+
+    def manifest_lines(ctx: GradeContext) -> list[Any]:
+        found: list[Any] = []
+        for line in text(ctx):
+            parts = line.split("|")
+            found.append(manifest_row(*parts) if len(parts) == 3 else ("malformed", line))
+        return found
+
+    manifest: wc.Found[list[Any]] = wc.per_grade(manifest_lines) if lines else wc.xlsx_rows(
+        MANIFEST, MANIFEST_SHEET, MANIFEST_COLUMNS, row=manifest_row)
     moved = [(f"disposition {r.id}", (r.id, "archived" if r.action == "archive" else
                                       "deleted")) for r in records
              if not r.hold and r.action != "keep"]
     rows = [(f"manifest {r.id}", (r.id, r.row[1], r.row[2].casefold())) for r in records]
     criteria = [
         *wc.item_credit(moved, wc.per_grade(dispositions), group="record disposed", weight=2),
-        *wc.item_credit(rows, wc.xlsx_rows(MANIFEST, MANIFEST_SHEET, MANIFEST_COLUMNS,
-                                           row=manifest_row), group="manifest row"),
+        *wc.item_credit(rows, manifest, group="manifest row"),
     ]
     if k.memo:
         counts = _counts(records)
@@ -709,7 +726,8 @@ def _criteria(review: Review, k: Knobs) -> tuple[Criterion, ...]:
     criteria += [
         Criterion("records under an active legal hold kept in place", held_kept, guard=True),
         wc.nothing_else_changed("register, wiki and other files unchanged",
-                                [MANIFEST, MEMO, *(r.path for r in records)],
+                                [MANIFEST_LINES if lines else MANIFEST, MEMO,
+                                 *(r.path for r in records)],
                                 scratch=["archive"]),
     ]
     return tuple(criteria)
@@ -720,7 +738,7 @@ def _counts(records: Sequence[Record]) -> dict[str, int]:
     return {"kept": tally["keep"], "archived": tally["archive"], "deleted": tally["delete"]}
 
 
-def _reference(review: Review, k: Knobs) -> tuple[ToolCall, ...]:
+def _reference(review: Review, k: Knobs, lines: bool) -> tuple[ToolCall, ...]:
     calls = [ToolCall("wiki.read", {"page": SCHEDULE}),
              ToolCall("wiki.list_pages", {"prefix": AMENDMENT})]
     calls += [ToolCall("wiki.read", {"page": f"{AMENDMENT} {n}"})
@@ -739,9 +757,13 @@ def _reference(review: Review, k: Knobs) -> tuple[ToolCall, ...]:
                                   items={"destination": ()}))
         else:
             calls.append(ToolCall("files.delete", {"path": r.path}, items={"path": ()}))
-    calls.append(ToolCall("sheets.append_rows", {
-        "path": MANIFEST, "sheet": MANIFEST_SHEET, "rows": [list(r.row) for r in review.records]},
-        items={"rows": ()}))
+    if lines:
+        calls.append(ToolCall("files.write", {"path": MANIFEST_LINES, "content": "".join(
+            " | ".join(r.row) + "\n" for r in review.records)}, items={"content": ()}))
+    else:
+        calls.append(ToolCall("sheets.append_rows", {
+            "path": MANIFEST, "sheet": MANIFEST_SHEET,
+            "rows": [list(r.row) for r in review.records]}, items={"rows": ()}))
     if k.memo:
         counts = _counts(review.records)
         calls += [ToolCall("docs.create", {"path": MEMO,
@@ -760,6 +782,7 @@ class RetentionPolicy(TaskFamily[Knobs]):
     name = "records/retention-policy"
     version = 1
     apps = ("files", "sheets", "docs", "wiki")
+    variants = ("default", "lines")
     levels = Levels(
         easy=Level(Knobs(records=6, kinds=4, held=1, party_hold=False, released=0,
                          amendments=0, misfiled=1, unclassified=0, memo=False,
@@ -783,18 +806,20 @@ class RetentionPolicy(TaskFamily[Knobs]):
 
     def generate(self, spec: TaskSpec) -> Task:
         k = self.knobs(spec)
+        lines = spec.variant == "lines"
         review = self.review(spec)
         owner = people(rng_for(spec, "owner"), 1, domain=review.org.domain)[0]
         rich = rng_for(spec, "distractors")
         files = {r.path: _record_bytes(r, review.org) for r in review.records}
         files[REGISTER] = _register(review)
-        files[MANIFEST] = _manifest_template()
+        if not lines:
+            files[MANIFEST] = _manifest_template()
         files.update({f"notes/{path.rpartition('/')[2]}": data for path, data in
                       everyday_notes(rich, scaled(spec.richness, k.distractors)).items()})
         wiki = _wiki(review, owner, spec.richness, rich)
-        return Task(spec=spec, prompt=_prompt(review, k), apps=self.apps,
-                    criteria=_criteria(review, k), reference=_reference(review, k),
-                    artifacts=(MANIFEST, *((MEMO,) if k.memo else ())),
+        return Task(spec=spec, prompt=_prompt(review, k, lines), apps=self.apps,
+                    criteria=_criteria(review, k, lines), reference=_reference(review, k, lines),
+                    artifacts=(MANIFEST_LINES if lines else MANIFEST, *((MEMO,) if k.memo else ())),
                     template=WorldTemplate(
                         now=datetime.combine(review.now, datetime.min.time(), UTC)
                         + timedelta(hours=9), files=files, stores={"wiki": wiki}))
