@@ -201,7 +201,8 @@ class Service:
     """Values a stale fact shows, by fact kind."""
     trap: dict[str, str] = field(default_factory=dict)
     """Values that only look newer, by fact kind (a planned owner, an rc, a proposal)."""
-    trap_kind: str = ""
+    trap_kind: dict[str, str] = field(default_factory=dict)
+    """How each trap looks newer: "planned", "rc", "rollback" or "proposal"."""
     handed_over: str = ""
     """The owner before a past handover the pages already show."""
 
@@ -403,7 +404,7 @@ def _team(k: Knobs, rng: random.Random) -> Team | None:
              if s is not excluded and (s.slug, key) not in busy]
     rng.shuffle(traps)
     for s, key in traps[:k.stale]:
-        s.trap_kind, s.trap[key] = _trap(s, key, rng, others)
+        s.trap_kind[key], s.trap[key] = _trap(s, key, rng, others)
     calm = [s for s in services if "owner" not in s.former and "owner" not in s.trap
             and s is not excluded]
     if calm:
@@ -539,14 +540,13 @@ def _changelog(team: Team, rng: random.Random, richness: float, rich: random.Ran
                             (f"From {when:%Y-%m-%d}, {s.slug} accepts {limit} requests per "
                             "minute per client.")))
         # what only looks newer comes after the entry it seems to replace, at any time since
-        recent = day - timedelta(days=rng.randint(1, (changed if s.trap_kind == "proposal"
-                                                      else last) - 1))
-        if s.trap_kind == "rc":
+        recent = day - timedelta(days=rng.randint(1, last - 1))
+        if s.trap_kind.get("version") == "rc":
             v = s.trap["version"]
             entries.append((recent.isoformat(), s.slug, f"{s.slug} {v}-rc1 ready for testing",
                             (f"A release candidate of {s.slug} {v} is on staging. It is not "
                             f"released; production stays on {s.releases[-1]}.")))
-        if s.trap_kind == "rollback":
+        if s.trap_kind.get("version") == "rollback":
             v = s.trap["version"]
             entries.append(((recent - timedelta(days=1)).isoformat(), s.slug,
                             f"{s.slug} {v} released",
@@ -555,7 +555,8 @@ def _changelog(team: Team, rng: random.Random, richness: float, rich: random.Ran
             entries.append((recent.isoformat(), s.slug, f"{s.slug} {v} rolled back",
                             (f"{s.slug} {v} was rolled back after a spike in errors; "
                             f"{s.releases[-1]} is the current version again.")))
-        if s.trap_kind == "proposal":
+        if "limit" in s.trap:
+            recent = day - timedelta(days=rng.randint(1, changed - 1))
             entries.append((recent.isoformat(), s.slug, (f"Proposal: {s.slug} rate limit "
                             f"{s.trap['limit'].split()[0]} per minute"),
                             (f"We propose raising the {s.slug} rate limit to "
