@@ -16,7 +16,7 @@ from workgym.core import Episode, Grade, Task, ToolCall, make, run_plan
 from workgym.families.study.semester_plan import PLAN, SHEET, SemesterPlan
 
 FAMILY = "study/semester-plan-v1"
-DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat")
+DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def _task(seed: int = 0, difficulty: str = "medium", richness: float = 0.5) -> Task:
@@ -53,7 +53,8 @@ def _minutes(text: str) -> int:
     return int(text[:2]) * 60 + int(text[3:5])
 
 
-def _plans_seen_by_an_agent(episode: Episode, task: Task, *, wrong_edition: bool = False
+def _plans_seen_by_an_agent(episode: Episode, task: Task, *, wrong_edition: bool = False,
+                            prerequisites: bool = True, calendar: bool = True
                             ) -> list[dict[str, str]]:
     """Every plan the rules allow, worked out again from what the tools show (the PDF's
     tables, the portal, the calendar), by brute force over every subset and section."""
@@ -101,14 +102,15 @@ def _plans_seen_by_an_agent(episode: Episode, task: Task, *, wrong_edition: bool
         code = course["code"]
         if code in passed or (code not in required and code not in electives):
             continue
-        if not all(any(p in passed for p in group) for group in rules.get(code, [])):
+        if prerequisites and not all(any(p in passed for p in group)
+                                     for group in rules.get(code, [])):
             continue
         found = episode.call("lms.get_course", {"course_code": code}).value
         sections = []
         for section in found["sections"]:
             times = [(m["day"], _minutes(m["start"]), _minutes(m["end"]))
                      for m in section["meetings"]]
-            if section["seats_left"] > 0 and not _overlapping(times, busy):
+            if section["seats_left"] > 0 and not (calendar and _overlapping(times, busy)):
                 sections.append((section["id"], times))
         courses[code] = (found["credits"], sections)
     if not required <= set(courses):
@@ -161,6 +163,24 @@ def test_what_the_tools_show_allows_exactly_the_reference_plan(seed: int, level:
     with task.start() as episode:
         plans = _plans_seen_by_an_agent(episode, task)
     assert plans == [_answer(task)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("level", ["easy", "medium", "hard"])
+def test_many_worlds_allow_exactly_one_plan_and_every_rule_matters(level: str) -> None:
+    for seed in range(10, 25):
+        task = _task(seed, level, 1.0)
+        with task.start() as episode:
+            assert _plans_seen_by_an_agent(episode, task) == [_answer(task)]
+            assert len(_plans_seen_by_an_agent(episode, task, prerequisites=False)) >= 2
+            assert len(_plans_seen_by_an_agent(episode, task, calendar=False)) >= 2
+
+
+def test_ignoring_the_prerequisites_or_the_calendar_allows_other_plans() -> None:
+    task = _task(8, "medium", 1.0)
+    with task.start() as episode:
+        assert len(_plans_seen_by_an_agent(episode, task, prerequisites=False)) >= 2
+        assert len(_plans_seen_by_an_agent(episode, task, calendar=False)) >= 2
 
 
 def test_the_other_cohorts_edition_does_not_give_the_plan() -> None:
