@@ -6,16 +6,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workgym.agent import holdout_seeds, is_holdout, suite_specs, train_seeds
-from workgym.agent._suites import (
-    INTERFACE_TEST_FIRST,
-    PARAPHRASE_TEST_FRAMES,
+from workgym.agent import (
     SPLITS,
+    holdout_seeds,
     interface_dialects,
+    is_holdout,
     paraphrase_frames,
     split_specs,
+    suite_specs,
+    train_seeds,
     transfer_side,
 )
+from workgym.agent._suites import INTERFACE_TEST_FIRST, PARAPHRASE_TEST_FRAMES
 from workgym.core import family_ids, frame_of, get_family, parse_variant
 
 

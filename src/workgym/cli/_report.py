@@ -66,12 +66,12 @@ def _show(result: BaseModel, renderables: Callable[[Any], Iterable[Any]], as_jso
 
 def _expected_traces(run: Path) -> int | None:
     """The traces a run's config asks for (tasks x k), when it is a workgym run config."""
-    from workgym.eval import load_config
+    from workgym.eval import load_run_config
 
     try:
         from workgym.agent import RunConfig
 
-        config = RunConfig.model_validate(load_config(run))
+        config = RunConfig.model_validate(load_run_config(run))
         return len(config.specs()) * config.k
     except Exception:  # noqa: BLE001 - an external benchmark's run, or families not installed
         return None

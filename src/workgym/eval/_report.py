@@ -32,7 +32,7 @@ from workgym.eval._complexity import (
 )
 from workgym.eval._metrics import Estimate, is_error
 from workgym.eval._process import ProcessSummary, process_stats, summarize_process
-from workgym.eval._runs import load_config, load_run, run_name
+from workgym.eval._runs import load_run, load_run_config, run_name
 from workgym.eval._summary import Behaviour, GroupSummary, MetricsConfig, RunSummary, summarize
 from workgym.eval._usage import Timing, ToolUsage, timings, tool_usage
 
@@ -131,7 +131,7 @@ def build_report(run: str | Path, config: MetricsConfig | None = None,
     Raises:
         RunError: the folder is missing, empty or corrupt.
     """
-    run_config = dict(load_config(run))
+    run_config = dict(load_run_config(run))
     recorded = _summary_warnings(Path(run))
     if recorded:
         run_config["warnings"] = [*(run_config.get("warnings") or []), *recorded]

@@ -34,7 +34,7 @@ from workgym.core import Trace
 from workgym.eval._attribution import failure_class, first_failed
 from workgym.eval._metrics import check_threshold, is_error, is_success
 from workgym.eval._process import ProcessStats, evaluate_process, process_stats
-from workgym.eval._runs import TRACES_FILE, RunError, load_config, run_name
+from workgym.eval._runs import TRACES_FILE, RunError, load_run_config, run_name
 
 PAGE = Path(__file__).with_name("viewer.html")
 DATA_MARK = "<!--WORKGYM-DATA-->"
@@ -274,7 +274,7 @@ class RunIndex:
             raise RunError(f"run {path} is empty: {file.name} holds no traces yet")
         rows = [row for row, _ in latest.values()]
         spans = [span for _, span in latest.values()]
-        return cls(file, run_name(run), load_config(run), rows, spans, threshold)
+        return cls(file, run_name(run), load_run_config(run), rows, spans, threshold)
 
     def __len__(self) -> int:
         return len(self.rows)

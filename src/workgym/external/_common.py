@@ -18,6 +18,7 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from workgym.agent import DEFAULT_MAX_TOKENS, EndpointConfig
 from workgym.core import CriterionResult, Grade, TaskSpec, Trace
 
 CONFIG_FILE = "config.json"
@@ -104,11 +105,6 @@ def criterion(name: str, passed: bool | None, evidence: str,
     text = evidence if len(evidence) <= 2000 else evidence[:1997] + "..."
     return CriterionResult(name=name, kind=kind, weight=1.0, guard=False, passed=passed,
                            evidence=text)
-
-
-DEFAULT_MAX_TOKENS = 4096
-"""``max_tokens`` of every request unless configured: the default of workgym's own harness
-(``workgym eval``), so a checkpoint is measured with one limit in and out of workgym."""
 
 
 class RequestShape(BaseModel):
@@ -230,27 +226,22 @@ def lenient_arguments(text: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-class EndpointSettings(BaseModel):
-    """The model under test: an OpenAI-compatible chat-completions endpoint."""
+class EndpointSettings(EndpointConfig):
+    """The model under test, as an external benchmark calls it: workgym's
+    ``EndpointConfig`` (address, model, retries, time limit) with the sampling
+    temperature and the shape of every request. The benchmarks send their requests with
+    their own clients, which retry in their own way: ``backoff_s``, ``backoff_max_s`` and
+    ``client`` apply to workgym's own requests only."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    base_url: str
-    """Base URL, e.g. ``http://localhost:8000/v1``."""
-    model: str
-    """Model name as the server knows it."""
     temperature: float = Field(default=0.7, ge=0.0)
     """Sampling temperature. pass@k needs k different samples, so the default samples;
     BFCL's leaderboard itself uses 0.001."""
-    timeout_s: float = Field(default=600.0, gt=0.0)
-    """Time limit of one request."""
-    retries: int = Field(default=5, ge=0)
-    """Retries of one request on connection errors, timeouts, 429 and 5xx."""
     request: RequestShape = Field(default_factory=RequestShape)
     """``tool_choice``, ``max_tokens`` and message shape of every request to it."""
 
 
-OPERATIONAL_FIELDS = frozenset({"concurrency", "timeout_s", "retries", "workers", "base_url",
+OPERATIONAL_FIELDS = frozenset({"concurrency", "timeout_s", "retries", "backoff_s",
+                                "backoff_max_s", "client", "workers", "base_url",
                                 "user_base_url"})
 """Config fields that may change when a run is resumed."""
 

@@ -25,8 +25,8 @@ from workgym.eval import (
     Delta,
     RunError,
     TaskOutcome,
-    load_config,
     load_run,
+    load_run_config,
     paired_delta,
     task_outcomes,
     task_values,
@@ -119,7 +119,7 @@ Run = tuple[Path, list[Trace], dict[str, Any]]
 def _load(paths: Sequence[str | Path]) -> dict[str, Run]:
     runs: dict[str, Run] = {}
     for path in expand_runs(paths):
-        traces, config = load_run(path), load_config(path)
+        traces, config = load_run(path), load_run_config(path)
         bench = run_benchmark(path, traces, config)
         if bench in runs:
             raise RunError(f"two {bench} runs on one side: {runs[bench][0]} and {path}; "

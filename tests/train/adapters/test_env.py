@@ -102,11 +102,17 @@ def test_parse_action_forms():
         parse_action([{"arguments": {}}])
 
 
-def test_iter_specs_splits_are_disjoint():
+def test_iter_specs_is_suite_specs_under_its_old_name():
+    from workgym.agent import suite_specs
     from workgym.train.adapters import iter_specs
 
-    train = list(iter_specs([FAMILY], per_family=20, difficulties=["easy"]))
-    holdout = list(iter_specs([FAMILY], split="holdout", per_family=5, difficulties=["easy"]))
+    with pytest.warns(DeprecationWarning, match="suite_specs"):
+        train = list(iter_specs([FAMILY], per_family=20, difficulties=["easy"]))
+    with pytest.warns(DeprecationWarning):
+        holdout = list(iter_specs([FAMILY], split="holdout", per_family=5,
+                                  difficulties=["easy"]))
+    assert train == suite_specs(families=[FAMILY], split="train", per_level=20,
+                                difficulties=["easy"])
     assert len(train) == 20 and len(holdout) == 5
     assert {s.seed for s in train}.isdisjoint({s.seed for s in holdout})
     assert {s.family_id for s in train} == {FAMILY}

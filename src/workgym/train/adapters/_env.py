@@ -30,8 +30,6 @@ from workgym.core import (
     RewardScheme,
     Task,
     TaskSpec,
-    family_ids,
-    get_family,
     make,
     make_from_spec,
 )
@@ -189,24 +187,17 @@ def iter_specs(
     richness: float = 0.5,
     variant: str = "default",
 ) -> Iterator[TaskSpec]:
-    """Task specs for a training or evaluation dataset: families x difficulties x seeds.
+    """Deprecated (kept for one version): ``workgym.agent.suite_specs`` with
+    ``split=`` and ``per_level=`` gives the same specs in the same order."""
+    import warnings
 
-    Args:
-        families: family ids; empty for every registered family.
-        split: ``train`` or ``holdout`` seeds (disjoint by construction).
-        per_family: seeds per family and difficulty.
-        difficulties: levels to include.
-        richness: distractor level of every task.
-        variant: interface variant of every task.
-    """
-    from workgym.agent import holdout_seeds, train_seeds
+    from workgym.agent import suite_specs
 
-    pick = holdout_seeds if split == "holdout" else train_seeds
-    for family_id in families or family_ids():
-        family = get_family(family_id)
-        for difficulty in difficulties:
-            for seed in pick(family.name, per_family):
-                yield family.spec(seed, difficulty, richness, variant)
+    warnings.warn("workgym.train.adapters.iter_specs is deprecated; use "
+                  "workgym.agent.suite_specs(families=..., split=..., per_level=...)",
+                  DeprecationWarning, stacklevel=2)
+    yield from suite_specs(families=families, split=split, per_level=per_family,
+                           difficulties=difficulties, richness=richness, variant=variant)
 
 
 class WorkgymEnv:

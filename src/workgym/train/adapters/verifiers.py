@@ -42,13 +42,13 @@ from verifiers.v1.envs.single_agent import SingleAgentEnv, SingleAgentEnvConfig
 from verifiers.v1.harnesses.null import NullHarness
 from verifiers.v1.mcp import SharedToolsetConfig, Toolset
 
+from workgym.agent import suite_specs
 from workgym.core import DIFFICULTIES, Difficulty, RewardScheme, TaskSpec, make_from_spec
 from workgym.train.adapters._env import (
     DEFAULT_SYSTEM_PROMPT,
     StepResult,
     WorkgymEnv,
     WorkgymEnvConfig,
-    iter_specs,
 )
 
 __all__ = [
@@ -284,9 +284,9 @@ class WorkgymTaskset(vf.Taskset[WorkgymTask, WorkgymTasksetConfig]):
         config = self.config
         for module in config.imports:
             importlib.import_module(module)
-        for spec in iter_specs(config.families, split=config.split,
-                               per_family=config.per_family, difficulties=config.difficulties,
-                               richness=config.richness, variant=config.variant):
+        for spec in suite_specs(families=config.families, split=config.split,
+                                per_level=config.per_family, difficulties=config.difficulties,
+                                richness=config.richness, variant=config.variant):
             task = make_from_spec(spec)
             yield WorkgymTask(WorkgymTaskData(
                 id=task.id, name=f"{spec.family_id}/{spec.difficulty}/{spec.seed}",
