@@ -498,11 +498,11 @@ def _registry(team: Team, rng: random.Random, richness: float, rich: random.Rand
     notes: list[tuple[str, str]] = []
     for s in team.services:
         if "owner" in s.former:
-            when = day - timedelta(days=rng.randint(3, 60))
+            when = day - timedelta(days=rng.randint(3, 300))  # dates tell nothing
             notes.append((when.isoformat(), (f"{when:%Y-%m-%d}: {s.slug} moved from "
                                             f"{s.former['owner']} to {s.owner}.")))
         if s.handed_over:
-            when = day - timedelta(days=rng.randint(70, 300))
+            when = day - timedelta(days=rng.randint(3, 300))  # dates tell nothing
             notes.append((when.isoformat(), (f"{when:%Y-%m-%d}: {s.slug} moved from "
                                             f"{s.handed_over} to {s.owner}.")))
         if "owner" in s.trap:
