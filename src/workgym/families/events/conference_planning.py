@@ -53,6 +53,7 @@ Version history:
 from __future__ import annotations
 
 import random
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -309,6 +310,13 @@ def _arrival(store: TravelStore, local: str, code: str) -> datetime:
     return datetime.fromisoformat(local).replace(tzinfo=zone).astimezone(UTC)
 
 
+def _seats(store: TravelStore, leg: _Leg) -> int:
+    """Seats left in the class the rule books (two speakers may share a leg)."""
+    found = store.train(leg.id) if leg.kind == "train" else store.flight(leg.id)
+    fare = found.fare("second" if leg.kind == "train" else "economy") if found else None
+    return fare.seats if fare else 0
+
+
 def _norm(text: str) -> str:
     return " ".join(text.split()).casefold()
 
@@ -394,6 +402,7 @@ class ConferencePlanning(TaskFamily[Knobs]):
         for vendor in orgs[k.sessions + 1:]:
             pay.add_payee(vendor.name, iban("DE", f"{rng.randint(10**17, 10**18 - 1)}"),
                           f"billing@{vendor.domain}")
+        core_payees = len(pay.payees)
         everyone = [(s.person, s.city.code, "standard") for s in speakers]
         everyone += [(p, venue.code, rng.choice(("standard", "senior"))) for p in colleagues]
         rng.shuffle(everyone)
@@ -406,10 +415,12 @@ class ConferencePlanning(TaskFamily[Knobs]):
         calendar.events.sort(key=lambda e: (e.start, e.title))
         for n, event in enumerate(calendar.events, 1):
             event.id = f"ev{n:04d}"
-        payees = {p.id: f"PAY-{n:03d}" for n, p in
-                  enumerate(sorted(pay.payees, key=lambda p: (p.name, p.id)), 1)}
-        for payee in pay.payees:
-            payee.id = payees[payee.id]
+        # payee ids from a shuffled pool, the task's own payees drawing first: they say
+        # nothing of the order, and added distractors cannot move them
+        pool = iter(rng_for(spec, "ids").sample(range(100, 1000), 300))
+        for payee in pay.payees[:core_payees] + sorted(pay.payees[core_payees:],
+                                                       key=lambda p: p.name):
+            payee.id = f"PAY-{next(pool)}"
         pay.payees.sort(key=lambda p: p.id)
         mail_store, ids = box.build()
 
@@ -530,7 +541,9 @@ class ConferencePlanning(TaskFamily[Knobs]):
                         misses |= {key for key, leg in short_back.items() if leg != back}
                         drawn.append((home, times, (out, back)))
                         break
-            if len(drawn) == len(guests) and len(misses) == 4:
+            taken = Counter(leg.id for *_, legs in drawn for leg in legs)
+            if len(drawn) == len(guests) and len(misses) == 4 and all(
+                    _seats(desk, leg) >= taken[leg.id] for *_, legs in drawn for leg in legs):
                 for guest, (home, times, legs) in zip(guests, drawn, strict=True):
                     guest.city, guest.times, guest.legs = home, times, legs
                 return venue, day, cap
@@ -843,15 +856,15 @@ class _Plan:
 
         held, booked, paid = wc.per_grade(events), wc.per_grade(bookings), \
             wc.per_grade(transfers)
-        want_events = [(f"session {e.session.title}", (
+        want_events: list[tuple[str, tuple[str, ...]]] = [(f"session {e.session.title}", (
             _norm(e.session.title), e.room, e.start.astimezone(UTC).isoformat(),
             e.end.astimezone(UTC).isoformat(), e.speaker.person.email.lower()))
             for e in self.entries]
-        want_legs = [(f"booked {e.speaker.person.name} {leg.number}", (
+        want_legs: list[tuple[str, tuple[str, ...]]] = [(f"booked {e.speaker.person.name} {leg.number}", (
             self.traveller_of[e.speaker.person.email], leg.kind, leg.id,
             "second" if leg.kind == "train" else "economy"))
             for e in self.travelling for leg in e.speaker.legs]
-        want_pay = [(f"honorarium {e.speaker.person.name}", (
+        want_pay: list[tuple[str, tuple[str, ...]]] = [(f"honorarium {e.speaker.person.name}", (
             self.payee_of[e.speaker.person.email], self.amount[e.speaker.person.email],
             self.account)) for e in self.paid]
         travellers = {self.traveller_of[e.speaker.person.email] for e in self.travelling}
@@ -890,7 +903,7 @@ class _Plan:
             if email in self.amount:
                 amount = self.amount[email]
                 mails.append(wc.mail_values(f"honorarium stated {name}", email, "Honorarium",
-                                            lambda v, a=amount: _money(v) == a,
+                                            _same_amount(amount),
                                             expected=f"EUR {amount}"))
         allowed = [e.speaker.person.email for e in self.entries] + [self.me.email]
         return (
@@ -913,6 +926,10 @@ class _Plan:
                                     changing=["mail", "calendar", "travel", "payments"]),
             wc.only_recipients("mail only to the programme's speakers", allowed),
         )
+
+
+def _same_amount(amount: str) -> Callable[[str], bool]:
+    return lambda value: _money(value) == amount
 
 
 def _same_number(number: str) -> Callable[[str], bool]:
