@@ -156,8 +156,7 @@ def test_study_semester_plan_meets_the_contract() -> None:
     assert report.ok, "\n".join(report.failures)
 
 
-@pytest.mark.parametrize(("seed", "level"), [(0, "easy"), (1, "medium"), (2, "hard"),
-                                             (3, "hard")])
+@pytest.mark.parametrize(("seed", "level"), [(0, "easy"), (1, "medium"), (2, "hard")])
 def test_what_the_tools_show_allows_exactly_the_reference_plan(seed: int, level: str) -> None:
     task = _task(seed, level, 1.0)
     with task.start() as episode:
@@ -205,7 +204,7 @@ def _every_section(task: Task) -> list[str]:
 
 
 def test_enrolling_in_everything_the_portal_takes_scores_zero() -> None:
-    for seed in range(3):
+    for seed in range(2):
         task = _task(seed, "medium")
         greedy = [ToolCall("lms.enrol", {"section_id": s}) for s in _every_section(task)]
         others = [c for c in task.reference if c.name != "lms.enrol"]
