@@ -53,7 +53,8 @@ def test_the_programme_has_one_answer_that_no_greedy_filling_finds() -> None:
         assert solutions(puzzle, knobs.slots, limit=5) == [puzzle.answer]
         by_size = sorted(range(knobs.rooms), key=lambda r: -puzzle.caps[r])
         for order in (by_size, by_size[::-1], list(range(knobs.rooms))):
-            assert greedy(puzzle, knobs.slots, order) != puzzle.answer
+            for big in (False, True):
+                assert greedy(puzzle, knobs.slots, order, biggest_first=big) != puzzle.answer
 
 
 def test_two_sessions_with_their_rooms_swapped_lose_their_credit() -> None:

@@ -14,8 +14,8 @@ Description:
     in one room and slot: a room that seats the session's audience and is free, a slot
     the speaker can make, never two sessions of one track at once and no speaker twice.
     The puzzle is drawn until exactly one programme fits (checked by an exhaustive
-    search in the generator) and neither greedy filling (first slot, first room) finds
-    it. It creates one calendar event per session in its room with its speaker invited,
+    search in the generator) and no greedy filling (sessions by code or biggest audience
+    first, first slot, rooms by size or as listed) finds it. It creates one calendar event per session in its room with its speaker invited,
     books each travelling speaker's legs on the travel desk (of the trains and flights
     that leave at or after the speaker's time and cost at most the cap, the one that
     arrives first; drawn so that this is never tied and is neither the cheapest nor the
@@ -35,7 +35,8 @@ Criteria:
     - ``honorarium <speaker>``: a transfer of the right amount to the speaker's payee
       from the named account, precision-aware; ``payments are exactly the honoraria``.
     - ``confirmation <speaker>``: their mail's ``Session``, ``Room``, ``Start`` (and
-      ``Outbound``, ``Return``, ``Honorarium`` where they apply) lines.
+      ``Outbound``, ``Return``, ``Honorarium`` where they apply) lines:
+      ``confirmation``, ``outbound stated``, ``return stated``, ``honorarium stated``.
     - guards: mails, events and earlier bookings kept; no event but the sessions, each
       once; no booking but the travelling speakers' two legs; no payment but one per
       paid speaker; mail only to the speakers on the programme; nothing else changed.
@@ -232,12 +233,15 @@ def solutions(p: _Puzzle, slots: int, limit: int = 2) -> list[dict[int, tuple[in
     return found
 
 
-def greedy(p: _Puzzle, slots: int, rooms: list[int]) -> dict[int, tuple[int, tuple[int, int]]]:
-    """The programme a filler gets that takes sessions by code, the first speaker who can,
-    the first slot and the first room in ``rooms`` order that fit (a shortcut to refuse)."""
+def greedy(p: _Puzzle, slots: int, rooms: list[int], *, biggest_first: bool = False
+           ) -> dict[int, tuple[int, tuple[int, int]]]:
+    """The programme a filler gets that takes sessions by code (or the biggest audience
+    first), the first speaker who can, the first slot and the first room in ``rooms``
+    order that fit (a shortcut the generator refuses)."""
     feasible = _feasible(p, slots)
     taken: dict[int, tuple[int, tuple[int, int]]] = {}
-    for s in sorted(range(len(p.sessions)), key=lambda s: p.sessions[s].code):
+    for s in sorted(range(len(p.sessions)), key=lambda s: (
+            -p.sessions[s].audience if biggest_first else 0, p.sessions[s].code)):
         track = p.sessions[s].track
         rank = {room: n for n, room in enumerate(rooms)}
         for who, cell in sorted(feasible[s], key=lambda x: (x[1][1], rank[x[1][0]], x[0])):
@@ -484,7 +488,8 @@ class ConferencePlanning(TaskFamily[Knobs]):
                 continue
             by_size = sorted(range(k.rooms), key=lambda r: -caps[r])
             orders = (by_size, by_size[::-1], list(range(k.rooms)))
-            if any(greedy(puzzle, k.slots, order) == answer for order in orders):
+            if any(greedy(puzzle, k.slots, order, biggest_first=big) == answer
+                   for order in orders for big in (False, True)):
                 continue
             return puzzle, extra
         raise ValueError("no programme with one answer; change the knobs")
