@@ -20,6 +20,7 @@ from workgym.families.records.retention_policy import (
     Record,
     RetentionPolicy,
     Review,
+    Rule,
 )
 
 FAMILY = "records/retention-policy-v1"
@@ -221,3 +222,40 @@ def test_the_lines_variant_takes_the_manifest_as_text_lines() -> None:
     assert not _grade(task, plan).passed  # a line written twice
     for name in ("shotgun", "grader-crasher", "enumerator"):
         assert ADVERSARIES[name](task, 0).score == 0.0, name
+
+
+def test_missing_the_counterparty_hold_zeroes_the_grade() -> None:
+    task = _task(3, "medium")
+    review = _review(task)
+    party = next(r for r in review.records if r.hold and not r.matter)
+    action, reason, _ = review.base[party.kind.name].act(party.trigger, review.now)
+    records = [replace(r, hold="", action=action, reason=reason) if r is party else r
+               for r in review.records]
+    grade = _grade(task, _plan(task, records))
+    assert grade.score == 0.0
+    assert _failed(grade, "records under an active legal hold")
+
+
+def test_trusting_the_register_class_loses_credit() -> None:
+    differed = 0
+    for seed in range(3):
+        task = _task(seed)
+        review = _review(task)
+        rules = _rules(review)
+        records = []
+        for r in review.records:
+            if r.filed_as and not r.hold:
+                action, reason, _ = rules[r.filed_as].act(r.trigger, review.now)
+                differed += (action, reason) != (r.action, r.reason)
+                r = replace(r, action=action, reason=reason)
+            records.append(r)
+        if any(a.row != b.row for a, b in zip(records, review.records, strict=True)):
+            assert not _grade(task, _plan(task, records)).passed
+    assert differed
+
+
+def _rules(review: Review) -> dict[str, Rule]:
+    rules = dict(review.base)
+    for _, rows in review.amendments:
+        rules.update(rows)
+    return rules
