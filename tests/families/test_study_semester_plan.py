@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -281,3 +282,15 @@ def test_the_answer_does_not_stand_out_by_section_letter_or_order() -> None:
         firsts.add(offered[0] in answer)
     assert len(letters) >= 2
     assert firsts == {True, False}
+
+
+def test_no_commitment_merely_touches_a_class() -> None:
+    """A shift that ends as a class begins would leave "overlap" open to two readings."""
+    for seed in range(4):
+        task = _task(seed, "hard", 0.0)
+        starts = {m.start for c in _lms(task).courses for s in c.sections for m in s.meetings}
+        ends = {m.end for c in _lms(task).courses for s in c.sections for m in s.meetings}
+        for event in _calendar(task).events:
+            shown = event.start_utc.astimezone(ZoneInfo("Europe/Berlin")), \
+                event.end_utc.astimezone(ZoneInfo("Europe/Berlin"))
+            assert f"{shown[1]:%H:%M}" not in starts and f"{shown[0]:%H:%M}" not in ends

@@ -302,12 +302,16 @@ class _World:
 
 
 def _window(rng: random.Random, taken: Sequence[Window]) -> Window:
+    """A weekly time apart from ``taken`` that never merely touches a class slot (ending
+    as one begins, or beginning as one ends), where "overlap" could be read two ways."""
     while True:
         day = rng.choice(DAYS[:5])
         start = rng.choice(_STARTS)
         end = f"{min(clock(start) // 60 + rng.choice((2, 3, 4)), 18):02d}:{start[3:]}"
         made = (day, start, end)
-        if clock(end) > clock(start) and not any(_overlap(made, w) for w in taken):
+        touching = any(end == lo or start == hi for lo, hi in SLOTS)
+        if clock(end) > clock(start) and not touching \
+                and not any(_overlap(made, w) for w in taken):
             return made
 
 
