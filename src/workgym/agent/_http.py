@@ -3,7 +3,8 @@
 The ``openai`` SDK walks every message and tool schema through its TypedDict hints on
 every request (its recursive request transform) and parses each response into pydantic
 models; against a fast server that costs more CPU than everything else of a turn. This
-client sends the same JSON body over ``httpx`` and reads the plain JSON response, with
+client sends the same JSON body over ``aiohttp`` (encoded and decoded by ``orjson``) and
+reads the plain JSON response, with
 the SDK's error classes mapped onto two of its own: :class:`EndpointStatusError` (the
 server answered with an error status) and :class:`EndpointUnreachable` (no answer:
 connection refused or cut, or the time limit passed).
@@ -12,25 +13,12 @@ connection refused or cut, or the time limit passed).
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-import httpx
-
-try:  # orjson encodes and decodes several times faster; the stdlib is the fallback
-    import orjson
-
-    def _dumps(value: Any) -> bytes:
-        return orjson.dumps(value)
-
-    _loads: Callable[[bytes], Any] = orjson.loads
-except ImportError:  # pragma: no cover - orjson is installed with the usual extras
-    def _dumps(value: Any) -> bytes:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
-
-    _loads = json.loads
+import aiohttp
+import orjson
 
 MAX_CONNECTIONS = 1000
 """Connections open at once to one endpoint (the ``openai`` client's default); further
@@ -78,7 +66,7 @@ def encode_body(request: Mapping[str, Any]) -> bytes:
     ``extra_body`` merged into the top level, everything else as given."""
     body = {key: value for key, value in request.items() if key != "extra_body"}
     body.update(request.get("extra_body") or {})
-    return _dumps(body)
+    return orjson.dumps(body)
 
 
 def _status_message(status: int, content: bytes) -> str:
@@ -97,9 +85,9 @@ def _status_message(status: int, content: bytes) -> str:
 class ChatClient:
     """POST ``/chat/completions`` to an OpenAI-compatible server, one try per call.
 
-    Requests travel over ``aiohttp`` where it is installed (its connection pool costs
-    the same with 4,096 requests in flight as with one; ``httpx``'s scans every
-    connection on each request), else over ``httpx``. Retries and backoff are the
+    Requests travel over ``aiohttp``: its connection pool costs the same with 4,096
+    requests in flight as with one (``httpx``'s scans every connection on each
+    request). Retries and backoff are the
     caller's (see ``OpenAIPolicy``), so that both paths share them. Cancelling the
     awaiting task cancels the request.
 
@@ -116,16 +104,8 @@ class ChatClient:
                         "Content-Type": "application/json", "Accept": "application/json"}
         self._session: Any = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._httpx: httpx.AsyncClient | None = None
-        if importlib.util.find_spec("aiohttp") is None:
-            self._httpx = httpx.AsyncClient(
-                timeout=httpx.Timeout(timeout_s), headers=self.headers,
-                limits=httpx.Limits(max_connections=MAX_CONNECTIONS,
-                                    max_keepalive_connections=MAX_CONNECTIONS))
 
     async def close(self) -> None:
-        if self._httpx is not None:
-            await self._httpx.aclose()
         if self._session is not None and self._loop is asyncio.get_running_loop():
             await self._session.close()
         self._session = None
@@ -139,14 +119,11 @@ class ChatClient:
             InvalidResponse: the server answered 2xx with something other than a JSON
                 object.
         """
-        if self._httpx is not None:
-            status, content = await self._post_httpx(body)
-        else:
-            status, content = await self._post_aiohttp(body)
+        status, content = await self._post_aiohttp(body)
         if status >= 400:
             raise EndpointStatusError(status, _status_message(status, content))
         try:
-            data = _loads(content)
+            data = orjson.loads(content)
         except ValueError as exc:
             raise InvalidResponse(f"the server answered with invalid JSON: "
                                   f"{content[:200]!r}") from exc
@@ -158,8 +135,6 @@ class ChatClient:
     def _aiohttp_session(self) -> Any:
         """The session of the running event loop (made on first use: aiohttp binds a
         session to the loop it was made in)."""
-        import aiohttp
-
         loop = asyncio.get_running_loop()
         if self._session is None or self._loop is not loop:
             connector = aiohttp.TCPConnector(limit=MAX_CONNECTIONS, limit_per_host=0)
@@ -170,8 +145,6 @@ class ChatClient:
         return self._session
 
     async def _post_aiohttp(self, body: bytes) -> tuple[int, bytes]:
-        import aiohttp
-
         try:
             async with self._aiohttp_session().post(self.url, data=body) as response:
                 return response.status, await response.read()
@@ -179,13 +152,3 @@ class ChatClient:
             raise EndpointUnreachable("Request timed out.", timed_out=True) from exc
         except aiohttp.ClientError as exc:
             raise EndpointUnreachable("Connection error.") from exc
-
-    async def _post_httpx(self, body: bytes) -> tuple[int, bytes]:
-        assert self._httpx is not None
-        try:
-            response = await self._httpx.post(self.url, content=body)
-        except httpx.TimeoutException as exc:
-            raise EndpointUnreachable("Request timed out.", timed_out=True) from exc
-        except httpx.TransportError as exc:
-            raise EndpointUnreachable("Connection error.") from exc
-        return response.status_code, response.content

@@ -79,7 +79,7 @@ class EndpointConfig(BaseModel):
     timeout_s: float = Field(default=600.0, gt=0.0)
     """Time limit of one request."""
     client: Literal["lean", "openai"] = "lean"
-    """How requests are sent: ``lean`` (one JSON encode and one round trip over httpx,
+    """How requests are sent: ``lean`` (one JSON encode and one round trip over aiohttp,
     a tenth of the CPU per turn) or ``openai`` (the official SDK, for comparison). Both
     send the same request bodies and make the same turns of the same responses."""
 
