@@ -323,13 +323,15 @@ def _review(k: Knobs, rng: random.Random) -> Review | None:
     archive = rng.randint(low, high)
     wants = ["keep"] * keep + ["archive"] * archive + ["delete"] * (rest - keep - archive)
     held = [rng.choice(("archive", "delete")) for _ in range(k.held)]
+    held_records: list[Record] = []
     for n, want in enumerate(held + wants):
         record = draw(rng.choice([x for x in chosen if _can(final[x.name], want)]), want)
         if record is None:
             return None
-        record.hold = "pending" if n < k.held else ""
         records.append(record)
-    counts = Counter("keep" if r.hold else r.action for r in records)
+        if n < k.held:
+            held_records.append(record)
+    counts = Counter("keep" if r in held_records else r.action for r in records)
     if max(counts.values()) > ceiling or len(counts) < 3:
         return None
     for r in records:
@@ -339,8 +341,7 @@ def _review(k: Knobs, rng: random.Random) -> Review | None:
         return None
 
     # holds: by counterparty (read from the record) and by matter (from the register)
-    held_records = [r for r in records if r.hold]
-    free = [r for r in records if not r.hold]
+    free = [r for r in records if r not in held_records]
     codes = [f"M-{n}" for n in rng.sample(range(1000, 9999), 8)]
     holds: list[tuple[str, str, date, date | None]] = []
     if k.party_hold:
@@ -351,7 +352,7 @@ def _review(k: Knobs, rng: random.Random) -> Review | None:
         by_party[0].party, by_party[0].hold = party.name, code
         holds.append((code, f"every record whose counterparty is {party.name}",
                       now - timedelta(days=rng.randrange(30, 400)), None))
-    matter_held = [r for r in held_records if r.hold == "pending"]
+    matter_held = [r for r in held_records if not r.hold]
     groups = [matter_held[:1], matter_held[1:]] if len(matter_held) > 2 else [matter_held]
     for group in filter(None, groups):
         code = codes.pop()
