@@ -6,3 +6,17 @@ TESTS = Path(__file__).resolve().parent
 # the test folders (scripted_openai)
 sys.path.insert(0, str(TESTS.parent / "examples"))
 sys.path.insert(0, str(TESTS))
+
+SKIPPED_LOG = "WORKGYM_SKIPPED_TESTS"
+"""Environment variable: a file to which each skipped test's node id is appended. CI sets
+it for the README's test command on the [dev] install, then runs just those tests again
+with every extra installed (``.ci/run``)."""
+
+
+def pytest_runtest_logreport(report):  # type: ignore[no-untyped-def]
+    import os
+
+    log = os.environ.get(SKIPPED_LOG)
+    if log and report.skipped and report.when in ("setup", "call"):
+        with open(log, "a", encoding="utf-8") as handle:
+            handle.write(report.nodeid + "\n")
