@@ -103,8 +103,9 @@ PORTAL_LIMIT = 45
 """The portal's own credit limit, above every programme's maximum."""
 SEMESTERS = 6
 PART_TIME_MOST = 20
-"""Part-time ranges end at or below this; full-time ones begin at or above the next."""
+"""Most credits a part-time range allows."""
 FULL_TIME_LEAST = 24
+"""Fewest credits a full-time range asks for."""
 
 
 @dataclass(frozen=True)
@@ -530,12 +531,11 @@ class SemesterPlan(TaskFamily[Knobs]):
 
         rich = rng_for(spec, "distractors")  # distractors never look at the answer
         self._distractors(rich, scaled(spec.richness, k.distractors), now, world, lms,
-                          calendar, me, [p for p in roster if p is not me])
+                          calendar, me)
         calendar.events.sort(key=lambda e: (e.start, e.title))
         for n, event in enumerate(calendar.events, 1):
             event.id = f"ev{n:04d}"
-        next_id = len(calendar.events) + 1
-        calendar.next_id = next_id
+        calendar.next_id = len(calendar.events) + 1
         lms.account = student
 
         meetings = self._meetings(world)
@@ -704,8 +704,7 @@ class SemesterPlan(TaskFamily[Knobs]):
 
     @staticmethod
     def _distractors(rng: random.Random, count: int, now: datetime, world: _World,
-                     lms: LmsStore, calendar: CalendarStore, me: Person,
-                     others: list[Person]) -> None:
+                     lms: LmsStore, calendar: CalendarStore, me: Person) -> None:
         """Answer-neutral content: one-off appointments anywhere in the weeks around the
         start of lectures, and courses of other programmes (in no regulations)."""
         begin = world.regs.lectures_begin
