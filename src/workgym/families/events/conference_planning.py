@@ -354,14 +354,21 @@ class ConferencePlanning(TaskFamily[Knobs]):
         k = self.knobs(spec)
         rng = rng_for(spec, "task")  # the answer's stream: it ignores richness
         now = datetime(2026, rng.randint(1, 11), rng.randint(1, 18), 8, 0, tzinfo=UTC)
-        desk = travel_store(rng_for(spec, "desk"), now=now, places=9, days=16, travellers=0,
-                            hotels_per_city=2)
         puzzle, extra = self._puzzle(rng, k)
         firm, *orgs = companies(rng, 3 + k.sessions + 1)
         crowd = people(rng, 6 + k.sessions + 1)
-        speakers = self._speakers(rng, k, crowd[6:], firm, orgs, desk.places[0], puzzle)
-        venue, day, cap = self._travel(rng, desk, now,
-                                       [s for s in speakers if s.kind == "guest"])
+        for attempt in range(8):  # a desk too sparse for one answer per leg is redrawn
+            desk = travel_store(rng_for(spec, f"desk{attempt}"), now=now, places=9, days=16,
+                                travellers=0, hotels_per_city=2)
+            speakers = self._speakers(rng, k, crowd[6:], firm, orgs, desk.places[0], puzzle)
+            try:
+                venue, day, cap = self._travel(rng, desk, now,
+                                               [s for s in speakers if s.kind == "guest"])
+                break
+            except ValueError:
+                continue
+        else:
+            raise ValueError("no desk gives every leg one answer; change the knobs")
         away = [p for p in desk.places if p.code != venue.code]
         for s in speakers:
             if s.kind in ("staff", "local"):
@@ -519,7 +526,7 @@ class ConferencePlanning(TaskFamily[Knobs]):
         legs have one answer and each shortcut (cheapest, first out, any fare, any time)
         misses some leg; the cap is drawn among the fares into the venue, so it binds."""
         index = leg_index(desk)
-        for _ in range(400):
+        for _ in range(300):
             venue = rng.choice(desk.places)
             day = now.date() + timedelta(days=rng.randint(8, 12))
             before = (day - timedelta(days=1)).isoformat()
