@@ -82,7 +82,7 @@ def test_mailing_the_withdrawn_speaker_zeroes_the_score() -> None:
 
 
 def test_paying_every_payee_zeroes_the_score() -> None:
-    task = _task(4, "hard")
+    task = _task(4, "easy")
     account = next(c for c in task.reference if c.name == "payments.transfer").args[
         "from_account"]
     payees = cast(PaymentsStore, task.template.stores["payments"]).payees
@@ -136,14 +136,14 @@ def test_the_cheapest_fare_of_each_leg_is_not_the_answer() -> None:
 
 
 def test_a_partial_job_earns_partial_credit() -> None:
-    task = _task(6, "hard")
+    task = _task(6, "medium")
     grade = _grade(task, [c for c in task.reference if c.name != "payments.transfer"])
     assert not grade.passed
     assert 0.0 < grade.score < 1.0
 
 
 def test_richness_keeps_the_answer() -> None:
-    lean, rich = _task(7, "hard", 0.0), _task(7, "hard", 1.0)
+    lean, rich = _task(7, "medium", 0.0), _task(7, "medium", 1.0)
     assert [c.name for c in lean.criteria] == [c.name for c in rich.criteria]
     keep = ("calendar.create_event", "travel.book_train", "travel.book_flight",
             "payments.transfer", "mail.send")
