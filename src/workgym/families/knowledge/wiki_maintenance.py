@@ -32,8 +32,7 @@ Criteria:
       line.
     - guards: every page that is not a duplicate keeps all its lines but its fact lines
       (no page blanked or redirected, which is how a wiki without delete deletes); no page
-      created, moved or renamed; chat messages and the registry unchanged; posts only in
-      #knowledge-base.
+      created, moved or renamed; the registry unchanged; posts only in #knowledge-base.
 
 Difficulty:
     Knobs set the services (4, 6, 8, in sibling pairs), runbooks (1, 2, 3), duplicate
@@ -834,8 +833,7 @@ def _criteria(team: Team) -> tuple[Criterion, ...]:
         *wc.item_credit(lines, wc.per_grade(summary), group="summary line"),
         Criterion("pages that are not duplicates keep their text", kept, guard=True),
         Criterion("no page created, moved or renamed", not_moved, guard=True),
-        wc.unchanged("chat messages and the registry unchanged", paths=[REGISTRY],
-                     records=[("chat", "messages")]),
+        wc.unchanged("the registry unchanged", paths=[REGISTRY]),
         Criterion(f"posts only in #{CHANNEL}", only_here, guard=True),
     )
 
