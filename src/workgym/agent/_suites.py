@@ -23,6 +23,7 @@ from workgym.core import (
     FRAMES,
     Difficulty,
     TaskSpec,
+    canonical_variant,
     derive_seed,
     family_ids,
     get_family,
@@ -184,6 +185,52 @@ class Split:
                                       self.variant(fam.name, seed, side))
                              for seed in pick(fam.name, n))
         return specs
+
+    def side_of(self, spec: TaskSpec, family_id: str | None = None) -> Side | None:
+        """The side of this split ``spec`` is on, or None when it is on neither.
+
+        The seed decides the only side it can be on (holdout seeds test, train seeds
+        train); it is on that side when its level, richness and variant are the side's
+        and, for a split that divides families, its family is on that side too. The
+        family's version is not compared: a seed keeps its side across versions.
+
+        Args:
+            spec: the task.
+            family_id: the registered id of ``spec``'s family (looked up when None).
+        """
+        side: Side = "test" if is_holdout(spec.family, spec.seed) else "train"
+        if spec.difficulty not in self.levels[side] or spec.richness != self.richness[side]:
+            return None
+        if spec.variant != canonical_variant(self.variant(spec.family, spec.seed, side)):
+            return None
+        if self.divides_families:
+            fid = family_id or _current_ids().get(spec.family)
+            if fid is None or transfer_side(fid) != side:
+                return None
+        return side
+
+
+def _current_ids() -> dict[str, str]:
+    """Registered family ids by family name (``office/library-catalogue``)."""
+    return {get_family(fid).name: fid for fid in family_ids()}
+
+
+def split_sides(spec: TaskSpec) -> dict[str, Side | None]:
+    """Which side of each split in ``SPLITS`` ``spec`` is on (None: on neither side).
+
+    A task of an unregistered family (an external benchmark's case) is on no side.
+    Several splits can hold one task: a plain hard holdout task is on the test side of
+    ``holdout`` and of ``difficulty``.
+
+    Example:
+        >>> spec = split_specs("interface", "test", per_level=1)[0]
+        >>> split_sides(spec)["interface"], split_sides(spec)["holdout"]
+        ('test', None)
+    """
+    fid = _current_ids().get(spec.family)
+    if fid is None:
+        return dict.fromkeys(SPLITS)
+    return {name: split.side_of(spec, fid) for name, split in SPLITS.items()}
 
 
 SPLITS: dict[str, Split] = {split.name: split for split in (

@@ -14,14 +14,14 @@ import html
 import io
 import json
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from workgym.core import Trace
+from workgym.core import TaskSpec, Trace
 from workgym.eval._attribution import FAILURE_CLASSES, Attribution, attribute
 from workgym.eval._checks import Completeness, completeness, recorded_warnings, run_warnings
 from workgym.eval._complexity import (
@@ -30,7 +30,7 @@ from workgym.eval._complexity import (
     complexity_table,
     load_complexity,
 )
-from workgym.eval._metrics import Estimate, is_error
+from workgym.eval._metrics import CIConfig, Estimate, is_error, mean_metric, task_outcomes
 from workgym.eval._process import ProcessSummary, process_stats, summarize_process
 from workgym.eval._runs import load_run, load_run_config, run_name
 from workgym.eval._summary import Behaviour, GroupSummary, MetricsConfig, RunSummary, summarize
@@ -46,6 +46,82 @@ VIEWER_LINK = "viewer/index.html"
 """Where ``report.html`` finds the static trace viewer, relative to itself."""
 MAX_ERROR_CHARS = 4000
 """The first error is kept whole up to this length (a traceback, a server's answer)."""
+
+SplitSides = Callable[[TaskSpec], Mapping[str, str | None]]
+"""Which side (``train``, ``test`` or None) of each generalization split a task is on:
+``workgym.agent.split_sides``, passed in because the splits are defined above this
+package."""
+
+
+class SplitScore(BaseModel):
+    """A run's tasks on one side of one generalization split."""
+
+    model_config = ConfigDict(frozen=True)
+
+    split: str
+    side: str
+    """``test`` or ``train``."""
+    tasks: int
+    """Tasks of the side with at least one graded sample."""
+    samples: int
+    """Graded samples of those tasks."""
+    errors: int
+    """Error traces of the side (not scored, never counted as 0)."""
+    pass1: Estimate
+    """pass@1 averaged over the side's tasks."""
+    mean_score: Estimate
+    """Dense reward: per-task mean score, averaged over the side's tasks."""
+
+
+class SplitCoverage(BaseModel):
+    """The run's scores per side of every generalization split it holds tasks of."""
+
+    model_config = ConfigDict(frozen=True)
+
+    splits: list[str]
+    """Every split the tasks were checked against, in definition order."""
+    scores: list[SplitScore]
+    """One per split side holding a task of the run: by split, the test side first."""
+
+    @property
+    def uncovered(self) -> list[str]:
+        """The splits no task of the run is on (on either side)."""
+        covered = {s.split for s in self.scores}
+        return [name for name in self.splits if name not in covered]
+
+
+def split_coverage(traces: Sequence[Trace], sides: SplitSides, threshold: float = 1.0,
+                   ci: CIConfig | None = None) -> SplitCoverage:
+    """Score a run's traces per side of each generalization split.
+
+    Each task counts on every split side it belongs to (a plain hard holdout task is on
+    the test side of ``holdout`` and of ``difficulty``); a split side with no task of the
+    run is left out rather than scored 0.
+
+    Args:
+        traces: the run's traces.
+        sides: the side of each split a task is on (``workgym.agent.split_sides``).
+        threshold: success threshold of a sample.
+        ci: interval settings.
+    """
+    known: dict[str, Mapping[str, str | None]] = {}
+    for trace in traces:
+        if trace.task_id not in known:
+            known[trace.task_id] = sides(trace.spec)
+    names = list(next(iter(known.values()), {}))
+    outcomes = task_outcomes(traces, threshold)
+    scores: list[SplitScore] = []
+    for name in names:
+        for side in ("test", "train"):
+            ids = {task for task, where in known.items() if where.get(name) == side}
+            if not ids:
+                continue
+            mine = [o for o in outcomes if o.task_id in ids]
+            scores.append(SplitScore(
+                split=name, side=side, tasks=len(mine), samples=sum(o.n for o in mine),
+                errors=sum(1 for t in traces if t.task_id in ids and is_error(t)),
+                pass1=mean_metric(mine, "pass@1", ci), mean_score=mean_metric(mine, "mean_score", ci)))
+    return SplitCoverage(splits=names, scores=scores)
 
 
 class Report(BaseModel):
@@ -74,6 +150,9 @@ class Report(BaseModel):
     complexity: list[LevelComplexity] = Field(default_factory=list)
     """Planning complexity and state richness per family and level beside the scores,
     when the run holds them (``complexity.json``, from ``workgym stats --run``)."""
+    splits: SplitCoverage | None = None
+    """Scores per side of each generalization split; None when the report was built
+    without the split definitions (``splits`` of :func:`build_report`)."""
 
 
 def report_from_traces(
@@ -85,6 +164,7 @@ def report_from_traces(
     metrics: MetricsConfig | None = None,
     expected: int | None = None,
     complexity: Sequence[LevelComplexity] = (),
+    splits: SplitSides | None = None,
 ) -> Report:
     """Compute the report of a run's traces.
 
@@ -96,6 +176,8 @@ def report_from_traces(
         metrics: threshold, k values, interval settings.
         expected: the traces the run should hold, when known (marks an incomplete run).
         complexity: the run's complexity table, shown beside the scores.
+        splits: the side of each generalization split a task is on
+            (``workgym.agent.split_sides``); the report then scores each split side.
 
     Raises:
         ValueError: no traces.
@@ -116,17 +198,21 @@ def report_from_traces(
         tools=tool_usage(traces),
         timing=timings(traces),
         complexity=list(complexity),
+        splits=None if splits is None else split_coverage(traces, splits, summary.threshold,
+                                                          summary.ci),
     )
 
 
 def build_report(run: str | Path, config: MetricsConfig | None = None,
-                 expected: int | None = None) -> Report:
+                 expected: int | None = None, splits: SplitSides | None = None) -> Report:
     """Read a run folder and compute its report.
 
     Args:
         run: the run folder.
         config: threshold, k values, interval settings.
         expected: the traces the run should hold, when known (marks an incomplete run).
+        splits: the side of each generalization split a task is on
+            (``workgym.agent.split_sides``); the report then scores each split side.
 
     Raises:
         RunError: the folder is missing, empty or corrupt.
@@ -137,7 +223,7 @@ def build_report(run: str | Path, config: MetricsConfig | None = None,
         run_config["warnings"] = [*(run_config.get("warnings") or []), *recorded]
     return report_from_traces(load_run(run), run=run_name(run), path=Path(run),
                               config=run_config, metrics=config, expected=expected,
-                              complexity=load_complexity(run))
+                              complexity=load_complexity(run), splits=splits)
 
 
 def _summary_warnings(folder: Path) -> list[Any]:
@@ -297,6 +383,8 @@ def report_renderables(report: Report, max_rows: int = 10) -> list[RenderableTyp
                       f"{fmt_ci(o.pass_at_k[1])}, score {fmt_ci(o.mean_score)}\n"
                       "any sparse / dense: "
                       "share of tasks where some sample succeeded / scored above 0"))
+    if report.splits is not None:
+        parts += _splits_renderables(report.splits)
     a = report.attribution
     if a is not None and a.failed:
         classes = ", ".join(f"{name} {n}" for name, n in a.classes.items())
@@ -354,6 +442,34 @@ def report_renderables(report: Report, max_rows: int = 10) -> list[RenderableTyp
     parts.append(Text(f"stop reasons: {stops}; tokens: {b.prompt_tokens} prompt, "
                       f"{b.completion_tokens} completion"))
     return parts
+
+
+def _uncovered_line(coverage: SplitCoverage) -> str:
+    if not coverage.uncovered:
+        return ""
+    return (f"not covered by this run (no task on either side, so not scored): "
+            f"{', '.join(coverage.uncovered)}")
+
+
+def _splits_renderables(coverage: SplitCoverage) -> list[RenderableType]:
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    if not coverage.scores:
+        return [Text("generalization splits: no task of this run is on a side of any split "
+                     f"({', '.join(coverage.splits)})")]
+    table = Table(title="generalization splits: the run's tasks on each side",
+                  title_justify="left", box=box.SIMPLE_HEAD, title_style="bold", pad_edge=False)
+    for col in ("split", "side", "tasks", "samples", "errors", "pass@1", "mean score"):
+        table.add_column(col, justify="left" if col in ("split", "side") else "right")
+    for sc in coverage.scores:
+        table.add_row(sc.split, sc.side, str(sc.tasks), str(sc.samples), str(sc.errors),
+                      fmt(sc.pass1.value), fmt(sc.mean_score.value))
+    out: list[RenderableType] = [table]
+    if coverage.uncovered:
+        out.append(Text(_uncovered_line(coverage)))
+    return out
 
 
 # -- plots ----------------------------------------------------------------------------------
@@ -550,6 +666,25 @@ def _behaviour_html(sections: Sequence[tuple[str, list[GroupSummary]]]) -> str:
             stops = ", ".join(f"{k}&nbsp;{v}" for k, v in b.stop_reasons.items())
             rows.append([html.escape(g.group), *(fn(b) for _, fn in BEHAVIOUR_COLUMNS), stops])
     return html_table(head, rows)
+
+
+def _splits_html(coverage: SplitCoverage) -> list[str]:
+    parts = ["<h2>Generalization splits</h2>",
+             ('<p class="note">Each split (docs/splits.md) pairs a train side with a test side '
+              "that differ along one axis; a task counts on every split side it belongs to. "
+              "mean score: the dense reward, per task, then averaged over tasks.</p>")]
+    if not coverage.scores:
+        parts.append('<p class="meta">No task of this run is on a side of any split '
+                     f"({html.escape(', '.join(coverage.splits))}).</p>")
+        return parts
+    rows: list[Sequence[str] | str] = [
+        [html.escape(sc.split), html.escape(sc.side), str(sc.tasks), str(sc.samples),
+         str(sc.errors), _cell(sc.pass1), _cell(sc.mean_score)] for sc in coverage.scores]
+    parts.append(html_table(["split", "side", "tasks", "samples", "errors", "pass@1",
+                             "mean score"], rows, 2))
+    if coverage.uncovered:
+        parts.append(f'<p class="meta">{html.escape(_uncovered_line(coverage).capitalize())}.</p>')
+    return parts
 
 
 def _top_html(report: Report, viewer: str | None) -> list[str]:
@@ -763,6 +898,8 @@ def render_html(report: Report, viewer: str | None = None) -> str:
         parts += ["<h2>Reliability: pass^k</h2>",
                   '<p class="note">pass^k: all k samples succeed (tau-bench).</p>',
                   _reliability_html(s, sections)]
+    if report.splits is not None:
+        parts += _splits_html(report.splits)
     parts += _charts_html(s)
     if report.attribution is not None:
         parts += _attribution_html(report.attribution, viewer)
