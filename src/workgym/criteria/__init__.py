@@ -11,7 +11,8 @@
   :func:`sheets_unchanged` (the other sheets of a workbook);
   and what the agent added to a store: :func:`new_records`;
 - mail: :func:`mail_sent`, :func:`mail_values`, :func:`mail_fields`,
-  :func:`only_recipients`, :func:`sent_after`.
+  :func:`only_recipients`, :func:`sent_after`;
+- values: :func:`money` (an amount the agent wrote, as two-decimal text).
 
 Each returns a ``Criterion`` whose evidence a person can read. Wrap a reader of your own
 with :func:`per_grade` so the criteria of one grade share one reading.
@@ -61,11 +62,12 @@ from workgym.criteria._mail import (
     sent_mails,
 )
 from workgym.criteria._memo import Found, per_grade
+from workgym.criteria._values import money
 
 __all__ = [
     "MAX_LINE_CHARS", "SENDS", "CallFilter", "Found", "Mail", "address", "calls_to",
     "collapse", "csv_rows", "docx_paragraphs", "exact_items", "in_order", "item_credit",
-    "items_kept", "mail_fields", "mail_sent", "mail_values", "new_records", "no_items",
+    "items_kept", "mail_fields", "mail_sent", "mail_values", "money", "new_records", "no_items",
     "no_wrong_items", "nothing_else_changed", "only_recipients", "per_grade", "sent_after",
     "sent_mails", "sheets_unchanged", "tally", "text_lines", "unchanged", "well_formed_csv",
     "well_formed_docx", "well_formed_lines", "well_formed_xlsx", "xlsx_rows",

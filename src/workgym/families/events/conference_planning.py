@@ -58,7 +58,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -253,16 +253,6 @@ def greedy(p: _Puzzle, slots: int, rooms: list[int], *, biggest_first: bool = Fa
     return taken
 
 
-def _money(value: Any) -> str:
-    """Agent-written money (``EUR 1,200``, ``600.00``) as two-decimal text."""
-    text = str(value).replace(",", "").replace("EUR", "").replace("€", "").strip()
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        raise ValueError(f"{value!r} is not an amount") from None
-    if not number.is_finite() or abs(number) > 10 ** 9 or number != round(number, 2):
-        raise ValueError(f"{value!r} is not an amount with two decimals")
-    return money_text(number)
 
 
 LegIndex = dict[tuple[str, str, str], list[tuple[str, Any]]]
@@ -941,7 +931,7 @@ class _Plan:
 
 
 def _same_amount(amount: str) -> Callable[[str], bool]:
-    return lambda value: _money(value) == amount
+    return lambda value: wc.money(value) == amount
 
 
 def _same_number(number: str) -> Callable[[str], bool]:

@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from openpyxl import Workbook
@@ -107,17 +107,6 @@ def _norm(value: Any) -> str:
     return " ".join(str(value or "").split()).casefold()
 
 
-def _amount(value: Any) -> str:
-    """An agent-written amount (number or text) as two-decimal text; ValueError if not."""
-    if value is None or isinstance(value, bool):
-        raise ValueError(f"{value!r} is not an amount")
-    try:
-        number = Decimal(str(value).replace(",", "").removeprefix("EUR").strip())
-        if not number.is_finite() or abs(number) > 10 ** 12 or number != round(number, 2):
-            raise ValueError(f"{value!r} is not an amount with two decimals")
-        return money_text(number)
-    except InvalidOperation:
-        raise ValueError(f"{value!r} is not an amount") from None
 
 
 class _Invoice(BaseModel, frozen=True):
@@ -425,7 +414,7 @@ class AccountsPayable(TaskFamily[Knobs]):
         def log_row(invoice: Any, supplier: Any, decision: Any, amount: Any, reason: Any,
                     ) -> tuple[str, ...]:
             return (str(invoice or "").strip(), _norm(supplier), _norm(decision),
-                    _amount(amount), _norm(reason))
+                    wc.money(amount), _norm(reason))
 
         paid = wc.per_grade(transfers)
         disputed = wc.per_grade(mailed)

@@ -50,7 +50,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from openpyxl import Workbook
@@ -168,25 +168,11 @@ _Booking = tuple[datetime, int, str, int | None, str | None]
 """When, signed cents, text, the friend (None: not a friend), the payee paid (None: none)."""
 
 
-def _money(value: Any) -> str:
-    """Agent-written money (``1,234.50``, ``EUR 12``, a number) as two-decimal text."""
-    if isinstance(value, bool) or value is None:
-        raise ValueError(f"{value!r} is not an amount")
-    text = str(value).replace(",", "").replace("EUR", "").replace("€", "").strip()
-    if len(text) > 20:
-        raise ValueError("an amount of more than 20 characters")
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        raise ValueError(f"{value!r} is not an amount") from None
-    if not number.is_finite() or abs(number) > 10 ** 9 or number != round(number, 2):
-        raise ValueError(f"{value!r} is not an amount with two decimals")
-    return money_text(number)
 
 
 def _amount_is(expected: str) -> Callable[[str], bool]:
     def accept(value: str) -> bool:
-        return _money(value) == expected
+        return wc.money(value) == expected
     return accept
 
 
@@ -754,7 +740,7 @@ class GroupExpenses(TaskFamily[Knobs]):
                 raise ValueError(f"a row {name!r} | {balance!r} without a name and an amount")
             if isinstance(balance, float):
                 balance = repr(balance)
-            return _norm(name), _money(balance)
+            return _norm(name), wc.money(balance)
 
         rows = wc.xlsx_rows(book, SETTLEMENT, ["Person", "Balance"], settlement)
 

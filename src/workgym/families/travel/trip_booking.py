@@ -43,7 +43,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -133,16 +133,6 @@ class _Stay:
     price: str
 
 
-def _money(value: Any) -> str:
-    """Agent-written money (``1,234.50``, ``EUR 12``) as two-decimal text; ValueError if not."""
-    text = str(value).replace(",", "").replace("EUR", "").replace("€", "").strip()
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        raise ValueError(f"{value!r} is not an amount") from None
-    if not number.is_finite() or abs(number) > 10 ** 9 or number != round(number, 2):
-        raise ValueError(f"{value!r} is not an amount with two decimals")
-    return money_text(number)
 
 
 def _norm(text: str) -> str:
@@ -545,9 +535,9 @@ class TripBooking(TaskFamily[Knobs]):
                 with ctx.agent_content("an itinerary line"):
                     try:
                         if colon and _norm(key) == "total" and "|" not in text:
-                            found.append(f"total: {_money(value)}")
+                            found.append(f"total: {wc.money(value)}")
                         elif len(parts) == 3:
-                            found.append(f"{parts[0]} | {_norm(parts[1])} | {_money(parts[2])}")
+                            found.append(f"{parts[0]} | {_norm(parts[1])} | {wc.money(parts[2])}")
                     except ValueError as exc:
                         raise GradeError(f"{ITINERARY}: {exc}") from None
             return found
@@ -576,7 +566,7 @@ class TripBooking(TaskFamily[Knobs]):
             *wc.item_credit(want_doc, lines_read, group="itinerary line"),
             wc.in_order("itinerary in time order", [i for _, i in want_doc], lines_read),
             wc.mail_values("total mailed", manager.email, "Total",
-                           lambda v: _money(v) == total, expected=f"EUR {total}", weight=2),
+                           lambda v: wc.money(v) == total, expected=f"EUR {total}", weight=2),
             wc.unchanged("mails, events and colleagues' bookings kept", records=[
                 ("mail", "messages"), ("calendar", "events"), ("travel", "bookings")]),
             wc.nothing_else_changed("nothing else changed", [ITINERARY],
