@@ -8,18 +8,24 @@ percentage points with its confidence interval, and the ratio of the row's pass@
 to the workgym holdout's (how much of the in-distribution gain carried over). Rows whose
 scores a run shows to be free points (the model never saw the tools, and calling nothing
 is right there) are marked unreliable, with the reason in the notes.
+
+The workgym runs are also scored per side of each generalization split
+(``workgym.agent.SPLITS``) their tasks are on: one column per split the runs cover, with
+base, trained and the paired change on its test side (and its train side where the runs
+hold one). A split neither run covers is named in the notes, never scored 0.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict
 
-from workgym.core import Trace
+from workgym.agent import SIDES, SPLITS, Side, split_sides
+from workgym.core import TaskSpec, Trace
 from workgym.eval import (
     CIConfig,
     Delta,
@@ -67,6 +73,23 @@ class TransferRow(BaseModel):
     on one side shows the model never saw the tools, and here calling nothing is right."""
 
 
+class SplitColumn(BaseModel):
+    """One side of one generalization split, measured on both checkpoints' workgym runs."""
+
+    model_config = ConfigDict(frozen=True)
+
+    split: str
+    """The split's name (``interface``)."""
+    side: Side
+    """``test`` or ``train``."""
+    cases: int
+    """Tasks of the side graded in both runs."""
+    pass1: Delta
+    """pass@1 of base (``a``) and trained (``b``), the change and its interval."""
+    score: Delta
+    """Mean dense reward (per-task mean score), likewise."""
+
+
 class TransferTable(BaseModel):
     """Rows for the workgym holdout and every external benchmark found on both sides."""
 
@@ -77,6 +100,8 @@ class TransferTable(BaseModel):
     threshold: float
     ci: CIConfig
     rows: list[TransferRow]
+    splits: list[SplitColumn] = []
+    """Per split side the workgym runs cover: by split (``SPLITS`` order), test first."""
     notes: list[str]
     """Unpaired runs, differing user simulators, runs where the tools never reached the
     model, and other things to know."""
@@ -142,6 +167,49 @@ def _row(bench: str, group: str, a: Sequence[TaskOutcome], b: Sequence[TaskOutco
                        passk=passk, ratio=math.nan, ratio_k=math.nan)
 
 
+def _sides_of(traces: Sequence[Trace]) -> dict[str, dict[str, Side | None]]:
+    """The split sides of each task of a run, by task id."""
+    specs: dict[str, TaskSpec] = {t.task_id: t.spec for t in traces}
+    return {task_id: split_sides(spec) for task_id, spec in specs.items()}
+
+
+def _split_columns(traces_a: Sequence[Trace], traces_b: Sequence[Trace],
+                   out_a: Sequence[TaskOutcome], out_b: Sequence[TaskOutcome], ci: CIConfig,
+                   notes: list[str]) -> list[SplitColumn]:
+    """The paired change per split side both workgym runs hold tasks of; a note for each
+    split side only one run holds and for the splits neither covers."""
+    sides_a, sides_b = _sides_of(traces_a), _sides_of(traces_b)
+    columns: list[SplitColumn] = []
+    uncovered: list[str] = []
+    for name in SPLITS:
+        found = False
+        for side in sorted(SIDES, key=lambda s: s != "test"):
+            ids_a = {t for t, where in sides_a.items() if where[name] == side}
+            ids_b = {t for t, where in sides_b.items() if where[name] == side}
+            if not ids_a and not ids_b:
+                continue
+            found = True
+            if not ids_a & ids_b:
+                only = "base" if ids_a else "trained"
+                notes.append(f"split {name} ({side} side): only the {only} workgym run holds "
+                             "tasks of it, nothing to pair")
+                continue
+            ga = [o for o in out_a if o.task_id in ids_a]
+            gb = [o for o in out_b if o.task_id in ids_b]
+            pass1 = paired_delta(task_values(ga, "pass@1"), task_values(gb, "pass@1"),
+                                 "pass@1", ci)
+            score = paired_delta(task_values(ga, "mean_score"), task_values(gb, "mean_score"),
+                                 "mean_score", ci)
+            columns.append(SplitColumn(split=name, side=side, cases=pass1.tasks, pass1=pass1,
+                                       score=score))
+        if not found:
+            uncovered.append(name)
+    if uncovered:
+        notes.append(f"splits the workgym runs do not cover (no task on either side, not "
+                     f"scored): {', '.join(uncovered)}")
+    return columns
+
+
 def _unreliable(bench: str, reaches: Sequence[tuple[str, ToolReach]],
                 notes: list[str]) -> dict[str, str]:
     """Groups of ``bench`` whose scores a side's tool-reach check makes unreliable, with
@@ -195,6 +263,7 @@ def transfer_table(
     paired = sorted(set(runs_a) & set(runs_b),
                     key=lambda b: (order.index(b) if b in order else len(order), b))
     rows: list[TransferRow] = []
+    splits: list[SplitColumn] = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # cases with too few samples
         for bench in paired:
@@ -209,6 +278,7 @@ def transfer_table(
             if bench == WORKGYM:
                 suite = config_a.get("suite") or next((t.suite for t in traces_a if t.suite), None)
                 group = str(suite or "all")
+                splits = _split_columns(traces_a, traces_b, out_a, out_b, ci, notes)
             bad = {} if bench == WORKGYM else _unreliable(
                 bench, [("base", tool_reach(traces_a)), ("trained", tool_reach(traces_b))], notes)
             rows.append(_row(bench, group, out_a, out_b, ci, k).model_copy(
@@ -231,7 +301,7 @@ def transfer_table(
     names_a = [str(runs_a[b][0]) for b in sorted(runs_a)]
     names_b = [str(runs_b[b][0]) for b in sorted(runs_b)]
     return TransferTable(base=names_a, trained=names_b, threshold=threshold, ci=ci, rows=rows,
-                         notes=notes)
+                         splits=splits, notes=notes)
 
 
 def _label(row: TransferRow, indent: str) -> str:
@@ -251,6 +321,30 @@ def _delta(d: Delta) -> str:
     return f"{100 * d.delta:+.1f} [{100 * d.lo:+.1f}, {100 * d.hi:+.1f}]"
 
 
+def _split_grid(table: TransferTable) -> tuple[list[str], list[list[str]]]:
+    """The split columns as a grid: a header of split names, then one row per measure
+    and side (label first); a side a split's runs do not hold reads ``not covered``."""
+    names = list(dict.fromkeys(c.split for c in table.splits))
+    cells = {(c.split, c.side): c for c in table.splits}
+    rows: list[list[str]] = []
+    for side in ("test", "train"):
+        if not any(c.side == side for c in table.splits):
+            continue
+        measures: list[tuple[str, Callable[[SplitColumn], str]]] = [
+            ("cases", lambda c: str(c.cases)),
+            ("base pass@1", lambda c: _pp(c.pass1.a)),
+            ("trained pass@1", lambda c: _pp(c.pass1.b)),
+            ("Δ pass@1", lambda c: _delta(c.pass1)),
+            ("base mean score", lambda c: _pp(c.score.a)),
+            ("trained mean score", lambda c: _pp(c.score.b)),
+            ("Δ mean score", lambda c: _delta(c.score)),
+        ]
+        for label, get in measures:
+            rows.append([f"{side}: {label}", *(
+                get(cells[(n, side)]) if (n, side) in cells else "not covered" for n in names)])
+    return names, rows
+
+
 def transfer_renderables(table: TransferTable) -> list[Any]:
     """Rich renderables of the table (and its notes)."""
     from rich.table import Table
@@ -265,7 +359,18 @@ def transfer_renderables(table: TransferTable) -> list[Any]:
         ratio = "" if r.benchmark == WORKGYM else ("-" if math.isnan(r.ratio) else f"{r.ratio:.2f}")
         out.add_row(name, str(r.cases), str(r.k), _pp(r.pass1.a), _pp(r.pass1.b), _delta(r.pass1),
                     _pp(r.passk.a), _pp(r.passk.b), _delta(r.passk), ratio)
-    return [out, *(f"note: {n}" for n in table.notes)]
+    parts: list[Any] = [out]
+    if table.splits:
+        names, grid = _split_grid(table)
+        splits = Table(title=f"workgym generalization splits (pass@1 and mean score in %, "
+                             f"changes in points with {level}% CI)")
+        splits.add_column("side: measure", justify="left")
+        for name in names:
+            splits.add_column(name, justify="right")
+        for row in grid:
+            splits.add_row(*row)
+        parts.append(splits)
+    return [*parts, *(f"note: {n}" for n in table.notes)]
 
 
 def transfer_markdown(table: TransferTable) -> str:
@@ -279,5 +384,11 @@ def transfer_markdown(table: TransferTable) -> str:
         lines.append(f"| {name} | {r.cases} | {r.k} | {_pp(r.pass1.a)} | {_pp(r.pass1.b)} | "
                      f"{_delta(r.pass1)} | {_pp(r.passk.a)} | {_pp(r.passk.b)} | "
                      f"{_delta(r.passk)} | {ratio} |")
+    if table.splits:
+        names, grid = _split_grid(table)
+        title = ("Generalization splits (workgym runs; pass@1 and mean score in %, changes "
+                 "in points):")
+        lines += ["", title, "", f"| side: measure | {' | '.join(names)} |",
+                  "|" + "---|" * (len(names) + 1), *(f"| {' | '.join(row)} |" for row in grid)]
     lines += [f"\n- {n}" for n in table.notes]
     return "\n".join(lines) + "\n"
