@@ -137,8 +137,7 @@ class Hire:
 
 @register_family
 class Onboarding(TaskFamily[Knobs]):
-    """Onboard the people who accepted an offer: HR record, checklist, IT ticket, letter,
-    first week's meetings."""
+    """Onboard new hires: HR record, checklist, IT ticket, letter, first week's meetings."""
 
     name = "hr/onboarding"
     version = 1
