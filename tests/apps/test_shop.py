@@ -4,7 +4,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from workgym.apps.shop import ShopStore, cents_text
+from workgym.apps.shop import ShopStore, StockMove, cents_text
 from workgym.content.shop import ARTICLES, catalogue, shop_store
 from workgym.core import Episode
 
@@ -274,6 +274,47 @@ def test_restock_and_customers_for_staff(staff):
                                  "store_credit": "0.00", "orders": ["O-1004"]}]
     assert ok(staff, "shop.list_customers")["total"] == 2
     err(staff, "shop.get_customer", "list_customers lists them", customer_id="C-9")
+
+
+def test_the_stock_log_lists_each_move_newest_first_with_its_cause(start_episode):
+    store = make_store(account=None)
+    store.stock_moves.append(StockMove(id=1, sku="HS-M", delta=10, reason="restock",
+                                       date="2026-02-01", note="PO-70"))
+    staff = start_episode(("shop",), family="tests/shop", now=NOW, stores={"shop": store})
+    ok(staff, "shop.restock", sku="TJ-BLU-L", quantity=6, note="PO-77")
+    ok(staff, "shop.cancel_order", order_id="O-1003")
+    ok(staff, "shop.create_return", order_id="O-1001", items=[{"line": 2, "quantity": 2}],
+       reason="no_longer_needed")
+    ok(staff, "shop.process_return", return_id="R-0001", action="approve")
+    ok(staff, "shop.process_return", return_id="R-0001", action="receive")
+    before = staff.world.digest()
+    log = ok(staff, "shop.list_stock_moves")
+    assert log["total"] == 4 and log["offset"] == 0
+    assert [(m["id"], m["date"], m["sku"], m["change"], m["reason"], m["ref"], m["note"])
+            for m in log["results"]] == [
+        (4, "2026-03-02", "HS-M", 2, "return", "R-0001", ""),
+        (3, "2026-03-02", "TN", 1, "cancel", "O-1003", ""),
+        (2, "2026-03-02", "TJ-BLU-L", 6, "restock", "", "PO-77"),
+        (1, "2026-02-01", "HS-M", 10, "restock", "", "PO-70")]
+    assert log["results"][1]["name"] == "Tent 2P"
+    socks = ok(staff, "shop_list_stock_moves", sku=" HS-M ")
+    assert [m["id"] for m in socks["results"]] == [4, 1]
+    assert [m["id"] for m in ok(staff, "shop.list_stock_moves", reason="restock")["results"]] \
+        == [2, 1]
+    assert ok(staff, "shop.list_stock_moves", sku="HS-M", reason="cancel")["total"] == 0
+    page = ok(staff, "shop.list_stock_moves", limit=2, offset=1)
+    assert page["total"] == 4 and [m["id"] for m in page["results"]] == [3, 2]
+    assert staff.world.digest() == before
+    err(staff, "shop.list_stock_moves", "search_products lists them", sku="NOPE")
+    err(staff, "shop.list_stock_moves", "'reason'", reason="sale")
+
+
+def test_the_stock_log_is_for_staff_and_a_store_without_moves_loads(ep):
+    err(ep, "shop.list_stock_moves", "the stock log is for the shop's staff")
+    dumped = make_store(account=None).model_dump()
+    del dumped["stock_moves"]  # a store saved before the log existed
+    loaded = ShopStore.model_validate(dumped)
+    assert loaded.stock_moves == [] and loaded.product("TN") is not None
 
 
 # -- state --------------------------------------------------------------------------------

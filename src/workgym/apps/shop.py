@@ -8,7 +8,8 @@ Who is signed in decides what can be done. With ``account`` set to a customer id
 portal is that customer's: only their orders and returns are visible, and they may
 request and cancel returns and cancel orders not yet shipped. With ``account`` unset, it
 is the shop's back office: every customer, order and return, plus the staff actions
-(approve, reject, receive and refund returns; add stock).
+(approve, reject, receive and refund returns; add stock; read the stock log, where each
+change of stock is kept with its date and cause).
 
 The rules of a return: the order must be delivered and the return requested within the
 shop's return window (``return_window_days`` after delivery, counted on the world's frozen
@@ -86,6 +87,9 @@ ReturnReason = Literal["damaged", "defective", "wrong_item", "wrong_size", "not_
                        "no_longer_needed", "arrived_late"]
 RefundMethod = Literal["original_payment", "store_credit"]
 ReturnAction = Literal["approve", "reject", "receive", "refund"]
+MoveReason = Literal["restock", "return", "cancel"]
+"""Why stock moved: goods received (``restock``), a received return back on the shelf
+(``return``), a cancelled order's items back (``cancel``)."""
 
 REASONS: dict[str, str] = {
     "damaged": "Arrived damaged",
@@ -241,7 +245,7 @@ class StockMove(_Model):
     id: int
     sku: str
     delta: int
-    reason: Literal["restock", "return", "cancel"]
+    reason: MoveReason
     date: str
     ref: str = ""
     """The return or order that caused it."""
@@ -526,7 +530,7 @@ def cancel_return(store: ShopStore, today: date, return_id: str) -> Return:
 
 
 def _move(store: ShopStore, today: date, product: Product, delta: int,
-          reason: Literal["restock", "return", "cancel"], ref: str, note: str = "") -> None:
+          reason: MoveReason, ref: str, note: str = "") -> None:
     if len(store.stock_moves) >= MAX_STOCK_MOVES:
         raise ShopError(f"the shop's stock log holds {MAX_STOCK_MOVES} moves, the most it can")
     product.stock += delta
@@ -651,6 +655,21 @@ def visible_returns(store: ShopStore, status: str | None = None,
     return sorted(found, key=lambda r: r.id, reverse=True)
 
 
+def find_stock_moves(store: ShopStore, sku: str | None = None,
+                     reason: str | None = None) -> list[StockMove]:
+    """The stock log (staff), newest first (by date, then number): every move, or those
+    of one article or of one reason.
+
+    Raises:
+        ShopError: a customer account or an unknown SKU.
+    """
+    _staff(store, "the stock log")
+    wanted = product_for(store, sku).sku if sku is not None else None
+    found = [m for m in store.stock_moves
+             if (wanted is None or m.sku == wanted) and (reason is None or m.reason == reason)]
+    return sorted(found, key=lambda m: (m.date, m.id), reverse=True)
+
+
 def find_customers(store: ShopStore, query: str = "") -> list[Customer]:
     """Customers whose id, name, e-mail or city hold every word of ``query``, by id.
 
@@ -730,6 +749,13 @@ def customer_view(store: ShopStore, customer: Customer,
     return {"id": customer.id, "name": customer.name, "email": customer.email,
             "city": customer.city, "store_credit": cents_text(customer.store_credit_cents),
             "orders": ids}
+
+
+def stock_move_view(store: ShopStore, move: StockMove) -> dict[str, Any]:
+    product = store.product(move.sku)
+    return {"id": move.id, "date": move.date, "sku": move.sku,
+            "name": product.name if product is not None else "", "change": move.delta,
+            "reason": move.reason, "ref": move.ref, "note": move.note}
 
 
 def _paged(found: Sequence[Any], view: Any, limit: int, offset: int) -> dict[str, Any]:
@@ -945,6 +971,26 @@ class ShopApp(App):
         """
         product = self._run(restock, self.store, self._today, sku, quantity, note)
         return product_view(self.store, product, full=True)
+
+    @tool(read_only=True, concurrent=False)
+    def list_stock_moves(self, sku: Id | None = None, reason: MoveReason | None = None,
+                         limit: Limit = 20, offset: Offset = 0) -> dict[str, Any]:
+        """Staff: the stock log, newest first: each change of an article's stock, when and
+        why (restock: goods received; return: a received return back in stock; cancel: a
+        cancelled order's items back), with the return or order that caused it.
+
+        Returns ``{"total", "offset", "results": [{id, date, sku, name, change, reason,
+        ref, note}]}``.
+
+        Args:
+            sku: only the moves of this article, e.g. "TJ-BLU-M"; none lists every article's.
+            reason: only moves of this kind: restock, return or cancel.
+            limit: most results to return (1-100).
+            offset: results to skip, for the next page.
+        """
+        store = self.store
+        found = self._run(find_stock_moves, store, sku, reason)
+        return _paged(found, lambda m: stock_move_view(store, m), limit, offset)
 
     @tool(read_only=True, concurrent=False)
     def list_customers(self, query: Annotated[str, Field(max_length=500)] = "",
