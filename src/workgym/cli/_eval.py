@@ -17,6 +17,7 @@ from rich.console import Console
 
 from workgym.agent import DEFAULT_MAX_TOKENS, MAX_ERROR_SHARE
 from workgym.cli import app
+from workgym.cli._options import ApiKey, AsJson, Imports, Overwrite, Progress
 
 err = Console(stderr=True, soft_wrap=True)
 
@@ -207,22 +208,8 @@ MaxErrorShare = Annotated[float, typer.Option(
     envvar="WORKGYM_MAX_ERROR_SHARE", min=0.0, max=1.0,
     help="Exit 1 when more than this share of the rollouts failed (endpoint errors, "
          "invalid grades); it always does when none could be graded.")]
-ApiKey = Annotated[str | None, typer.Option(
-    envvar=["OPENAI_API_KEY", "WORKGYM_API_KEY"], show_default=False,
-    help="The server's API key (env OPENAI_API_KEY).")]
 ReplayFrom = Annotated[str | None, typer.Option(
     envvar="WORKGYM_REPLAY_FROM", help="Run folder or traces.jsonl for --policy replay.")]
-Imports = Annotated[list[str] | None, typer.Option(
-    "--import", envvar="WORKGYM_IMPORT",
-    help="Modules (or .py files) to import first, e.g. ones that register your own "
-         "families.")]
-Overwrite = Annotated[bool, typer.Option(
-    "--overwrite", envvar="WORKGYM_OVERWRITE",
-    help="Discard what the run folder holds instead of resuming it.")]
-AsJson = Annotated[bool, typer.Option("--json", envvar="WORKGYM_JSON",
-                                      help="Print the summary as JSON.")]
-ShowProgress = Annotated[bool, typer.Option(envvar="WORKGYM_PROGRESS",
-                                            help="Progress on stderr.")]
 
 
 @dataclass(frozen=True)
@@ -364,7 +351,7 @@ def eval_command(
     workers: Workers = None, retries: Retries = 5, timeout: Timeout = 600.0,
     max_error_share: MaxErrorShare = MAX_ERROR_SHARE, api_key: ApiKey = None,
     replay_from: ReplayFrom = None, imports: Imports = None, overwrite: Overwrite = False,
-    as_json: AsJson = False, progress: ShowProgress = True,
+    as_json: AsJson = False, progress: Progress = True,
 ) -> None:
     """Run a policy on a suite, k samples per task; traces go to OUTPUT/traces.jsonl.
 

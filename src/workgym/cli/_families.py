@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from workgym.cli import app
+from workgym.cli._options import Imports
 from workgym.core import DIFFICULTIES, family_ids, get_family, parse_seeds, run_plan
 
 out = Console()
@@ -35,9 +36,6 @@ def _family(family_id: str):  # type: ignore[no-untyped-def]
         raise typer.Exit(2) from None
 
 
-Imports = Annotated[list[str] | None, typer.Option(
-    "--import", envvar="WORKGYM_IMPORT",
-    help="Modules (or .py files) to import first, e.g. ones that register your own families.")]
 
 
 def _load(imports: list[str] | None) -> None:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from workgym.cli import app
+from workgym.cli._options import AsJson
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -25,8 +26,6 @@ Threshold = Annotated[float, typer.Option(
     help="A sample succeeds when its score reaches this; 1.0: every criterion passed.")]
 Seed = Annotated[int, typer.Option(envvar="WORKGYM_EVAL_SEED", min=0,
                                    help="Seed of the bootstrap confidence intervals.")]
-AsJson = Annotated[bool, typer.Option("--json", envvar="WORKGYM_JSON",
-                                      help="Print JSON instead of tables.")]
 
 
 def _config(threshold: float, seed: int):  # type: ignore[no-untyped-def]
