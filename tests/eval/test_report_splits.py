@@ -70,7 +70,7 @@ def test_uncovered_splits_are_said_not_scored(runs: dict[str, Path], tmp_path: P
     section = page.split("<h2>Generalization splits</h2>", 1)[1].split("<h2>", 1)[0]
     assert "Not covered by this run (no task on either side, so not scored): transfer, " \
            "paraphrase, richness." in section
-    rows = [r for r in section.split("<tr>")[2:]]
+    rows = section.split("<tr>")[2:]
     assert len(rows) == 4 and not any(">paraphrase<" in r or ">richness<" in r for r in rows)
     console = Console(record=True, width=140)
     for part in report_renderables(report):
@@ -81,6 +81,7 @@ def test_uncovered_splits_are_said_not_scored(runs: dict[str, Path], tmp_path: P
     json_path, _ = write_report(report, tmp_path, viewer=False)
     saved = json.loads(json_path.read_text())["splits"]
     assert saved["splits"] == list(SPLITS)
+    assert saved["uncovered"] == ["transfer", "paraphrase", "richness"]
     assert {s["split"] for s in saved["scores"]} == {"holdout", "interface", "difficulty"}
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from workgym.core import TaskSpec, Trace
 from workgym.eval._attribution import FAILURE_CLASSES, Attribution, attribute
@@ -83,6 +83,7 @@ class SplitCoverage(BaseModel):
     scores: list[SplitScore]
     """One per split side holding a task of the run: by split, the test side first."""
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def uncovered(self) -> list[str]:
         """The splits no task of the run is on (on either side)."""
