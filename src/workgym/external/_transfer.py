@@ -24,7 +24,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict
 
-from workgym.agent import SIDES, SPLITS, Side, split_sides
+from workgym.agent import SPLITS, Side, split_sides
 from workgym.core import TaskSpec, Trace
 from workgym.eval import (
     CIConfig,
@@ -42,6 +42,8 @@ from workgym.external._common import ToolReach, tool_reach, unreliable_groups
 Number = Annotated[float, BeforeValidator(lambda v: math.nan if v is None else v)]
 """A float that may be NaN (``null`` in JSON)."""
 WORKGYM = "workgym"
+TEST_FIRST: tuple[Side, ...] = ("test", "train")
+"""The order of a split's sides in the table."""
 EXTERNAL = ("bfcl", "tau2", "toolathlon")
 
 
@@ -183,7 +185,7 @@ def _split_columns(traces_a: Sequence[Trace], traces_b: Sequence[Trace],
     uncovered: list[str] = []
     for name in SPLITS:
         found = False
-        for side in sorted(SIDES, key=lambda s: s != "test"):
+        for side in TEST_FIRST:
             ids_a = {t for t, where in sides_a.items() if where[name] == side}
             ids_b = {t for t, where in sides_b.items() if where[name] == side}
             if not ids_a and not ids_b:
@@ -327,7 +329,7 @@ def _split_grid(table: TransferTable) -> tuple[list[str], list[list[str]]]:
     names = list(dict.fromkeys(c.split for c in table.splits))
     cells = {(c.split, c.side): c for c in table.splits}
     rows: list[list[str]] = []
-    for side in ("test", "train"):
+    for side in TEST_FIRST:
         if not any(c.side == side for c in table.splits):
             continue
         measures: list[tuple[str, Callable[[SplitColumn], str]]] = [
