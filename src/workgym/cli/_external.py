@@ -406,7 +406,9 @@ def transfer_command(
     """The transfer table: in-distribution (workgym holdout) gain beside external gains.
 
     BASE and TRAINED each name the runs of one checkpoint: a comma-separated list of run
-    folders, or a folder whose subfolders are runs. Runs pair by benchmark.
+    folders, or a folder whose subfolders are runs. Runs pair by benchmark. The workgym
+    runs are also scored per side of each generalization split their tasks are on
+    (docs/splits.md).
     """
     from rich.console import Console
 
