@@ -5,7 +5,8 @@ first ``tool_turns`` turns of a conversation each call one tool that needs no ar
 (the first such tool of the request; ``{}`` to the first tool when none is free of
 required arguments), then it answers with text. The turn is read from the number of
 assistant messages in the request, so any number of concurrent episodes each get the
-same conversation.
+same conversation. ``GET .../stats`` answers how many chat requests it served and how
+many of them ended a conversation (its answer), for a soak's count of finished episodes.
 
 Run it alone: ``python -m workgym.bench._mock --tool-turns 10`` prints its base URL.
 """
@@ -69,7 +70,9 @@ def reply(body: dict[str, Any], tool_turns: int) -> dict[str, Any]:
 
 
 def app(tool_turns: int) -> Callable[[MutableMapping[str, Any], Receive, Send], Awaitable[None]]:
-    """The ASGI app of the mock: ``POST .../chat/completions`` and ``GET .../models``."""
+    """The ASGI app of the mock: ``POST .../chat/completions``, ``GET .../models`` and
+    ``GET .../stats``."""
+    counts = {"requests": 0, "answers": 0}
 
     async def serve(scope: MutableMapping[str, Any], receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -83,8 +86,12 @@ def app(tool_turns: int) -> Callable[[MutableMapping[str, Any], Receive, Send], 
         data: dict[str, Any]
         if scope["method"] == "GET" and scope["path"].rstrip("/").endswith("/models"):
             status, data = 200, {"object": "list", "data": [{"id": "mock", "object": "model"}]}
+        elif scope["method"] == "GET" and scope["path"].rstrip("/").endswith("/stats"):
+            status, data = 200, dict(counts)
         elif scope["path"].rstrip("/").endswith("/chat/completions"):
             status, data = 200, reply(_loads(b"".join(chunks)), tool_turns)
+            counts["requests"] += 1
+            counts["answers"] += data["choices"][0]["finish_reason"] == "stop"
         else:
             status, data = 404, {"error": {"message": f"no route {scope['path']}"}}
         payload = _dumps(data)
@@ -106,6 +113,9 @@ def serve_forever(tool_turns: int, port: int = 0) -> None:
     # instead of the body waiting on the client's delayed ACK (40 ms a turn).
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind(("127.0.0.1", port))
+    # Listening before the URL is printed: a client that connects at once is not refused
+    # while the server is still starting.
+    sock.listen(8192)
     config = uvicorn.Config(app(tool_turns), log_level="warning", access_log=False,
                             backlog=8192, timeout_keep_alive=300, lifespan="off")
     server = uvicorn.Server(config)
@@ -141,6 +151,13 @@ class InstantMock:
         """The server process's id (for its CPU time)."""
         assert self._process is not None
         return self._process.pid
+
+    def stats(self) -> dict[str, int]:
+        """Chat requests served so far, and how many of them were a conversation's answer."""
+        import urllib.request
+
+        with urllib.request.urlopen(f"{self.url}/stats", timeout=30) as response:
+            return {key: int(value) for key, value in json.loads(response.read()).items()}
 
     def stop(self) -> None:
         if self._process is not None:
