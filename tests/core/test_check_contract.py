@@ -220,3 +220,27 @@ def test_a_broken_reference_fails_and_unknown_checks_are_refused():
     assert "reference scores 0.000" in outcome.messages[0]
     with pytest.raises(ValueError, match="unknown checks"):
         check_family(Tally(), only=["nope"])
+
+
+def test_the_adversaries_meet_every_variant():
+    class LenientTerse(Tally):
+        """Mutation 4: the 'terse' variant accepts any total.txt at all."""
+
+        variants = ("default", "terse")
+
+        def generate(self, spec: TaskSpec) -> Task:
+            task = super().generate(spec)
+            if spec.variant != "terse":
+                return task
+
+            def written(ctx: GradeContext) -> tuple[bool, str]:
+                return True, f"total.txt holds {ctx.read_text('total.txt')[:20]!r}"
+
+            return replace(task, prompt="Sum notes/ into total.txt.",
+                           criteria=(Criterion("total written", written), *task.criteria[1:]))
+
+    report = _check(LenientTerse(), only=["adversaries"])
+    messages = report.checks["adversaries"].messages
+    assert report.checks["adversaries"].status == "failed"
+    assert messages and all("(variant terse)" in m for m in messages), messages
+    assert _check(Tally(), only=["adversaries"]).checks["adversaries"].status == "ok"

@@ -434,22 +434,31 @@ def check_adversaries(s: _Session, out: CheckOutcome) -> None:
             raise
         out.skip("not run: workgym.agent.adversarial is not available in this installation")
         return
+    # Every declared variant poses the task its own way (another artifact, the browser
+    # instead of the API), so each meets the adversaries: the default on up to 3 seeds
+    # per level, the others on one.
+    variants = [("default", min(s.seeds, 3))] + [
+        (v, 1) for v in s.family.variants if v != "default"]
     for name, adversary in adversarial.ADVERSARIES.items():
-        for level in DIFFICULTIES:
-            scores = []
-            for seed in range(min(s.seeds, 3)):
-                grade = adversary(s.task(seed, level), seed)
-                if not _valid(grade):
-                    out.fail(f"{name} on {level} seed {seed}: the grade is invalid (grader "
-                             f"errors {_errors(grade)[:2]}): raise GradeError for what the "
-                             "agent causes")
-                    continue
-                scores.append(grade.score)
-            mean = sum(scores) / len(scores) if scores else 0.0
-            if mean > ADVERSARY_CEILING:
-                out.fail(f"{name} on {level}: mean dense {mean:.3f} > {ADVERSARY_CEILING}: the "
-                         "criteria pay for something other than the task; see the table of "
-                         f"'workgym check {s.family.family_id()} --adversarial'")
+        for variant, seeds in variants:
+            on = "" if variant == "default" else f" (variant {variant})"
+            for level in DIFFICULTIES:
+                scores = []
+                for seed in range(seeds):
+                    task = s.family.task(s.family.spec(seed, level, variant=variant))
+                    grade = adversary(task, seed)
+                    if not _valid(grade):
+                        out.fail(f"{name} on {level} seed {seed}{on}: the grade is invalid "
+                                 f"(grader errors {_errors(grade)[:2]}): raise GradeError for "
+                                 "what the agent causes")
+                        continue
+                    scores.append(grade.score)
+                mean = sum(scores) / len(scores) if scores else 0.0
+                if mean > ADVERSARY_CEILING:
+                    out.fail(f"{name} on {level}{on}: mean dense {mean:.3f} > "
+                             f"{ADVERSARY_CEILING}: the criteria pay for something other than "
+                             f"the task; see the table of 'workgym check "
+                             f"{s.family.family_id()} --adversarial'")
 
 
 def check_variants(s: _Session, out: CheckOutcome) -> None:
