@@ -110,7 +110,9 @@ def _report(folder: Path) -> None:
     from rich.console import Console
 
     try:
-        report = build_report(folder)
+        from workgym.agent import split_sides
+
+        report = build_report(folder, splits=split_sides)
         paths = write_report(report)
     except Exception as exc:  # noqa: BLE001  (the run is saved; a report problem must not fail eval)
         _say(f"no report: {type(exc).__name__}: {exc}")

@@ -94,11 +94,13 @@ def report(
     viewer into it."""
     from rich.console import Console
 
+    from workgym.agent import split_sides
     from workgym.eval import RunError, build_report, report_renderables, write_report
     from workgym.eval import mark_baseline as mark
 
     try:
-        result = build_report(run, _config(threshold, seed), expected=_expected_traces(run))
+        result = build_report(run, _config(threshold, seed), expected=_expected_traces(run),
+                              splits=split_sides)
     except RunError as exc:
         raise _fail(str(exc)) from None
     json_path, html_path = write_report(result, viewer=viewer)
