@@ -79,10 +79,14 @@ from workgym.eval._process import (
 )
 from workgym.eval._report import (
     Report,
+    SplitCoverage,
+    SplitScore,
+    SplitSides,
     build_report,
     render_html,
     report_from_traces,
     report_renderables,
+    split_coverage,
     write_report,
 )
 from workgym.eval._runs import RunError, load_run, load_run_config
@@ -127,6 +131,9 @@ __all__ = [
     "RunError",
     "RunIndex",
     "RunSummary",
+    "SplitCoverage",
+    "SplitScore",
+    "SplitSides",
     "TaskChange",
     "TaskComplexity",
     "TaskOutcome",
@@ -174,6 +181,7 @@ __all__ = [
     "run_complexity",
     "run_warnings",
     "save_complexity",
+    "split_coverage",
     "summarize",
     "summarize_group",
     "summarize_process",

@@ -57,6 +57,7 @@ from workgym.external._toolathlon import (
     task_trace,
 )
 from workgym.external._transfer import (
+    SplitColumn,
     TransferRow,
     TransferTable,
     expand_runs,
@@ -77,6 +78,7 @@ __all__ = [
     "NotInstalledError",
     "RequestShape",
     "RunMismatchError",
+    "SplitColumn",
     "Tau2Config",
     "ToolReach",
     "ToolathlonConfig",
