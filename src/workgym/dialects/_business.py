@@ -45,6 +45,7 @@ SURFACES = (
                 "query": "search", "in_stock": "inStock", **_WOO_PAGE}),
             "get_product": PublicTool("woo_products_get"),
             "restock": PublicTool("woo_products_restock"),
+            "list_stock_moves": PublicTool("woo_stock_moves_list", {**_WOO_PAGE}),
             "list_orders": PublicTool("woo_orders_list", {"customer_id": "customer", **_WOO_PAGE}),
             "get_order": PublicTool("woo_orders_get", {"order_id": "orderId"}),
             "cancel_order": PublicTool("woo_orders_cancel", {"order_id": "orderId"}),
