@@ -29,14 +29,17 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from workgym.agent import RunConfig, run
-from workgym.bench._mock import InstantMock
-from workgym.bench._workload import families, seeds
-from workgym.core import TaskSpec, get_family, make_from_spec
+if TYPE_CHECKING:
+    from workgym.bench._mock import InstantMock
+    from workgym.core import TaskSpec
+
+# The runner, the families and the mock are imported when a soak runs: importing
+# workgym.bench stays light, and ``python -m workgym.bench._mock`` finds its module
+# not yet imported.
 
 Progress = Callable[[str], None]
 TEMP_PREFIX = "workgym-"
@@ -207,6 +210,9 @@ class RunCount:
 def task_specs(config: SoakConfig) -> list[TaskSpec]:
     """One medium task per family (train seeds), generated here once so that forked
     workers find them cached."""
+    from workgym.bench._workload import families, seeds
+    from workgym.core import get_family, make_from_spec
+
     specs = [get_family(fid).spec(seeds(fid, 1)[0], "medium")
              for fid in families(config.families)]
     for spec in specs:
@@ -230,6 +236,8 @@ def _count(folder: Path, jobs: int, answers: int, wall_s: float) -> RunCount:
 
 async def _one_run(config: SoakConfig, specs: Sequence[TaskSpec], mock: InstantMock,
                    folder: Path) -> RunCount:
+    from workgym.agent import RunConfig, run
+
     episodes = config.episodes_per_run or 2 * config.concurrency
     k = math.ceil(episodes / len(specs))
     run_config = RunConfig(policy="openai", base_url=mock.url, model="mock", tasks=list(specs),
@@ -292,6 +300,8 @@ def run_soak(config: SoakConfig | None = None, progress: Progress | None = None
         duplicated, errors), ``runs`` (one row per run), ``failures`` (what grew beyond its
         tolerance, what was lost) and ``ok``.
     """
+    from workgym.bench._mock import InstantMock
+
     config = config or SoakConfig()
     say = progress or (lambda line: None)
     fd_limit = _raise_fd_limit(2 * config.concurrency + 1024)
