@@ -13,7 +13,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from workgym.cli import app
-from workgym.cli._families import Imports, _load, _seeds
+from workgym.cli._families import _load, _seeds
+from workgym.cli._options import Imports
 from workgym.core import DIFFICULTIES, family_ids, get_family, run_plan
 
 out = Console()
