@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable
 from typing import Any
 
 from workgym.core import Criterion, GradeContext
+from workgym.criteria._memo import Found, per_grade
 
 
 def _under(rel: str, folder: str) -> bool:
@@ -23,14 +25,31 @@ def _change(was: str | None, now: str | None) -> str:
     return "added" if was is None else "removed" if now is None else "changed"
 
 
+@functools.cache
+def _store_reader(store: str, final: bool, field: str | None = None) -> Found[Any]:
+    """The reader of one store's JSON data at the start (``final`` False) or now (only
+    its ``field`` when given), read once per grade however many guards ask: a large store
+    costs tens of milliseconds to decode or dump. Its result is shared: callers only read
+    it."""
+    def initial(ctx: GradeContext) -> Any:
+        dump = ctx.initial.stores.get(store)
+        return None if dump is None else json.loads(dump)
+
+    def now(ctx: GradeContext) -> Any:
+        found = ctx.world.stores.get(store)
+        if found is None:
+            return None
+        return found.model_dump(mode="json", include=None if field is None else {field})
+
+    return per_grade(now if final else initial)
+
+
 def _initial_store(ctx: GradeContext, store: str) -> Any:
-    dump = ctx.initial.stores.get(store)
-    return None if dump is None else json.loads(dump)
+    return _store_reader(store, False)(ctx)
 
 
-def _final_store(ctx: GradeContext, store: str) -> Any:
-    found = ctx.world.stores.get(store)
-    return None if found is None else found.model_dump(mode="json")
+def _final_store(ctx: GradeContext, store: str, field: str | None = None) -> Any:
+    return _store_reader(store, True, field)(ctx)
 
 
 def _file_changes(ctx: GradeContext, paths: Iterable[str], folders: Iterable[str]) -> list[str]:
@@ -54,7 +73,7 @@ def _file_changes(ctx: GradeContext, paths: Iterable[str], folders: Iterable[str
 
 
 def _record_changes(ctx: GradeContext, store: str, field: str, key: str) -> list[str]:
-    before, after = _initial_store(ctx, store), _final_store(ctx, store)
+    before, after = _initial_store(ctx, store), _final_store(ctx, store, field)
     old = (before or {}).get(field, [])
     new = {str(r.get(key)): r for r in (after or {}).get(field, []) if isinstance(r, dict)}
     problems = []
