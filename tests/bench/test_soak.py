@@ -14,7 +14,8 @@ from workgym.cli import app, load_commands
 
 def _snapshot(**change: float) -> Snapshot:
     fields = {"rss_mib": 200.0, "fds": 10, "threads": 3, "children": 0,
-              "worker_rss_mib": 0.0, "worker_fds": 0, "temp_folders": 0}
+              "worker_rss_mib": 0.0, "worker_fds": 0, "temp_folders": 0,
+              "python_blocks": 1_000_000}
     return Snapshot(**(fields | change))  # type: ignore[arg-type]
 
 
@@ -30,7 +31,8 @@ def _judge(after: Snapshot, counts: list[RunCount]) -> dict:
 
 
 def test_flat_figures_pass():
-    report = _judge(_snapshot(rss_mib=250.0, fds=18), [_count(), _count()])
+    report = _judge(_snapshot(rss_mib=250.0, fds=18, python_blocks=1_010_000),
+                    [_count(), _count()])
     assert report["ok"] and not report["failures"]
     assert report["figures"]["rss_mib"]["growth"] == 50.0
     assert report["traces"] == {"runs": 2, "jobs": 20, "finished": 20, "written": 20,
@@ -42,10 +44,12 @@ def test_flat_figures_pass():
     (_snapshot(fds=19), [_count()], "open descriptors of this process grew by 9.0"),
     (_snapshot(children=1), [_count()], "child processes (the mock aside) grew by 1.0"),
     (_snapshot(temp_folders=2), [_count()], "workgym temp folders grew by 2.0"),
+    (_snapshot(python_blocks=1_010_001), [_count()],
+     "Python memory blocks of this process grew by 10001.0"),
     (_snapshot(), [_count(written=9, unique=9)], "1 traces lost"),
     (_snapshot(), [_count(answers=11, written=11)], "1 traces written twice"),
     (_snapshot(), [_count(errors=1)], "1 episodes that ended in an error"),
-], ids=["rss", "fds", "children", "temp-folders", "lost", "duplicated", "errors"])
+], ids=["rss", "fds", "children", "temp-folders", "python-blocks", "lost", "duplicated", "errors"])
 def test_growth_or_a_lost_trace_fails(after, counts, failure):
     report = _judge(after, counts)
     assert not report["ok"]
@@ -71,4 +75,5 @@ def test_a_short_soak_stays_flat(tmp_path):
     assert figures["children"]["after"] == 0 and figures["children"]["peak"] >= 2  # workers
     assert figures["temp_folders"]["after"] == 0 and figures["temp_folders"]["peak"] > 0
     assert figures["rss_mib"]["growth"] <= 64 and figures["fds"]["growth"] <= 8
+    assert figures["python_blocks"]["growth"] <= 0.01 * figures["python_blocks"]["before"]
     assert figures["worker_rss_mib"]["before"] > 0

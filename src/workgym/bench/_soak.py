@@ -17,11 +17,13 @@ run in flight, and each may grow by no more than its tolerance.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import math
 import os
 import resource
 import shutil
+import sys
 import tempfile
 import threading
 import time
@@ -88,6 +90,9 @@ class Snapshot:
     worker_fds: int
     """Open descriptors of all descendants together."""
     temp_folders: int
+    python_blocks: int
+    """Memory blocks Python has allocated in this process: flat while the RSS grows
+    means the allocator keeps freed pages (fragmentation), not that objects leak."""
 
 
 def _rss_mib(pid: int | str) -> float:
@@ -156,7 +161,8 @@ class Sampler:
         temp = sum(1 for name in os.listdir(self.temp_dir) if name.startswith(TEMP_PREFIX))
         snap = Snapshot(rss_mib=_rss_mib("self"), fds=_fds("self"), threads=_threads(),
                         children=len(children), worker_rss_mib=max(rss, default=0.0),
-                        worker_fds=fds, temp_folders=temp)
+                        worker_fds=fds, temp_folders=temp,
+                        python_blocks=sys.getallocatedblocks())
         with self._lock:
             for name, value in vars(snap).items():
                 self.peak[name] = max(self.peak.get(name, value), value)
@@ -282,11 +288,14 @@ FIGURES = (
     ("threads", "threads of this process"),
     ("children", "child processes (the mock aside)"),
     ("temp_folders", "workgym temp folders"),
+    ("python_blocks", "Python memory blocks of this process"),
 )
+BLOCK_TOLERANCE = 0.01
+"""Share by which the Python memory blocks of this process may grow."""
 
 
-def _tolerances(config: SoakConfig) -> dict[str, float]:
-    return {"rss_mib": config.rss_tolerance_mib, "worker_rss_mib": config.rss_tolerance_mib,
+def _tolerances(config: SoakConfig, before: Snapshot) -> dict[str, float]:
+    return {"python_blocks": round(BLOCK_TOLERANCE * before.python_blocks),"rss_mib": config.rss_tolerance_mib, "worker_rss_mib": config.rss_tolerance_mib,
             "fds": config.fd_tolerance, "threads": 0, "children": 0, "temp_folders": 0}
 
 
@@ -322,6 +331,7 @@ def run_soak(config: SoakConfig | None = None, progress: Progress | None = None
                 count = await _one_run(config, specs, mock, root / f"run-{index:04d}")
                 count.worker_peaks = sampler.mark()
                 counts.append(count)
+                gc.collect()  # the figures between runs compare live memory, not garbage
                 snap = sampler.snapshot()
                 if index == 0:
                     before = snap
@@ -342,7 +352,7 @@ def run_soak(config: SoakConfig | None = None, progress: Progress | None = None
 def _report(config: SoakConfig, counts: Sequence[RunCount], start: Snapshot,
             before: Snapshot, after: Snapshot, peak: dict[str, float], fd_limit: int,
             elapsed: float, tasks: int) -> dict[str, Any]:
-    tolerance = _tolerances(config)
+    tolerance = _tolerances(config, before)
     figures: dict[str, dict[str, Any]] = {}
     failures: list[str] = []
     for name, label in FIGURES:
@@ -391,6 +401,10 @@ def _report(config: SoakConfig, counts: Sequence[RunCount], start: Snapshot,
     }
 
 
+def _shown(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 10_000 else f"{value:g}"
+
+
 def render_soak(report: dict[str, Any], console: Any) -> None:
     """Print a soak report as tables on a rich console."""
     from rich.table import Table
@@ -399,7 +413,7 @@ def render_soak(report: dict[str, Any], console: Any) -> None:
     for column in ("figure", "start", "before", "after", "peak", "growth", "tolerance", ""):
         figures.add_column(column, justify="left" if column == "figure" else "right")
     for row in report["figures"].values():
-        figures.add_row(row["label"], *(f"{row[key]:g}" for key in
+        figures.add_row(row["label"], *(_shown(row[key]) for key in
                                          ("start", "before", "after", "peak", "growth",
                                           "tolerance")), "ok" if row["ok"] else "GREW")
     console.print(figures)
