@@ -15,6 +15,7 @@ import hashlib
 import json
 import random
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, ClassVar
 
 from workgym.core import Episode, Grade, RewardScheme, TaskSpec, make_from_spec
@@ -29,7 +30,7 @@ from workgym.train._model import (
     quiet_trainer,
 )
 from workgym.train._sft import TrainResult, write_log
-from workgym.train._tasks import mixture_specs
+from workgym.train._tasks import CurriculumState, holdout_of, mixture_specs
 
 
 class _BoundTool(dict[str, Any]):
@@ -145,10 +146,13 @@ class EpisodeReward:
 
     __name__ = "workgym"
 
-    def __init__(self, scheme: RewardScheme, gamma: float, stop_ids: set[int]) -> None:
+    def __init__(self, scheme: RewardScheme, gamma: float, stop_ids: set[int],
+                 record: Callable[[str, bool], None] | None = None) -> None:
         self.scheme = scheme
         self.gamma = gamma
         self.stop_ids = stop_ids
+        self.record = record
+        """Told each valid grade's family and whether it passed (a curriculum's state)."""
 
     def __call__(self, prompts: list[Any], completions: list[list[dict[str, Any]]],
                  completion_ids: list[list[int]], environments: list[EpisodeEnvironment],
@@ -169,6 +173,8 @@ class EpisodeReward:
                 continue
             rewards.append(grade.reward(self.scheme, gamma=self.gamma))
             scores.append(grade.score)
+            if self.record is not None and env.episode is not None:
+                self.record(env.episode.task.spec.family, grade.passed)
         if log_metric is not None and rewards:
             if scores:
                 log_metric("workgym/score", sum(scores) / len(scores))
@@ -187,20 +193,25 @@ def is_cut_off(messages: Sequence[dict[str, Any]], ids: Sequence[int], stop_ids:
     return not ids or ids[-1] not in stop_ids
 
 
-def gspo_dataset(config: GSPOTrainConfig) -> tuple[Any, dict[str, type[EpisodeEnvironment]], int]:
+def gspo_dataset(config: GSPOTrainConfig, specs: Sequence[TaskSpec] | None = None,
+                 ) -> tuple[Any, dict[str, type[EpisodeEnvironment]], int]:
     """The prompt rows, one environment class per tool surface, and the holdout count.
 
     Each row holds the conversation start (system and task prompt), its environment's
-    name and the task's spec (read by ``EpisodeEnvironment.reset``).
+    name and the task's spec (read by ``EpisodeEnvironment.reset``). The tasks are
+    ``specs`` when given (a stage's or a curriculum round's), else the mixture of
+    ``config.tasks``.
     """
     import datasets
 
     from workgym.agent import DEFAULT_SYSTEM_PROMPT
 
-    if config.tasks is None or config.curriculum is not None:
-        raise ValueError("this trainer runs one task selection: stages and curricula are "
-                         "not run by train_gspo yet")
-    specs, holdout = mixture_specs(config.tasks, config.seed)
+    holdout = 0
+    if specs is None:
+        if config.tasks is None:
+            raise ValueError("a staged config has no single task selection: give specs")
+        specs, holdout = mixture_specs(config.tasks, config.seed)
+    specs = list(specs)
     if config.shuffle:
         random.Random(config.seed).shuffle(specs)
     system = config.system_prompt if config.system_prompt is not None else DEFAULT_SYSTEM_PROMPT
@@ -240,32 +251,13 @@ def _trainer_class() -> type:
     return EpisodeGRPOTrainer
 
 
-def train_gspo(config: GSPOTrainConfig, *, progress: bool = False,
-               callbacks: Sequence[Any] = ()) -> TrainResult:
-    """Train ``config.model`` on workgym episodes with GSPO.
-
-    The resolved config is saved into ``config.output_dir`` first; the final adapter (or
-    model), the tokenizer and ``log_history.jsonl`` follow at the end.
-
-    Args:
-        config: the run.
-        progress: print each logged record to stderr.
-        callbacks: further ``transformers.TrainerCallback`` objects.
-
-    Raises:
-        ValueError: a task selection with no train task, or a chat template that cannot
-            render tool calls.
-    """
+def _grpo_args(config: GSPOTrainConfig, output_dir: Path, max_steps: int) -> Any:
     from trl import GRPOConfig
 
-    config.save()
-    with quiet(progress):
-        dataset, environments, _ = gspo_dataset(config)
-        tokenizer = load_tokenizer(config.model, padding_side="left")
-        model = load_model(config.model)
-    stop_ids = {tokenizer.eos_token_id, tokenizer.pad_token_id} - {None}
-    args = GRPOConfig(**{
+    return GRPOConfig(**{
         **common_args(config),
+        "output_dir": str(output_dir),
+        "max_steps": max_steps,
         "importance_sampling_level": "sequence",
         "loss_type": "grpo",
         "beta": config.beta,
@@ -283,18 +275,126 @@ def train_gspo(config: GSPOTrainConfig, *, progress: bool = False,
         "shuffle_dataset": False,  # the tasks are shuffled once, with the config's seed
         **config.trl_args,
     })
-    reward = EpisodeReward(config.reward, config.gamma, stop_ids)
+
+
+def _train_part(config: GSPOTrainConfig, model: Any, tokenizer: Any,
+                specs: Sequence[TaskSpec] | None, output_dir: Path, max_steps: int,
+                reward: EpisodeReward, *, adapters: bool, progress: bool,
+                callbacks: Sequence[Any]) -> Any:
+    """Train ``model`` for ``max_steps`` on ``specs`` (the config's mixture when None) and
+    save it to ``output_dir``; new LoRA adapters only when ``adapters`` (a later stage or
+    round goes on training the ones it has). Returns the trainer."""
     with quiet(progress):
+        dataset, environments, _ = gspo_dataset(config, specs)
         trainer = _trainer_class()(
-            model=model, reward_funcs=[reward], args=args, train_dataset=dataset,
-            processing_class=tokenizer, peft_config=peft_config(config.lora),
+            model=model, reward_funcs=[reward], args=_grpo_args(config, output_dir, max_steps),
+            train_dataset=dataset, processing_class=tokenizer,
+            peft_config=peft_config(config.lora) if adapters else None,
             environment_factory=dict(environments), callbacks=list(callbacks),
         )
     quiet_trainer(trainer, progress)
     with quiet(progress):
         trainer.train()
-        trainer.save_model(str(config.output_dir))
-        tokenizer.save_pretrained(str(config.output_dir))
+        trainer.save_model(str(output_dir))
+        tokenizer.save_pretrained(str(output_dir))
+    return trainer
+
+
+def train_gspo(config: GSPOTrainConfig, *, progress: bool = False,
+               callbacks: Sequence[Any] = ()) -> TrainResult:
+    """Train ``config.model`` on workgym episodes with GSPO.
+
+    The resolved config is saved into ``config.output_dir`` first; the final adapter (or
+    model), the tokenizer and ``log_history.jsonl`` follow at the end. With ``stages``,
+    each stage trains on from where the last ended and is saved in
+    ``output_dir/stages/NN-NAME``, and ``stages.json`` records, after each, the holdout
+    score of every stage so far (forgetting shows as an earlier stage's score falling).
+    With a ``curriculum``, training runs in rounds, each on the families' levels of the
+    time (moved up by the rounds' own graded episodes), and ``curriculum.json`` records
+    the levels and every move.
+
+    Args:
+        config: the run.
+        progress: print each logged record to stderr.
+        callbacks: further ``transformers.TrainerCallback`` objects.
+
+    Raises:
+        ValueError: a task selection with no train task, or a chat template that cannot
+            render tool calls.
+    """
+    config.save()
+    with quiet(progress):
+        tokenizer = load_tokenizer(config.model, padding_side="left")
+        model = load_model(config.model)
+    stop_ids = {tokenizer.eos_token_id, tokenizer.pad_token_id} - {None}
+    if config.stages:
+        return _train_stages(config, model, tokenizer, stop_ids, progress, callbacks)
+    if config.curriculum is not None:
+        return _train_curriculum(config, model, tokenizer, stop_ids, progress, callbacks)
+    reward = EpisodeReward(config.reward, config.gamma, stop_ids)
+    trainer = _train_part(config, model, tokenizer, None, config.output_dir,
+                          config.max_steps, reward, adapters=True, progress=progress,
+                          callbacks=callbacks)
     history = list(trainer.state.log_history)
     write_log(config.output_dir, history)
     return TrainResult(config.output_dir, history, trainer.state.global_step)
+
+
+def _train_stages(config: GSPOTrainConfig, model: Any, tokenizer: Any, stop_ids: set[int],
+                  progress: bool, callbacks: Sequence[Any]) -> TrainResult:
+    from workgym.train._evaluate import evaluate_model
+
+    reward = EpisodeReward(config.reward, config.gamma, stop_ids)
+    history: list[dict[str, Any]] = []
+    record: list[dict[str, Any]] = []
+    steps = 0
+    for n, stage in enumerate(config.stages, 1):
+        specs, _ = mixture_specs(stage.tasks, config.seed)
+        folder = config.output_dir / "stages" / f"{n:02d}-{stage.name}"
+        trainer = _train_part(config, model, tokenizer, specs, folder,
+                              stage.max_steps or config.max_steps, reward, adapters=n == 1,
+                              progress=progress, callbacks=callbacks)
+        model = trainer.model
+        history += [{**rec, "stage": stage.name} for rec in trainer.state.log_history]
+        steps += trainer.state.global_step
+        scores = {}
+        for earlier in config.stages[:n]:
+            holdout = holdout_of(earlier.tasks, config.eval_per_level)
+            scores[earlier.name] = evaluate_model(model, tokenizer, holdout, config)
+        record.append({"stage": stage.name, "steps": trainer.state.global_step,
+                       "folder": str(folder), "holdout": scores})
+        (config.output_dir / "stages.json").write_text(json.dumps(record, indent=2) + "\n")
+    with quiet(progress):
+        model.save_pretrained(str(config.output_dir))
+        tokenizer.save_pretrained(str(config.output_dir))
+    write_log(config.output_dir, history)
+    return TrainResult(config.output_dir, history, steps)
+
+
+def _train_curriculum(config: GSPOTrainConfig, model: Any, tokenizer: Any,
+                      stop_ids: set[int], progress: bool,
+                      callbacks: Sequence[Any]) -> TrainResult:
+    assert config.curriculum is not None and config.tasks is not None
+    state = CurriculumState(config.curriculum)
+    reward = EpisodeReward(config.reward, config.gamma, stop_ids, record=state.record)
+    base, _ = mixture_specs(config.tasks, config.seed)
+    history: list[dict[str, Any]] = []
+    rounds: list[dict[str, Any]] = []
+    steps = 0
+    for n in range(1, config.curriculum.rounds + 1):
+        levels = {spec.family: state.level(spec.family) for spec in base}
+        folder = config.output_dir / "rounds" / f"{n:02d}"
+        trainer = _train_part(config, model, tokenizer, state.at_levels(base), folder,
+                              config.curriculum.round_steps, reward, adapters=n == 1,
+                              progress=progress, callbacks=callbacks)
+        model = trainer.model
+        history += [{**rec, "round": n} for rec in trainer.state.log_history]
+        steps += trainer.state.global_step
+        rounds.append({"round": n, "levels": levels, "steps": trainer.state.global_step})
+        (config.output_dir / "curriculum.json").write_text(json.dumps(
+            {"rounds": rounds, "moves": [list(m) for m in state.moves]}, indent=2) + "\n")
+    with quiet(progress):
+        model.save_pretrained(str(config.output_dir))
+        tokenizer.save_pretrained(str(config.output_dir))
+    write_log(config.output_dir, history)
+    return TrainResult(config.output_dir, history, steps)
