@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from workgym.cli import app
+from workgym.cli._options import ApiKey, AsJson, Overwrite, Progress
 
 if TYPE_CHECKING:
     from workgym.external import EndpointSettings, RequestShape
@@ -39,15 +40,6 @@ Timeout = Annotated[float, typer.Option(
     envvar="WORKGYM_TIMEOUT", min=1.0, help="Seconds per request.")]
 Retries = Annotated[int, typer.Option(
     envvar="WORKGYM_RETRIES", min=0, help="Retries of one request on endpoint failures.")]
-ApiKey = Annotated[str | None, typer.Option(
-    envvar=["OPENAI_API_KEY", "WORKGYM_API_KEY"], show_default=False,
-    help="The server's API key (env OPENAI_API_KEY).")]
-Overwrite = Annotated[bool, typer.Option(
-    "--overwrite", envvar="WORKGYM_OVERWRITE",
-    help="Discard what the run folder holds instead of resuming it.")]
-AsJson = Annotated[bool, typer.Option(
-    "--json", envvar="WORKGYM_JSON", help="Print the result as JSON.")]
-Progress = Annotated[bool, typer.Option(envvar="WORKGYM_PROGRESS", help="Progress bar on stderr.")]
 Limit = Annotated[int | None, typer.Option(
     envvar="WORKGYM_LIMIT", min=1, help="Only the first N cases of each category.")]
 MaxErrorShare = Annotated[float, typer.Option(
