@@ -6,6 +6,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
+import workgym
 from workgym.bench import SECTIONS, TARGETS, BenchConfig, run_bench
 from workgym.cli import _load_commands, app
 
@@ -52,6 +53,15 @@ def test_calls_compare_every_path_with_the_plain_call(result):
     assert set(calls["all"]["reads_overhead_us"]) == set(reads) - {"plain"}
     assert set(calls["all"]["replay_us"]) == {"plain", "direct", "mcp_in_process"}
     assert calls["families"][0]["read_calls"] > 0
+    # every app the reference calls gets a latency row, its calls counted once per step
+    task = workgym.make(FAMILY, seed=0, difficulty="medium")
+    apps = {c.name.split(".", 1)[0] for c in task.reference}
+    per_app = calls["apps_direct_us"]
+    assert set(per_app) == apps
+    assert sum(stats["n"] for stats in per_app.values()) == calls["all"]["replay_us"][
+        "direct"]["n"]
+    for stats in per_app.values():
+        _stats(stats)
 
 
 def test_side_by_side_gives_the_same_result_on_every_path(result):

@@ -206,12 +206,15 @@ async def measure_calls(config: BenchConfig, progress: Progress) -> dict[str, An
     fresh worlds (every call, writes included; each call keeps its fastest time); ``reads``
     repeats the calls that change nothing ``call_repeats`` times, the paths taking turns.
     Both give each path's overhead over the plain call as paired differences.
+    ``apps_direct_us`` is the replay's direct path per app: what a call to the search
+    engine, the browser or any other app takes, whole tool included.
     """
     per_family = []
     pooled_reads: dict[str, list[float]] = defaultdict(list)
     pooled_diffs: dict[str, list[float]] = defaultdict(list)
     pooled_replay_diffs: dict[str, list[float]] = defaultdict(list)
     pooled_replay: dict[str, list[float]] = defaultdict(list)
+    per_app: dict[str, list[float]] = defaultdict(list)
     stdio_servers = []
     for fid in families(config.families):
         replay_times: dict[str, list[float]] = defaultdict(list)
@@ -231,6 +234,8 @@ async def measure_calls(config: BenchConfig, progress: Progress) -> dict[str, An
                 replayed = await _replay_times(t, config.replay_rounds, stdio)
                 for name, values in replayed.items():
                     replay_times[name].extend(values)
+                for step, took in zip(t.reference, replayed["direct"], strict=True):
+                    per_app[step.name.split(".", 1)[0]].append(took)
                 for name, diffs in differences(replayed).items():
                     replay_diffs[name].extend(diffs)
                     pooled_replay_diffs[name].extend(diffs)
@@ -269,6 +274,7 @@ async def measure_calls(config: BenchConfig, progress: Progress) -> dict[str, An
             "reads_us": {name: summary(v, 1) for name, v in pooled_reads.items()},
             "reads_overhead_us": {name: summary(v, 1) for name, v in pooled_diffs.items()},
         },
+        "apps_direct_us": {app: summary(v, 1) for app, v in sorted(per_app.items())},
         "stdio_servers": stdio_servers,
     }
 

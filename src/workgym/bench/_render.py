@@ -52,6 +52,14 @@ def render(result: dict[str, Any], out: Console) -> None:
             table.add_row(row["family"], *[_p(row["replay_us"].get(p)) for p in paths],
                           *[_p(row["replay_overhead_us"].get(p)) for p in paths if p != "plain"])
         out.print(table)
+        if calls.get("apps_direct_us"):
+            table = Table("app", "calls", "p50 us", "p95 us", "mean us",
+                          title="reference calls per app, direct path (Episode.call), us per "
+                                "call (fastest of the rounds)")
+            for app, stats in calls["apps_direct_us"].items():
+                table.add_row(app, str(stats["n"]), _p(stats), _p(stats, "p95"),
+                              _p(stats, "mean"))
+            out.print(table)
         for server in calls.get("stdio_servers", []):
             out.print(f"stdio server {server['family']}: start-up {server['startup_s']} s, "
                       f"RSS {server['server_rss_mb']} MB", highlight=False)
