@@ -1,5 +1,5 @@
 """The docs say what the code does: the family index and the README's counts follow the
-registry. After adding a family, rewrite the index with ``python tests/test_docs.py``."""
+registry. After adding a family, rewrite the index with ``python tests/test_documentation.py``."""
 
 import re
 import sys
@@ -48,7 +48,7 @@ def test_every_builtin_family_has_a_page_and_is_in_the_index():
     missing = [f for f in _builtin() if not (INDEX.parent / _page(f)).is_file()]
     assert not missing, f"no docs/families page for {missing}"
     assert INDEX.read_text(encoding="utf-8") == render_index(), (
-        "docs/families/README.md is out of date: run python tests/test_docs.py")
+        "docs/families/README.md is out of date: run python tests/test_documentation.py")
 
 
 def test_the_readme_counts_the_families_and_categories():
