@@ -20,7 +20,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from faulty_openai import Fault, FaultKind, FaultyServer
@@ -75,9 +75,10 @@ def _turns(config: RunConfig) -> dict[int, tuple[str, int, int]]:
             for spec in config.specs() for sample in range(config.k) for turn in range(8)}
 
 
-def _policy(url: str, retries: int = 2, timeout_s: float = 0.4) -> OpenAIPolicy:
+def _policy(url: str, retries: int = 2, timeout_s: float = 0.4,
+            client: Literal["lean", "openai"] = "lean") -> OpenAIPolicy:
     endpoint = EndpointConfig(base_url=url, model="faulty", retries=retries, backoff_s=0.01,
-                              timeout_s=timeout_s)
+                              timeout_s=timeout_s, client=client)
     return OpenAIPolicy(endpoint, SamplingConfig(seed=SEED))
 
 
@@ -117,14 +118,20 @@ def _plan(turns: dict[int, tuple[str, int, int]], persistent: str, transient: st
     return plan
 
 
-@pytest.mark.parametrize("name", list(FAULTS))
-async def test_endpoint_faults_are_errors_never_zeros(name, note_family, tmp_path):
+SDK_FAULTS = ("500", "cut-mid-body", "not-json", "json-array", "choice-without-message")
+"""The faults also sent to the ``openai`` SDK client, which reads responses its own way."""
+
+
+@pytest.mark.parametrize(("name", "client"), [(name, "lean") for name in FAULTS]
+                         + [(name, "openai") for name in SDK_FAULTS],
+                         ids=[*FAULTS, *(f"{name}-sdk" for name in SDK_FAULTS)])
+async def test_endpoint_faults_are_errors_never_zeros(name, client, note_family, tmp_path):
     fault, retried = FAULTS[name]
     config = _config()
     hit, flaky, _clean = (spec.id for spec in config.specs())
     plan = _plan(_turns(config), hit, flaky, fault)
     with FaultyServer(solver, plan) as server:
-        result = await run(config, tmp_path, policy=_policy(server.url))
+        result = await run(config, tmp_path, policy=_policy(server.url, client=client))
     by_task: dict[str, list[Any]] = {}
     for trace in load_traces(tmp_path):
         by_task.setdefault(trace.task_id, []).append(trace)
@@ -161,7 +168,7 @@ async def test_endpoint_faults_are_errors_never_zeros(name, note_family, tmp_pat
     finished = [line for line in (tmp_path / "traces.jsonl").read_bytes().splitlines(True)
                 if json.loads(line)["error"] is None]
     with FaultyServer(solver) as healthy:
-        again = await run(config, tmp_path, policy=_policy(healthy.url))
+        again = await run(config, tmp_path, policy=_policy(healthy.url, client=client))
     assert again.resumed == graded and again.new == 2 * len(failed) and not again.errors
     after = (tmp_path / "traces.jsonl").read_bytes().splitlines(True)
     assert all(after.count(line) == 1 for line in finished)

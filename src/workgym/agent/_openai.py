@@ -306,14 +306,20 @@ class OpenAIPolicy:
                 delay *= 2
             except InvalidResponse as exc:
                 raise PolicyError(str(exc)) from exc
+            except json.JSONDecodeError as exc:  # the SDK's reading of a 2xx body
+                raise PolicyError(f"the server answered with invalid JSON: {exc}") from exc
 
 
 def _turn(response: Any, turn: int) -> AssistantTurn:
-    """The turn of an SDK response object."""
-    if not response.choices:
+    """The turn of an SDK response object (read as :func:`json_turn` reads a decoded
+    one: a body that is not a completion is a PolicyError, never an AttributeError)."""
+    choices = getattr(response, "choices", None)
+    if not choices or not isinstance(choices, list):
         raise PolicyError("the server answered with no choices")
-    choice = response.choices[0]
-    msg = choice.message
+    choice = choices[0]
+    msg = getattr(choice, "message", None)
+    if msg is None:
+        raise PolicyError(f"the server answered a choice without a message: {choice!r:.200}")
     calls = []
     for i, call in enumerate(msg.tool_calls or []):
         fn = getattr(call, "function", None)
