@@ -331,17 +331,21 @@ def run_soak(config: SoakConfig | None = None, progress: Progress | None = None
                 count = await _one_run(config, specs, mock, root / f"run-{index:04d}")
                 count.worker_peaks = sampler.mark()
                 counts.append(count)
-                gc.collect()  # the figures between runs compare live memory, not garbage
+                shown = sampler.snapshot()
+                say(f"run {index}: {count.jobs} episodes in {count.wall_s:.1f} s "
+                    f"({count.jobs / count.wall_s:.0f}/s), {count.written} traces, "
+                    f"rss {shown.rss_mib:.0f} MiB, worker peak "
+                    f"{count.worker_peaks.get('worker_rss_mib', 0.0):.0f} MiB, fds {shown.fds}, "
+                    f"children {shown.children}, temp folders {shown.temp_folders} "
+                    f"({time.monotonic() - started:.0f} s)")
+                # The figures between runs are taken after the progress line (its first
+                # print fills the console's caches) and a collection (live memory, not
+                # garbage).
+                gc.collect()
                 snap = sampler.snapshot()
                 if index == 0:
                     before = snap
                 after = snap
-                say(f"run {index}: {count.jobs} episodes in {count.wall_s:.1f} s "
-                    f"({count.jobs / count.wall_s:.0f}/s), {count.written} traces, "
-                    f"rss {snap.rss_mib:.0f} MiB, worker peak "
-                    f"{count.worker_peaks.get('worker_rss_mib', 0.0):.0f} MiB, fds {snap.fds}, "
-                    f"children {snap.children}, temp folders {snap.temp_folders} "
-                    f"({time.monotonic() - started:.0f} s)")
                 index += 1
 
         asyncio.run(soak())
