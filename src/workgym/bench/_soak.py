@@ -3,10 +3,11 @@
 Runs of ``workgym.agent.run`` (the real runner, over worker processes by default) against
 the instant mock on loopback follow one another until the time is up, each with the
 configured number of episodes in flight. A sampler reads ``/proc`` meanwhile: the RSS,
-open file descriptors and threads of this process, the RSS and descriptors of its
-workers, its child processes (the mock aside), and the ``workgym-*`` folders that
-episodes leave in the temporary folder (a private one for the soak, so that other
-processes' folders are not counted). Every run's traces are counted against the jobs it
+open file descriptors, threads and Python memory blocks of this process (blocks flat
+under a growing RSS: the allocator keeps pages; blocks growing: objects leak), the RSS
+and descriptors of its workers, its child processes (the mock aside), and the
+``workgym-*`` folders that episodes leave in the temporary folder (a private one for the
+soak, so that other processes' folders are not counted). Every run's traces are counted against the jobs it
 was given and the answers the mock gave: none may be lost or written twice.
 
 The first run warms up (imports, caches, the allocator's high-water mark); the figures
@@ -69,7 +70,8 @@ class SoakConfig(BaseModel):
     """Family ids whose medium tasks are run (default: every registered family)."""
     rss_tolerance_mib: float = Field(default=64.0, ge=0.0)
     """Most the RSS of this process, and the peak RSS of a worker, may grow from the
-    end of the warm-up to the end of the last run."""
+    end of the warm-up to the end of the last run (its Python memory blocks: by
+    ``BLOCK_TOLERANCE``)."""
     fd_tolerance: int = Field(default=8, ge=0)
     """Most this process's open file descriptors may grow likewise."""
     sample_s: float = Field(default=0.5, gt=0.0)
