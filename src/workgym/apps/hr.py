@@ -185,6 +185,11 @@ class Employee(_Model):
     annual_allowance: int = Field(default=25, ge=0, le=100)
     """Days of annual leave per calendar year."""
     sick_allowance: int = Field(default=10, ge=0, le=365)
+    iban: str = ""
+    """The account the salary is paid to, without spaces ("" when payroll does not pay
+    through the portal's records)."""
+    overtime_multiplier: str = ""
+    """The contract's own overtime multiplier ("" for the company's)."""
 
 
 class LeaveRequest(_Model):
@@ -1134,6 +1139,10 @@ def employee_view(store: HrStore, employee: Employee, today: date,
                     reports=[e.id for e in store.employees if e.manager == employee.id],
                     checklist=next((c.id for c in store.checklists
                                     if c.employee == employee.id), None))
+        if employee.iban:
+            view["iban"] = employee.iban
+        if employee.overtime_multiplier:
+            view["overtime_multiplier"] = employee.overtime_multiplier
     return view
 
 
