@@ -47,6 +47,7 @@ Version history:
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -181,6 +182,10 @@ class PurchaseOrder(TaskFamily[Knobs]):
     )
 
     def generate(self, spec: TaskSpec) -> Task:
+        return self.build(spec).task
+
+    def build(self, spec: TaskSpec) -> Built:
+        """The task with the generator's records (for tests)."""
         k = self.knobs(spec)
         rng = rng_for(spec, "core")  # the answer's stream: it ignores richness
         rich = rng_for(spec, "distractors")
@@ -232,11 +237,14 @@ class PurchaseOrder(TaskFamily[Knobs]):
             for p in s.lists:
                 files[p.path] = _price_pdf(s, p)
         refused = [r for r in reqs if r.fate != "order"]
+        catalogue = {sku for p in current.values() for sku, _, _ in p.prices.values()}
         reference = _reference(suppliers, others, keys, ids, orders, refused)
-        return Task(spec=spec, prompt=_prompt(me, today), apps=self.apps,
+        task = Task(spec=spec, prompt=_prompt(me, today), apps=self.apps,
                     template=WorldTemplate(now=now, files=files, stores={"mail": mail}),
-                    criteria=_criteria(orders, refused, files),
+                    criteria=_criteria(orders, refused, files, catalogue,
+                                       _signatures(reqs, orders, preferred, current)),
                     reference=tuple(reference), artifacts=(ORDERS,))
+        return Built(task, reqs, suppliers, others, preferred, current, keys, ids, today)
 
     # -- the world -------------------------------------------------------------------------
 
@@ -361,6 +369,19 @@ class PurchaseOrder(TaskFamily[Knobs]):
 
 
 @dataclass(frozen=True)
+class Built:
+    task: Task
+    reqs: list[Req]
+    suppliers: list[Supplier]
+    others: list[Supplier]
+    preferred: dict[str, Supplier]
+    current: dict[str, PriceList]
+    keys: list[str]
+    ids: dict[str, str]
+    today: date
+
+
+@dataclass(frozen=True)
 class Order:
     po: str
     supplier: Supplier
@@ -392,6 +413,30 @@ def _orders(reqs: list[Req], preferred: dict[str, Supplier],
             lines.append((sku, -(-quantity // pack) * pack, price))
         orders.append(Order(_po(s, today), s, tuple(sorted(lines))))
     return orders
+
+
+def _signatures(reqs: list[Req], orders: list[Order], preferred: dict[str, Supplier],
+                current: dict[str, PriceList]) -> set[tuple[str, str]]:
+    """(SKU, quantity) pairs that only counting refused requisitions gives: each one
+    alone, and all of an item's together."""
+    ordered = {sku: q for o in orders for sku, q, _ in o.lines}
+    base: dict[str, int] = {}
+    extra: dict[str, list[int]] = {}
+    packs: dict[str, int] = {}
+    for r in reqs:
+        sku, pack, _ = current[preferred[r.category].code].prices[r.item]
+        packs[sku] = pack
+        if r.fate == "order":
+            base[sku] = base.get(sku, 0) + r.quantity
+        else:
+            extra.setdefault(sku, []).append(r.quantity)
+    found = set()
+    for sku, more in extra.items():
+        for added in [*more, sum(more)]:
+            quantity = -(-(base.get(sku, 0) + added) // packs[sku]) * packs[sku]
+            if quantity != ordered.get(sku):
+                found.add((sku, str(quantity)))
+    return found
 
 
 def _po(s: Supplier, today: date) -> str:
@@ -468,6 +513,15 @@ def _norm(value: object) -> str:
     return " ".join(str(value or "").split()).casefold()
 
 
+_SKU = re.compile(r"[A-Z]{3}-\d{4}")
+
+
+def _whole(value: str) -> str:
+    """A mailed quantity as whole-number text, or the text itself when it is none."""
+    text = value.strip()
+    return str(int(text)) if text.isdigit() and len(text) < 9 else _norm(text)
+
+
 def _qty(value: Any) -> int:
     cents = amount_cents(value, "Quantity")
     if cents % 100:
@@ -475,12 +529,13 @@ def _qty(value: Any) -> int:
     return cents // 100
 
 
-def _criteria(orders: list[Order], refused: list[Req],
-              files: dict[str, bytes]) -> tuple[Criterion, ...]:
+def _criteria(orders: list[Order], refused: list[Req], files: dict[str, bytes],
+              catalogue: set[str], signatures: set[tuple[str, str]]
+              ) -> tuple[Criterion, ...]:
     sent = wc.sent_mails()
     suppliers = {o.supplier.email for o in orders}
 
-    def po_lines(ctx: GradeContext) -> list[tuple[str, ...]]:
+    def po_lines(ctx: GradeContext) -> list[tuple[str, str, str, str, str]]:
         book = ctx.read_workbook(ORDERS)
         found = []
         for name in book.sheetnames:
@@ -493,11 +548,11 @@ def _criteria(orders: list[Order], refused: list[Req],
                                   cents_text(amount_cents(total, "Line total"))))
         return found
 
-    def index(po: Any, supplier: Any, total: Any) -> tuple[str, ...]:
+    def index(po: Any, supplier: Any, total: Any) -> tuple[str, str, str]:
         return (str(po or "").strip(), _norm(supplier),
                 cents_text(amount_cents(total, "Total")))
 
-    def mailed(ctx: GradeContext) -> list[tuple[str, ...]]:
+    def mailed(ctx: GradeContext) -> list[tuple[str, str, str]]:
         found = []
         for m in sent(ctx):
             for who in m.recipients:
@@ -505,21 +560,19 @@ def _criteria(orders: list[Order], refused: list[Req],
                     continue
                 for line in m.lines():
                     key, colon, value = line.partition(":")
-                    key = key.strip()
+                    key, value = key.strip(), value.strip()
                     if not colon:
                         continue
-                    value = value.strip()
                     if key.casefold() == "total":
                         with ctx.agent_content("the Total line"):
                             value = cents_text(amount_cents(
                                 value.removeprefix("EUR").strip().replace(",", ""), "Total"))
                         found.append((who, "total", value))
-                    elif "-" in key and " " not in key:
-                        with ctx.agent_content(f"the line for {key}"):
-                            found.append((who, key.upper(), str(_qty(value))))
+                    elif _SKU.fullmatch(key.upper()):
+                        found.append((who, key.upper(), _whole(value)))
         return found
 
-    def refusals(ctx: GradeContext) -> list[tuple[str, ...]]:
+    def refusals(ctx: GradeContext) -> list[tuple[str, str, str]]:
         found = []
         for m in sent(ctx):
             for who in m.recipients:
@@ -550,17 +603,33 @@ def _criteria(orders: list[Order], refused: list[Req],
         return [*table(ctx), *listed(ctx)]
 
     inputs = sorted(p for p in files if p != ORDERS)
+    by_po = {o.po: {sku for sku, _, _ in o.lines} for o in orders}
+    by_mail = {o.supplier.email: by_po[o.po] for o in orders}
+
+    def nothing_refused(ctx: GradeContext) -> tuple[bool, str]:
+        placed = [(by_po.get(po, set()), sku, qty) for po, sku, qty, _, _ in table(ctx)]
+        placed += [(by_mail.get(who, set()), sku, qty) for who, sku, qty in to_suppliers(ctx)
+                   if sku != "total"]
+        for own, sku, qty in placed:
+            if sku in catalogue and sku not in own:
+                return False, f"{sku} ordered where no approved requisition asks for it"
+            if (sku, qty) in signatures:
+                return False, f"{sku}: {qty} counts a refused requisition"
+        return True, "no refused requisition and no other supplier's item ordered"
+
     return (
         *wc.item_credit(lines, table, group="purchase order line"),
         *wc.item_credit(rows, listed, group="purchase order index"),
         *wc.item_credit(mails, to_suppliers, group="order mailed"),
         *wc.item_credit(nos, to_requesters, group="refusal mailed"),
-        wc.exact_items("purchase orders exactly right", [i for _, i in lines + rows],
+        wc.exact_items("purchase orders exactly right",
+                       [*(i for _, i in lines), *(i for _, i in rows)],
                        wc.per_grade(both), weight=2),
         wc.exact_items("supplier mails exactly right", [i for _, i in mails], to_suppliers,
                        weight=2),
         wc.exact_items("refusals exactly right", [i for _, i in nos], to_requesters,
                        weight=2),
+        Criterion("nothing refused or misplaced ordered", nothing_refused, guard=True),
         wc.unchanged("requisitions, policy, price lists and mails untouched", paths=inputs,
                      records=[("mail", "messages")]),
         wc.only_recipients("mail only to suppliers with an order and refused requesters",
