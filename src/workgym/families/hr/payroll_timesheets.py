@@ -34,8 +34,8 @@ Criteria:
 Difficulty:
     Knobs set the teams, the reports per team, the corrections (and of them the ones
     withdrawn or replaced) and the employees whose bank changed. Reference calls: easy
-    15, medium 20, hard 28. ``richness`` adds everyday mails, vendor payees and leave
-    outside the period.
+    15, medium 20, hard 28. ``richness`` adds everyday mails and leave outside the
+    period.
 
 Version history:
     v1: first version.
@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -82,6 +83,7 @@ WEEKS = 4
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 PAYROLL_COLUMNS = ("Employee", "Regular hours", "Overtime hours", "Gross")
 _CENT = Decimal("0.01")
+_TRADES = ("Print", "Catering", "Office Supply", "Cleaning")
 _LINE = re.compile(r"(E-\d{3}): overtime (\d{1,4}\.\d{2}) h, unpaid leave (\d{1,3}) days?")
 
 
@@ -221,7 +223,7 @@ class PayrollTimesheets(TaskFamily[Knobs]):
                 s.hours.append([Decimal(0) if monday + timedelta(days=d) in
                                 s.paid_days | s.unpaid_days else h for d, h in enumerate(week)])
         box = Mailbox(me)
-        fixed = _corrections(rng, box, k, staff, start, now)
+        fixed = _corrections(rng, box, me.first, k, staff, start, now)
         changed = set(rng.sample([s.id for s in staff], k.bank_changes))
         payments = PaymentsStore(owner="Payroll")
         payroll = payments.add_account("Payroll account", "checking", "250000.00")
@@ -235,12 +237,15 @@ class PayrollTimesheets(TaskFamily[Knobs]):
                 box.receive(s.person, "My bank details", letter(
                     me.first, f"please pay my salary to {given}. Thanks!", s.person.first),
                     now - timedelta(days=rng.randrange(60, 200), hours=rng.randrange(9)))
-        for n in range(scaled(spec.richness, 4)):
-            payees.append((f"{rich.choice(('Nordlicht', 'Kestrel', 'Bergmann', 'Alder'))} "
-                           f"{('Print', 'Catering', 'Office Supply', 'Cleaning')[n % 4]} GmbH",
-                           iban("DE", f"{rich.randrange(10**17, 10**18)}"), ""))
-        for name, account, email in sorted(payees, key=lambda p: (p[0], p[1])):
+        for name, account, email in sorted(payees):
             payments.add_payee(name, account, email)
+        # the vendors are as many at every richness: the payee the agent adds gets the
+        # same id at all of them
+        vendors = rng_for(spec, "vendors")
+        for trade in vendors.sample(_TRADES, 3):
+            vendor = vendors.choice(("Nordlicht", "Kestrel", "Bergmann", "Alder"))
+            payments.add_payee(f"{vendor} {trade} GmbH",
+                               iban("DE", f"{vendors.randrange(10**17, 10**18)}"))
         everyday_mails(box, rich, scaled(spec.richness, 6), me,
                        [s.person for s in staff[:3]] + [s.manager for s in staff[:1]],
                        now - timedelta(days=20), now - timedelta(hours=3))
@@ -291,7 +296,7 @@ def _period(rng: random.Random) -> tuple[date, datetime]:
                                            datetime.min.time(), UTC) + timedelta(hours=8)
 
 
-def _corrections(rng: random.Random, box: Mailbox, k: Knobs, staff: list[Staff],
+def _corrections(rng: random.Random, box: Mailbox, reader: str, k: Knobs, staff: list[Staff],
                  start: date, now: datetime) -> dict[tuple[str, date], Decimal]:
     """File the managers' corrections; what finally holds, per (employee, day)."""
     worked = [(s, w, d) for s in staff for w in range(WEEKS) for d in range(5)
@@ -304,21 +309,21 @@ def _corrections(rng: random.Random, box: Mailbox, k: Knobs, staff: list[Staff],
         sent = now - timedelta(days=rng.randint(2, 6), hours=rng.randint(0, 8))
         when = f"{long_date(day)} {day.year}"
         box.receive(s.manager, f"Timesheet correction: {s.person.name}", letter(
-            "Payroll", f"{s.person.name} worked {_two(new)} hours on {when}, not "
+            reader, f"{s.person.name} worked {_two(new)} hours on {when}, not "
             f"{_two(was)} as the sheet says. Please pay it that way.", s.manager.first),
             sent, key=f"fix{n}")
         fixed[(s.id, day)] = new
         later = sent + timedelta(hours=rng.randint(3, 30))
         if n < k.withdrawn:
             box.receive(s.manager, f"Re: Timesheet correction: {s.person.name}", letter(
-                "Payroll", f"please ignore my correction of {s.person.first}'s hours on "
+                reader, f"please ignore my correction of {s.person.first}'s hours on "
                 f"{when}: the sheet was right after all.", s.manager.first), later,
                 key=f"undo{n}")
             del fixed[(s.id, day)]
         elif n < k.withdrawn + k.replaced:
             again = new + Decimal(rng.choice(("0.5", "1", "-0.5")))
             box.receive(s.manager, f"Re: Timesheet correction: {s.person.name}", letter(
-                "Payroll", f"sorry, I misread: {s.person.first} worked {_two(again)} hours on "
+                reader, f"sorry, I misread: {s.person.first} worked {_two(again)} hours on "
                 f"{when}. This replaces my earlier mail.", s.manager.first), later,
                 key=f"again{n}")
             fixed[(s.id, day)] = again
@@ -391,8 +396,9 @@ def _criteria(book: str, template: bytes, staff: list[Staff],
     def transfers(ctx: GradeContext) -> list[tuple[str, str]]:
         store = ctx.world.stores.get("payments")
         held = {p.id: p.iban for p in getattr(store, "payees", [])}
-        return [(held.get(t.payee or "", "-"), t.amount)
-                for t in getattr(store, "transfers", [])]
+        with ctx.agent_content("the transfers"):
+            return [(held.get(t.payee or "", "-"), wc.money(t.amount))
+                    for t in getattr(store, "transfers", [])]
 
     read_mails = wc.sent_mails()
 
@@ -409,16 +415,18 @@ def _criteria(book: str, template: bytes, staff: list[Staff],
         return found
 
     manager_of = {s.id: s.manager.email for s in staff}
+    paid = [(f"payment {s.id}", (s.iban, _two(results[s.id][2]))) for s in staff]
     out: list[Criterion] = [
         *wc.item_credit([(f"payroll row {s.id}", (s.id, *map(_two, results[s.id])))
                          for s in sorted(staff, key=lambda x: x.id)],
                         wc.xlsx_rows(book, "Payroll", PAYROLL_COLUMNS, row),
                         group="payroll row"),
-        *wc.item_credit([(f"payment {s.id}", (s.iban, _two(results[s.id][2])))
-                         for s in staff], wc.per_grade(transfers), group="payment"),
+        *wc.item_credit(paid, wc.per_grade(transfers), group="payment"),
         *wc.item_credit([(f"exception {e}", (manager_of[e], e, _two(ot), unpaid))
                          for e, (ot, unpaid) in sorted(exceptions.items())],
                         wc.per_grade(lines), group="exception line"),
+        Criterion("every payment right (money sent wrong cannot be taken back)",
+                  _all_right([item for _, item in paid], wc.per_grade(transfers)), guard=True),
         wc.unchanged("portal, mails and payees untouched", records=[
             ("hr", "employees"), ("hr", "leave"), ("hr", "timesheets"), ("hr", "periods"),
             ("mail", "messages"), ("payments", "payees"), ("payments", "invoices")]),
@@ -428,3 +436,19 @@ def _criteria(book: str, template: bytes, staff: list[Staff],
                                 changing=["hr", "mail", "payments"]),
     ]
     return tuple(out)
+
+
+def _all_right(expected: list[tuple[str, str]],
+               read: Callable[[GradeContext], list[tuple[str, str]]],
+               ) -> Callable[[GradeContext], tuple[bool, str]]:
+    """A check that every transfer made is one expected payment, none twice."""
+    def check(ctx: GradeContext) -> tuple[bool, str]:
+        left = list(expected)
+        wrong = []
+        for item in read(ctx):
+            if item in left:
+                left.remove(item)
+            else:
+                wrong.append(item)
+        return not wrong, f"wrong or repeated: {wrong[:3]}" if wrong else "no wrong payment"
+    return check
