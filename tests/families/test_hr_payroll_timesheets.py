@@ -1,13 +1,15 @@
 """hr/payroll-timesheets: the contract, then the wrong answers the grader must refuse."""
 
 from dataclasses import replace
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 
 from workgym.checks import check_family
+from workgym.content.people import Person
 from workgym.core import Grade, Task, ToolCall, make, run_plan
-from workgym.families.hr.payroll_timesheets import PayrollTimesheets
+from workgym.families.hr.payroll_timesheets import PayrollTimesheets, Staff
 
 FAMILY = "hr/payroll-timesheets-v1"
 
@@ -129,3 +131,17 @@ def test_staff_payee_ids_do_not_move_with_richness() -> None:
 
     assert paid(plain) == paid(rich)
     assert [c.name for c in plain.criteria] == [c.name for c in rich.criteria]
+
+
+def test_the_pay_rules_on_a_week_worked_out_by_hand() -> None:
+    start = date(2026, 3, 2)
+    person = Person("Ada", "Kern", "ada.kern@staff.example")
+    s = Staff("E-009", person, person, Decimal("20.00"), 32, Decimal("1.50"), "DE00")
+    # Monday paid leave (6.40 h), Tuesday unpaid, 30 h worked from Wednesday to Saturday
+    s.hours = [[Decimal(0), Decimal(0), Decimal(8), Decimal(8), Decimal(9), Decimal(5),
+                Decimal(0)]]
+    s.paid_days, s.unpaid_days = {start}, {start + timedelta(days=1)}
+    assert s.pay(start, {}) == (Decimal("32.00"), Decimal("4.40"), Decimal("772.00"))
+    # a correction of Friday to 7 hours: 34.40 h, 2.40 of them overtime
+    fixed = {("E-009", start + timedelta(days=4)): Decimal(7)}
+    assert s.pay(start, fixed) == (Decimal("32.00"), Decimal("2.40"), Decimal("712.00"))

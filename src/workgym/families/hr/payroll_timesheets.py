@@ -27,7 +27,9 @@ Criteria:
       over every transfer made.
     - ``exception <id>``: the line ``<id>: overtime <h> h, unpaid leave <n> days`` in a
       mail to the employee's manager; precision-aware over every such line sent.
-    - guards: portal records, mails, payees and accounts' other data unchanged; the
+    - guard ``every payment right``: a transfer of a wrong amount, to a wrong IBAN or
+      made twice zeroes the grade (money sent cannot be taken back).
+    - guards: portal records, mails and payees unchanged; the
       sheet ``Hours`` unchanged; mail only to the managers with an exception; no other
       file changed.
 
@@ -204,14 +206,16 @@ class PayrollTimesheets(TaskFamily[Knobs]):
                 if status == "approved":
                     (s.unpaid_days if kind == "unpaid" else s.paid_days).update(span)
         rich = rng_for(spec, "distractors")
+        taken: set[tuple[str, date]] = set()
         for _ in range(scaled(spec.richness, 6)):
             s = rich.choice(staff)
             first = start + timedelta(days=rich.choice((-40, -25, -12, 35, 45)) +
                                       rich.randrange(5))
             if first.weekday() > 4:
                 first -= timedelta(days=first.weekday() - 4)
-            if first.isoformat() in hr.holidays:
+            if first.isoformat() in hr.holidays or (s.id, first) in taken:
                 continue
+            taken.add((s.id, first))
             leave.append((first - timedelta(days=10), s.id, rich.choice(("annual", "sick")),
                           first, first, "approved"))
         for created, who, kind, lo, hi, status in sorted(leave):  # ids follow time
