@@ -207,7 +207,7 @@ class PurchaseOrder(TaskFamily[Knobs]):
         for s in suppliers:
             self._lists(rng, s, CATEGORIES[s.category], today, paths, superseded=True)
         if k.future:
-            self._future(rng, rng.choice(suppliers[:k.categories]), today, paths)
+            self._future(rng, rng.choice(suppliers), today, paths)
         for s in others:
             items = [i for c in cats for i in rng.sample(CATEGORIES[c], 3)]
             self._lists(rng, s, items, today, paths, superseded=False)
@@ -222,6 +222,7 @@ class PurchaseOrder(TaskFamily[Knobs]):
                                   limits, today)
         box = Mailbox(me)
         keys = self._mails(rng, box, me, reqs, now)
+        self._confirmations(rich, box, me, reqs, now, scaled(spec.richness, 2))
         everyday_mails(box, rich, scaled(spec.richness, 6), me, staff,
                        now - timedelta(days=20), now - timedelta(hours=1))
         mail, ids = box.build()
@@ -302,7 +303,6 @@ class PurchaseOrder(TaskFamily[Knobs]):
         made: list[Req] = []
         idents: set[str] = set()
         top = max(limits.values())
-        low = min(limits.values())
 
         def add(category: str, item: str, fate: str, status: str, mail: str = "") -> None:
             price = current[preferred[category].code].prices[item][2]
@@ -311,7 +311,7 @@ class PurchaseOrder(TaskFamily[Knobs]):
                 floor = limits[holder.email] * 100 // price + 1
                 quantity = floor + rng.randint(0, max(2, floor // 3))
             else:
-                quantity = rng.randint(2, max(3, min(60, low * 100 // price)))
+                quantity = rng.randint(2, max(3, min(60, top * 100 // price)))
                 holder = rng.choice([h for h in holders
                                      if limits[h.email] * 100 >= quantity * price])
             while (ident := f"REQ-{rng.randint(1000, 9999)}") in idents:
@@ -366,6 +366,19 @@ class PurchaseOrder(TaskFamily[Knobs]):
                         key=key)
             keys.append(key)
         return keys
+
+    @staticmethod
+    def _confirmations(rich: random.Random, box: Mailbox, me: Person, reqs: list[Req],
+                       now: datetime, count: int) -> None:
+        """Budget holders confirming approvals the sheet already shows (no mail changes
+        them), drawn over every approved row alike."""
+        rows = [r for r in sorted(reqs, key=lambda r: r.ident)
+                if r.status == "Approved" and not r.mail]
+        for r in rich.sample(rows, min(count, len(rows))):
+            box.receive(r.holder, f"Re: {r.ident}", letter(
+                me.first, f"just to confirm: {r.ident} ({r.quantity} x {r.item}) has my "
+                "approval, as the sheet shows.", r.holder.first),
+                now - timedelta(hours=rich.randint(2, 60)))
 
 
 @dataclass(frozen=True)
