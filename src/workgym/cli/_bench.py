@@ -36,7 +36,7 @@ def bench(
                                         help="Tiny sizes: a smoke test in seconds.")] = False,
     sections: Annotated[str | None, typer.Option(
         envvar="WORKGYM_BENCH_SECTIONS", callback=_sections,
-        help="Comma-separated: reset,calls,side_by_side,memory,throughput,terminal.")] = None,
+        help="Comma-separated: reset,calls,side_by_side,memory,throughput,terminal,rollout.")] = None,
     family: Annotated[list[str] | None, typer.Option(
         "--family", envvar="WORKGYM_BENCH_FAMILIES",
         help="Family id to measure (repeat for several); default: all.")] = None,
