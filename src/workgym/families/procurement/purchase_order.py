@@ -37,8 +37,10 @@ Difficulty:
     refused, other suppliers (cheaper for some items but not preferred), the approved,
     rejected, pending and over-limit requisitions, approvals and withdrawals by mail, and
     a price list not yet valid. Reference calls: easy 16, medium 21, hard 29.
-    ``richness`` adds everyday mails and price lists of suppliers that are never
-    preferred.
+    ``richness`` adds everyday mails, budget holders' confirmations of approvals the sheet
+    already shows, and price lists of suppliers that are never preferred. A superseded or
+    not yet valid list's prices move up or down alike, so price says nothing of which
+    list is in force.
 
 Version history:
     v1: first version.
@@ -281,7 +283,7 @@ class PurchaseOrder(TaskFamily[Knobs]):
         lists = [PriceList(self._path(rng, s, paths), valid, prices)]
         if superseded:
             old = {i: (sku, rng.choice([p for p in PACKS if p != pack]),
-                       max(100, price - rng.randint(10, 400)))
+                       _moved(rng, price))
                    for i, (sku, pack, price) in prices.items()}
             lists.append(PriceList(self._path(rng, s, paths),
                                    valid - timedelta(days=rng.randint(90, 300)), old))
@@ -291,7 +293,7 @@ class PurchaseOrder(TaskFamily[Knobs]):
     def _future(self, rng: random.Random, s: Supplier, today: date, paths: set[str]) -> None:
         now = _current(s, today)
         new = {i: (sku, rng.choice([p for p in PACKS if p != pack]),
-                   price + rng.randint(10, 400)) for i, (sku, pack, price) in now.prices.items()}
+                   _moved(rng, price)) for i, (sku, pack, price) in now.prices.items()}
         s.lists.append(PriceList(self._path(rng, s, paths),
                                  today + timedelta(days=rng.randint(3, 40)), new))
 
@@ -404,6 +406,12 @@ class Order:
     @property
     def total(self) -> int:
         return sum(q * p for _, q, p in self.lines)
+
+
+def _moved(rng: random.Random, price: int) -> int:
+    """Another list's price for the same SKU: up or down alike, so no list is always the
+    cheaper one."""
+    return max(100, price + rng.choice((-1, 1)) * rng.randint(10, 400))
 
 
 def _current(s: Supplier, today: date) -> PriceList:
