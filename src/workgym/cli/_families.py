@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import statistics
 from collections import defaultdict
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from workgym.cli import app
-from workgym.cli._options import Imports
+from workgym.cli._options import AsJson, Imports
 from workgym.core import DIFFICULTIES, family_ids, get_family, parse_seeds, run_plan
 
 out = Console()
@@ -108,6 +108,32 @@ def show(
     out.print(f"[bold]reference solution:[/bold] {len(task.reference)} tool calls")
 
 
+def _tally(outcomes: Any, seeds: int, max_error_share: float) -> tuple[dict[str, Any], str | None]:
+    """Pass rates per criterion, the mean score, solved and median calls over the valid
+    grades of ``outcomes`` ((grade, calls) pairs), and the failure to exit 1 with (too many
+    invalid grades); exits 1 at once when no grade is valid."""
+    passed: dict[str, list[bool]] = defaultdict(list)
+    scores, calls, invalid = [], [], []
+    for grade, n_calls in outcomes:
+        if not grade.valid:  # a grader error: counted, never scored
+            invalid.append("; ".join(grade.errors))
+            continue
+        for c in grade.criteria:
+            passed[c.group or c.name].append(c.passed is True)
+        scores.append(grade.score)
+        calls.append(n_calls)
+    failure = None
+    if invalid and (not scores or len(invalid) > max_error_share * seeds):
+        failure = (f"{len(invalid)} of {seeds} grades are invalid (grader errors); "
+                   f"first: {invalid[0]}")
+    if not scores:
+        err.print(f"error: {failure}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
+    return {"invalid_grades": len(invalid), "mean_score": statistics.fmean(scores),
+            "solved": sum(s == 1.0 for s in scores), "median_calls": statistics.median(calls),
+            "criteria": {name: sum(v) / len(v) for name, v in passed.items()}}, failure
+
+
 @app.command()
 def run(
     family_id: Annotated[str, typer.Argument(help="Family id, e.g. office/library-catalogue-v1.")],
@@ -115,7 +141,7 @@ def run(
     seeds: Annotated[str, typer.Option(envvar="WORKGYM_SEEDS", help="e.g. 0-99 or 1,5,9.")] = "0-9",
     difficulty: Annotated[str, typer.Option(envvar="WORKGYM_DIFFICULTY", callback=_level)] = "medium",
     richness: Annotated[float, typer.Option(envvar="WORKGYM_RICHNESS", min=0.0, max=1.0)] = 0.5,
-    as_json: Annotated[bool, typer.Option("--json", envvar="WORKGYM_JSON", help="Print JSON.")] = False,
+    as_json: AsJson = False,
     ray: Annotated[bool, typer.Option("--ray", envvar="WORKGYM_RAY",
                                       help="Run the episodes as Ray tasks.")] = False,
     ray_address: Annotated[str | None, typer.Option(
@@ -137,8 +163,6 @@ def run(
                                  "use 'workgym eval' for model policies", param_hint="--policy")
     fam = _family(family_id)
     seed_list = _seeds(seeds)
-    passed: dict[str, list[bool]] = defaultdict(list)
-    scores, calls = [], []
     from rich.progress import track
 
     def local_outcomes():  # type: ignore[no-untyped-def]
@@ -156,36 +180,14 @@ def run(
         outcomes = grade_on_ray(specs, policy, RayOptions(address=ray_address))
     else:
         outcomes = local_outcomes()
-    invalid: list[str] = []
-    for grade, n_calls in outcomes:
-        if not grade.valid:  # a grader error: counted, never scored
-            invalid.append("; ".join(grade.errors))
-            continue
-        for c in grade.criteria:
-            passed[c.group or c.name].append(c.passed is True)
-        scores.append(grade.score)
-        calls.append(n_calls)
-    failure = None
-    if invalid and (not scores or len(invalid) > max_error_share * len(seed_list)):
-        failure = (f"{len(invalid)} of {len(seed_list)} grades are invalid (grader errors); "
-                   f"first: {invalid[0]}")
-    if not scores:
-        err.print(f"error: {failure}", markup=False, highlight=False, soft_wrap=True)
-        raise typer.Exit(1)
-    criteria = {name: sum(v) / len(v) for name, v in passed.items()}
-    result = {
-        "family": family_id, "policy": policy, "difficulty": difficulty, "seeds": len(seed_list),
-        "invalid_grades": len(invalid),
-        "mean_score": statistics.fmean(scores),
-        "solved": sum(s == 1.0 for s in scores),
-        "median_calls": statistics.median(calls),
-        "criteria": criteria,
-    }
+    result, failure = _tally(outcomes, len(seed_list), max_error_share)
+    result = {"family": family_id, "policy": policy, "difficulty": difficulty,
+              "seeds": len(seed_list), **result}
     if as_json:
         print(json.dumps(result, indent=2), flush=True)
     else:
         table = Table("criterion", "pass rate", title=f"{family_id} / {policy} / {difficulty}")
-        for name, rate in criteria.items():
+        for name, rate in result["criteria"].items():
             table.add_row(name, f"{rate:.3f}")
         out.print(table)
         out.print(f"mean score {result['mean_score']:.3f}; solved {result['solved']}/"
