@@ -33,8 +33,8 @@ def render_index() -> str:
     return "\n".join([
         "# The task families",
         "",
-        f"{len(rows)} families in {len(categories)} categories; `workgym list` shows the same, "
-        "and `workgym show ID` one family's",
+        (f"{len(rows)} families in {len(categories)} categories; `workgym list` shows the same, "
+         "and `workgym show ID` one family's"),
         "levels and an example task. How to write one: [`../families.md`](../families.md).",
         "",
         "| family | apps | what the agent does |",
