@@ -8,7 +8,7 @@ import logging
 import signal
 import sys
 from types import FrameType
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -121,9 +121,9 @@ def serve(
                strict=strict, idle_timeout=idle_timeout, grade_on_exit=grade_on_exit)
 
 
-def _serve_one(log: logging.Logger, family_id: str, *, seed: int, difficulty: str,
-               richness: float, variant: str, transport: str, host: str, port: int, token: str | None,
-               strict: bool, idle_timeout: float | None, grade_on_exit: bool) -> None:
+def _served_task(family_id: str, *, seed: int, difficulty: str, richness: float,
+                 variant: str, transport: str, host: str, token: str | None) -> Any:
+    """The task to serve, after the options are checked (exit 2 on a bad one)."""
     from workgym.core import DIFFICULTIES, UnknownFamilyError, canonical_variant, make
     from workgym.serve import is_loopback
 
@@ -135,7 +135,7 @@ def _serve_one(log: logging.Logger, family_id: str, *, seed: int, difficulty: st
                                  "--token (or set WORKGYM_SERVE_TOKEN), or bind to 127.0.0.1",
                                  param_hint="--token")
     try:
-        task = make(family_id, seed=seed, difficulty=difficulty, richness=richness,  # type: ignore[arg-type]
+        return make(family_id, seed=seed, difficulty=difficulty, richness=richness,  # type: ignore[arg-type]
                     variant=canonical_variant(variant))
     except UnknownFamilyError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -143,6 +143,12 @@ def _serve_one(log: logging.Logger, family_id: str, *, seed: int, difficulty: st
     except ValueError as exc:  # a variant the family or the dialects do not know
         raise typer.BadParameter(str(exc), param_hint="--variant") from None
 
+
+def _serve_one(log: logging.Logger, family_id: str, *, seed: int, difficulty: str,
+               richness: float, variant: str, transport: str, host: str, port: int, token: str | None,
+               strict: bool, idle_timeout: float | None, grade_on_exit: bool) -> None:
+    task = _served_task(family_id, seed=seed, difficulty=difficulty, richness=richness,
+                        variant=variant, transport=transport, host=host, token=token)
     import anyio
 
     from workgym.serve import serve_http, serve_stdio

@@ -35,6 +35,36 @@ def _need_train_extra() -> None:
         raise _fail(f"training needs {', '.join(missing)}: pip install 'workgym[train]'")
 
 
+def _reference_rows(selection: Any, stats: Any, arguments: str) -> Any:
+    """The reference rows of ``selection``'s train tasks (its holdout tasks counted as
+    dropped)."""
+    from workgym.train import mixture_specs, reference_rows
+
+    try:
+        specs, holdout = mixture_specs(selection)
+    except (ValueError, LookupError) as exc:
+        raise _fail(str(exc)) from None
+    stats.dropped["holdout"] += holdout
+    err.print(f"reference: {len(specs)} train tasks ({holdout} holdout left out)")
+    return reference_rows(specs, stats, arguments=arguments)  # type: ignore[arg-type]
+
+
+def _trace_rows(runs: list[Path], stats: Any, min_score: float, arguments: str) -> Any:
+    """The rows of the traces of ``runs`` that score at least ``min_score``."""
+    from workgym.agent import load_traces
+    from workgym.train import rows_from_traces
+
+    traces = []
+    for folder in runs:
+        try:
+            traces.extend(load_traces(folder))
+        except ValueError as exc:
+            raise _fail(str(exc)) from None
+    err.print(f"traces: {len(traces)} from {len(runs)} run(s)")
+    return rows_from_traces(traces, stats, min_score=min_score,
+                            arguments=arguments)  # type: ignore[arg-type]
+
+
 @app.command("export-sft")
 def export_sft(
     output: Annotated[Path, typer.Argument(help="The file to write: .jsonl or .parquet.")],
@@ -72,15 +102,7 @@ def export_sft(
     (task_id, family, difficulty, score, source, spec); TRL's SFTTrainer and
     ``datasets.load_dataset`` read them as they are. Holdout tasks are always dropped.
     """
-    from workgym.train import (
-        ExportStats,
-        TaskSelection,
-        mixture_specs,
-        output_format,
-        reference_rows,
-        rows_from_traces,
-        write_rows,
-    )
+    from workgym.train import ExportStats, TaskSelection, output_format, write_rows
 
     if arguments not in ("object", "string"):
         raise typer.BadParameter("must be 'object' or 'string'", param_hint="--arguments")
@@ -102,24 +124,11 @@ def export_sft(
             selection = TaskSelection(suite=suite, per_level=per_level,
                                       families=tuple(family or ()), seeds=seeds,
                                       difficulties=levels, richness=richness)  # type: ignore[arg-type]
-            specs, holdout = mixture_specs(selection)
-        except (ValueError, LookupError) as exc:
+        except ValueError as exc:
             raise _fail(str(exc)) from None
-        ref_stats.dropped["holdout"] += holdout
-        err.print(f"reference: {len(specs)} train tasks ({holdout} holdout left out)")
-        sources.append(reference_rows(specs, ref_stats, arguments=arguments))  # type: ignore[arg-type]
+        sources.append(_reference_rows(selection, ref_stats, arguments))
     if run:
-        from workgym.agent import load_traces
-
-        traces = []
-        for folder in run:
-            try:
-                traces.extend(load_traces(folder))
-            except ValueError as exc:
-                raise _fail(str(exc)) from None
-        err.print(f"traces: {len(traces)} from {len(run)} run(s)")
-        sources.append(rows_from_traces(traces, trace_stats, min_score=min_score,
-                                        arguments=arguments))  # type: ignore[arg-type]
+        sources.append(_trace_rows(run, trace_stats, min_score, arguments))
 
     def rows() -> Any:
         for source in sources:
