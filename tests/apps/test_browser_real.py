@@ -11,9 +11,6 @@ The site is reached through the server as the browser's HTTP proxy, so the brows
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -22,41 +19,20 @@ import pytest
 from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
 from mcp.types import TextContent
+from real_browser import CHROMIUM, NEEDS_REAL_BROWSER, NPX, fetch_playwright_mcp, server_env
 from test_shop import make_store
 
 from workgym.apps._web import serve_sites
 from workgym.core import WorldTemplate
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-NPX = shutil.which("npx")
-PLAYWRIGHT_MCP = "@playwright/mcp@latest"
 NOW = datetime(2026, 3, 2, 9, tzinfo=timezone(timedelta(hours=1)))
 
-pytestmark = [
-    pytest.mark.slow,  # npx start-up and a browser: about 15 s
-    pytest.mark.skipif(not os.path.exists(CHROMIUM),
-                       reason="needs Debian's chromium: apt-get install chromium"),
-    pytest.mark.skipif(NPX is None, reason="needs npx: apt-get install nodejs npm"),
-]
-
-
-def server_env() -> dict[str, str]:
-    # never fetch a browser of Playwright's own: the system chromium is the one to use
-    return {**os.environ, "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1"}
+pytestmark = [pytest.mark.slow, *NEEDS_REAL_BROWSER]  # npx start-up and a browser: about 15 s
 
 
 @pytest.fixture(scope="module")
 def playwright_mcp() -> str:
-    """The npx command's package, fetched once (skipped when npm cannot reach it)."""
-    assert NPX is not None
-    try:
-        done = subprocess.run([NPX, "-y", PLAYWRIGHT_MCP, "--version"], capture_output=True,
-                              text=True, timeout=300, env=server_env(), check=False)
-    except subprocess.TimeoutExpired:
-        pytest.skip(f"npx could not fetch {PLAYWRIGHT_MCP} within 5 minutes")
-    if done.returncode != 0:
-        pytest.skip(f"npx cannot fetch {PLAYWRIGHT_MCP}: {done.stderr.strip()[-300:]}")
-    return PLAYWRIGHT_MCP
+    return fetch_playwright_mcp()
 
 
 def ref_of(snapshot: str, role: str, name: str) -> str:

@@ -16,10 +16,7 @@ nodejs npm``); Playwright MCP is pointed at the system browser and never downloa
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -27,20 +24,12 @@ import pytest
 from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
 from mcp.types import TextContent
+from real_browser import CHROMIUM, NEEDS_REAL_BROWSER, NPX, fetch_playwright_mcp, server_env
 
 from workgym.apps._web import dispatch, parse_url, render, serve_sites
 from workgym.core import Episode, ToolCall, make
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-NPX = shutil.which("npx")
-PLAYWRIGHT_MCP = "@playwright/mcp@0.0.83"
-
-pytestmark = [
-    pytest.mark.slow,  # npx start-up, a browser and some twenty page actions
-    pytest.mark.skipif(not os.path.exists(CHROMIUM),
-                       reason="needs Debian's chromium: apt-get install chromium"),
-    pytest.mark.skipif(NPX is None, reason="needs npx: apt-get install nodejs npm"),
-]
+pytestmark = [pytest.mark.slow, *NEEDS_REAL_BROWSER]  # npx start-up, a browser and some twenty page actions
 
 # a snapshot line that names an element: `- textbox "Amount" [ref=e14]`, `- button
 # "Move deal" [active] [ref=e13]`; a name's quotes are escaped with backslashes
@@ -48,23 +37,9 @@ ELEMENT = re.compile(r'^\s*- (\w+)(?: "((?:[^"\\]|\\.)*)")?(?: \[[^\]]*\])*? \[r
 PAGE_URL = re.compile(r"Page URL: (\S+)")
 
 
-def server_env() -> dict[str, str]:
-    # never fetch a browser of Playwright's own: the system chromium is the one to use
-    return {**os.environ, "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1"}
-
-
 @pytest.fixture(scope="module")
 def playwright_mcp() -> str:
-    """The npx command's package, fetched once (skipped when npm cannot reach it)."""
-    assert NPX is not None
-    try:
-        done = subprocess.run([NPX, "-y", PLAYWRIGHT_MCP, "--version"], capture_output=True,
-                              text=True, timeout=300, env=server_env(), check=False)
-    except subprocess.TimeoutExpired:
-        pytest.skip(f"npx could not fetch {PLAYWRIGHT_MCP} within 5 minutes")
-    if done.returncode != 0:
-        pytest.skip(f"npx cannot fetch {PLAYWRIGHT_MCP}: {done.stderr.strip()[-300:]}")
-    return PLAYWRIGHT_MCP
+    return fetch_playwright_mcp()
 
 
 def plain_http(url: str) -> str:
