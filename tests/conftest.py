@@ -13,10 +13,22 @@ it for the README's test command on the [dev] install, then runs just those test
 with every extra installed (``.ci/run``)."""
 
 
-def pytest_runtest_logreport(report):  # type: ignore[no-untyped-def]
+def _log_skipped(nodeid: str) -> None:
     import os
 
     log = os.environ.get(SKIPPED_LOG)
-    if log and report.skipped and report.when in ("setup", "call"):
+    if log:
         with open(log, "a", encoding="utf-8") as handle:
-            handle.write(report.nodeid + "\n")
+            handle.write(nodeid + "\n")
+
+
+def pytest_runtest_logreport(report):  # type: ignore[no-untyped-def]
+    if report.skipped and report.when in ("setup", "call"):
+        _log_skipped(report.nodeid)
+
+
+def pytest_collectreport(report):  # type: ignore[no-untyped-def]
+    """A module skipped as a whole (``pytest.importorskip`` at its top) is logged by its
+    path, so that all of it runs again."""
+    if report.skipped and report.nodeid:
+        _log_skipped(report.nodeid)
