@@ -23,10 +23,11 @@ def test_the_builtin_families_are_registered() -> None:
 
 @pytest.mark.parametrize("family_id", FAMILIES)
 def test_family_contract(family_id: str) -> None:
-    """Every check on 2 seeds per level (the richness, near-miss and adversary checks
-    are most of the default suite's time); the slow test below takes 30."""
+    """Every check on seed 0 of each level: at 2 seeds this test alone took 616 s of the
+    default suite's 1,297 s on 2 cores (tech/log-triage-v1 135 s). The slow test below
+    takes 30 seeds, and each family's own tests cover its side channels."""
     _needs_sandbox(family_id)
-    report = check_family(family_id, seeds=2, raise_on_failure=False)
+    report = check_family(family_id, seeds=1, raise_on_failure=False)
     assert report.ok, "\n".join(report.failures)
 
 
