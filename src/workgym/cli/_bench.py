@@ -29,6 +29,26 @@ def _sections(value: str | None) -> str | None:
     return value
 
 
+def _measured(measure: Any, output: Path | None) -> dict[str, Any]:
+    """Run ``measure(progress)`` with its progress lines dim on stderr (an unknown family
+    exits 2) and write its result as JSON to ``output`` when given."""
+    from rich.console import Console
+
+    from workgym.core import UnknownFamilyError
+
+    err = Console(stderr=True)
+    try:
+        result: dict[str, Any] = measure(
+            lambda line: err.print(f"[dim]{line}[/dim]", highlight=False))
+    except UnknownFamilyError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(json.dumps(result, indent=2) + "\n")
+    return result
+
+
 @bench_app.callback()
 def bench(
     ctx: typer.Context,
@@ -63,7 +83,6 @@ def bench(
     from rich.console import Console
 
     from workgym.bench import BenchConfig, run_bench
-    from workgym.core import UnknownFamilyError
 
     overrides: dict[str, Any] = {}
     if sections:
@@ -80,16 +99,7 @@ def bench(
             "concurrency": tuple(c for c in config.concurrency if c < max_concurrency)
             + (max_concurrency,),
             "memory_episodes": max_concurrency})
-    err = Console(stderr=True)
-    try:
-        result = run_bench(config, progress=lambda line: err.print(f"[dim]{line}[/dim]",
-                                                                   highlight=False))
-    except UnknownFamilyError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False)
-        raise typer.Exit(2) from None
-    if output is not None:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(json.dumps(result, indent=2) + "\n")
+    result = _measured(lambda say: run_bench(config, progress=say), output)
     if as_json:
         sys.stdout.write(json.dumps(result, indent=2) + "\n")
         return
@@ -142,22 +152,12 @@ def soak(
     from rich.console import Console
 
     from workgym.bench import SoakConfig, render_soak, run_soak
-    from workgym.core import UnknownFamilyError
 
     config = SoakConfig(concurrency=concurrency, seconds=seconds,
                         episodes_per_run=episodes_per_run, workers=workers,
                         tool_turns=tool_turns, families=tuple(family or ()),
                         rss_tolerance_mib=rss_tolerance_mib, fd_tolerance=fd_tolerance)
-    err = Console(stderr=True)
-    try:
-        report = run_soak(config, progress=lambda line: err.print(f"[dim]{line}[/dim]",
-                                                                  highlight=False))
-    except UnknownFamilyError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False)
-        raise typer.Exit(2) from None
-    if output is not None:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(json.dumps(report, indent=2) + "\n")
+    report = _measured(lambda say: run_soak(config, progress=say), output)
     if as_json:
         sys.stdout.write(json.dumps(report, indent=2) + "\n")
     else:
