@@ -39,6 +39,12 @@ async def running_hub(**config: Any) -> AsyncIterator[tuple[EpisodeHub, str]]:
             tasks.cancel_scope.cancel()
 
 
+def hub_http() -> httpx.AsyncClient:
+    """An HTTP client for the hub's own routes. Building an episode of a heavier family
+    takes seconds on a loaded two-core machine, past httpx's 5 s default read timeout."""
+    return httpx.AsyncClient(timeout=httpx.Timeout(120.0))
+
+
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 

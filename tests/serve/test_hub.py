@@ -10,7 +10,7 @@ from typing import Any
 import anyio
 import httpx
 import pytest
-from hub_helpers import FAMILY, bearer, create, mcp_client, running_hub
+from hub_helpers import FAMILY, bearer, create, hub_http, mcp_client, running_hub
 from mcp.types import TextContent
 from pydantic import ValidationError
 from typer.testing import CliRunner
@@ -45,7 +45,7 @@ def test_refuses_an_address_other_than_loopback_without_a_token() -> None:
 
 
 async def test_creating_an_episode_needs_the_server_token_when_it_has_one() -> None:
-    async with running_hub(token=TOKEN) as (_, base), httpx.AsyncClient() as http:
+    async with running_hub(token=TOKEN) as (_, base), hub_http() as http:
         body = {"family_id": FAMILY, "seed": 3}
         missing = await http.post(f"{base}/episodes", json=body)
         assert missing.status_code == 401 and "Authorization: Bearer" in missing.json()["error"]
@@ -59,7 +59,7 @@ async def test_creating_an_episode_needs_the_server_token_when_it_has_one() -> N
 
 
 async def test_an_episode_is_reachable_only_with_its_own_id_and_token() -> None:
-    async with running_hub() as (_, base), httpx.AsyncClient() as http:
+    async with running_hub() as (_, base), hub_http() as http:
         a, b = await create(http, base), await create(http, base)
         assert a["episode_id"] != b["episode_id"] and a["token"] != b["token"]
         for url, token in ((b["url"], a["token"]), (a["url"], b["token"])):
@@ -82,7 +82,7 @@ async def test_an_episode_is_reachable_only_with_its_own_id_and_token() -> None:
 
 async def test_an_episode_outlives_connections_and_is_graded_on_close(tmp_path: Path) -> None:
     task = make(FAMILY, seed=3)
-    async with running_hub() as (hub, base), httpx.AsyncClient() as http:
+    async with running_hub() as (hub, base), hub_http() as http:
         created = await create(http, base)
         assert created["prompt"] == task.prompt and created["task_id"] == task.id
         assert "files_write" in created["tools"]
@@ -131,7 +131,7 @@ async def test_an_episode_outlives_connections_and_is_graded_on_close(tmp_path: 
 
 
 async def test_an_idle_episode_is_closed_and_graded() -> None:
-    async with running_hub(idle_timeout_s=0.3) as (hub, base), httpx.AsyncClient() as http:
+    async with running_hub(idle_timeout_s=0.3) as (hub, base), hub_http() as http:
         created = await create(http, base)
         async with mcp_client(created["url"], created["token"]) as client:
             await client.call_tool("files_write", {"path": "x.txt", "content": "x"})
@@ -147,7 +147,7 @@ async def test_an_idle_episode_is_closed_and_graded() -> None:
 async def test_the_suite_cursor_hands_out_each_task_once_in_order() -> None:
     specs = suite_specs("smoke")
     async with running_hub(suite="smoke", max_episodes=len(specs)) as (_, base), \
-            httpx.AsyncClient() as http:
+            hub_http() as http:
         handed = [await create(http, base, {}) for _ in specs]
         assert [h["spec"] for h in handed] == [s.model_dump(mode="json") for s in specs]
         assert [h["suite_index"] for h in handed] == list(range(len(specs)))
@@ -172,13 +172,13 @@ async def test_the_suite_cursor_hands_out_each_task_once_in_order() -> None:
     ([1, 2], 400, "JSON object"),
 ])
 async def test_a_bad_create_request_says_what_to_fix(body: Any, status: int, says: str) -> None:
-    async with running_hub() as (_, base), httpx.AsyncClient() as http:
+    async with running_hub() as (_, base), hub_http() as http:
         response = await http.post(f"{base}/episodes", content=json.dumps(body))
         assert response.status_code == status and says in response.json()["error"], response.text
 
 
 async def test_the_control_endpoints_refuse_a_foreign_host_header() -> None:
-    async with running_hub() as (_, base), httpx.AsyncClient() as http:
+    async with running_hub() as (_, base), hub_http() as http:
         response = await http.post(f"{base}/episodes", json={"family_id": FAMILY},
                                    headers={"Host": "evil.example:80"})
         assert response.status_code == 421
@@ -203,7 +203,7 @@ async def test_the_single_episode_server_keeps_its_world_and_stops_when_idle() -
                 await ready.wait()
                 url = urls[0]
                 assert url.endswith("/mcp")
-                async with httpx.AsyncClient() as http:
+                async with hub_http() as http:
                     assert (await http.post(url, json={})).status_code == 401
                 async with mcp_client(url, TOKEN) as client:
                     await client.call_tool("files_write", {"path": "a.txt", "content": "kept"})
@@ -216,7 +216,7 @@ async def test_the_single_episode_server_keeps_its_world_and_stops_when_idle() -
 
 async def test_stopping_the_server_grades_the_open_episodes_even_with_a_client_attached(
 ) -> None:
-    async with running_hub() as (hub, base), httpx.AsyncClient() as http:
+    async with running_hub() as (hub, base), hub_http() as http:
         created = await create(http, base)
         workspace = hub._episodes[created["episode_id"]].episode.world.workspace
         async with mcp_client(created["url"], created["token"]) as client:
@@ -232,7 +232,7 @@ async def test_stopping_the_server_grades_the_open_episodes_even_with_a_client_a
 
 
 async def test_an_episode_being_closed_is_still_found_and_closed_once() -> None:
-    async with running_hub() as (hub, base), httpx.AsyncClient() as http:
+    async with running_hub() as (hub, base), hub_http() as http:
         for _ in range(5):
             created = await create(http, base)
             auth = bearer(created["token"])
