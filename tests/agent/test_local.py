@@ -176,11 +176,11 @@ def test_the_prompt_cache_changes_no_greedy_reply(note_family):
                     '"arguments": {}}\n]</tool_call>'},
             {"role": "user", "content": "<tool_response>\n[]\n</tool_response>"}]
     cached = LocalPolicy(SamplingConfig(max_tokens=24))
-    first = cached._generate(chat, "<tool_call>[", 0, threading.Event())
-    second = cached._generate(more, "<tool_call>[", 0, threading.Event())
+    first = cached._generate(chat, "<tool_call>[", cached.sampling, 0, threading.Event())
+    second = cached._generate(more, "<tool_call>[", cached.sampling, 0, threading.Event())
     assert cached._prompt_cache.tokens  # the second prompt reused the first one's cache
     fresh = LocalPolicy(SamplingConfig(max_tokens=24))
-    assert fresh._generate(more, "<tool_call>[", 0, threading.Event()) == second
+    assert fresh._generate(more, "<tool_call>[", fresh.sampling, 0, threading.Event()) == second
     assert first[1] < second[1]  # prompt tokens grew with the conversation
 
 
@@ -207,3 +207,11 @@ async def test_a_cancelled_turn_stops_generating(note_family):
     await asyncio.to_thread(policy.load)  # waits for the generation's lock
     # Freed within a few tokens, not after 4000 of them.
     assert time.monotonic() - started < 30
+
+
+def test_an_adapter_folder_without_an_adapter_is_refused_with_the_fix(tmp_path):
+    with pytest.raises(PolicyError, match="no LoRA adapter.*workgym train sft"):
+        LocalPolicy._merged(object(), tmp_path)
+    config = RunConfig(policy="local", adapter=str(tmp_path))
+    assert config.identity()["adapter"] == str(tmp_path)  # another adapter: another run
+    assert LocalPolicy(adapter=tmp_path).model == f"SmolLM2-135M-Instruct+{tmp_path.name}"

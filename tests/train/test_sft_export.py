@@ -11,7 +11,14 @@ import pytest
 from train_helpers import FAMILY
 from typer.testing import CliRunner
 
-from workgym.agent import LoopConfig, NoopPolicy, ReferencePolicy, is_holdout, run_episode
+from workgym.agent import (
+    LocalPolicy,
+    LoopConfig,
+    NoopPolicy,
+    ReferencePolicy,
+    is_holdout,
+    run_episode,
+)
 from workgym.cli import _load_commands, app
 from workgym.core import TaskSpec, get_family, make_from_spec
 from workgym.core._family import ToolCall, run_plan
@@ -176,3 +183,57 @@ def test_task_selection_keeps_the_train_split_only():
         mixture_specs(TaskSelection(families=(FAMILY,), seeds=str(_seeds(1, True)[0])))
     with pytest.raises(ValueError, match="either 'suite' or 'families'"):
         TaskSelection()
+
+
+class _ReplayingLocal(LocalPolicy):
+    """The local policy with its generation replaced by the assistant turns of an exported
+    text row; what each turn is shown is recorded."""
+
+    def __init__(self, replies: list[str]) -> None:
+        super().__init__()
+        self.replies, self.shown = list(replies), []
+
+    def _generate(self, chat, prefix, sampling, seed, cancel):  # type: ignore[no-untyped-def]
+        self.shown.append(chat)
+        reply = self.replies.pop(0)
+        assert reply.startswith(prefix)
+        return reply, 0, 0, False
+
+
+def test_text_rows_are_what_the_local_model_is_shown_and_they_solve_the_task():
+    family = get_family(FAMILY)
+    spec = family.spec(_seeds(1, holdout=False)[0], "easy")
+    (row,) = reference_rows([spec], render="text", max_tool_output_chars=300)
+    assert row["tools"] == [] and row["source"] == "reference"
+    assert all(set(m) == {"role", "content"} for m in row["messages"])
+    system = row["messages"][0]["content"]
+    assert "<tools>" in system and "files_read(" in system
+    assistant = [i for i, m in enumerate(row["messages"]) if m["role"] == "assistant"]
+    assert row["messages"][assistant[0]]["content"].startswith('<tool_call>[\n{"name": "')
+    assert row["messages"][assistant[-1]]["content"].startswith("<tool_call>[]</tool_call>")
+    results = [m["content"] for m in row["messages"] if m["role"] == "user"][1:]
+    assert results and all(r.startswith("<tool_response>") for r in results)
+
+    # The local policy, generating exactly the row's assistant turns, is shown exactly
+    # the row's earlier messages at every turn, and its parsed calls solve the task.
+    policy = _ReplayingLocal([row["messages"][i]["content"] for i in assistant])
+    task = make_from_spec(spec)
+    trace = asyncio.run(run_episode(task, policy, LoopConfig(
+        max_turns=len(task.reference) + 1, max_tool_output_chars=300)))
+    assert policy.shown == [row["messages"][:i] for i in assistant]
+    assert trace.grade is not None and trace.grade.score == 1.0
+
+
+def test_export_sft_renders_text_rows(tmp_path: Path):
+    _load_commands()
+    out = tmp_path / "rows.jsonl"
+    result = CliRunner().invoke(app, ["export-sft", str(out), "--family", FAMILY, "--seeds",
+                                      "0-3", "--difficulty", "easy", "--render", "text",
+                                      "--max-tool-output", "300"])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert rows and all(r["tools"] == [] and "<tools>" in r["messages"][0]["content"]
+                        for r in rows)
+    bad = CliRunner().invoke(app, ["export-sft", str(out), "--family", FAMILY,
+                                   "--render", "xml"])
+    assert bad.exit_code == 2 and "--render" in bad.output

@@ -55,6 +55,8 @@ REQUIRED_MODULES = ("torch", "transformers", "gguf", "accelerate")
 """What loading a GGUF file through transformers imports (the ``[local]`` extra)."""
 CALL_OPEN = "<tool_call>["
 CALL_CLOSE = "]</tool_call>"
+EMPTY_CALLS = CALL_OPEN + CALL_CLOSE
+"""The reply that makes no call: the model's final answer follows it."""
 _CLOSE_TAG = "</tool_call>"
 _EMPTY_LIST = re.compile(r"<tool_call>\s*\[\s*\]\s*</tool_call>\s*$")
 
@@ -224,8 +226,10 @@ def chat_messages(messages: Sequence[dict[str, Any]],
     """OpenAI messages rewritten for a chat template without tool support.
 
     Tools go into the system prompt (:func:`tool_prompt`); an assistant turn's calls
-    become its ``<tool_call>[...]</tool_call>`` list; tool results become a user turn
-    of ``<tool_response>`` blocks, in the order of the calls. Without ``tools`` the
+    become its ``<tool_call>[...]</tool_call>`` list, and a turn without calls opens
+    with the empty list ``<tool_call>[]</tool_call>`` (what the model writes for a final
+    answer after :func:`reply_prefix`); tool results become a user turn of
+    ``<tool_response>`` blocks, in the order of the calls. Without ``tools`` the
     messages pass as plain text.
     """
     out: list[dict[str, str]] = []
@@ -236,7 +240,7 @@ def chat_messages(messages: Sequence[dict[str, Any]],
                         "content": tool_prompt(content, tools) if tools else content})
         elif role == "assistant":
             calls = msg.get("tool_calls") or []
-            parts = [_call_block(calls)] if calls else []
+            parts = [_call_block(calls)] if calls else ([EMPTY_CALLS] if tools else [])
             if content:
                 parts.append(content)
             out.append({"role": "assistant", "content": "\n".join(parts)})
@@ -383,15 +387,20 @@ class LocalPolicy:
             tokens per turn, default 256), ``seed`` and ``tool_choice`` (``auto``,
             ``required`` or ``none``; see :func:`reply_prefix`).
         gguf: a GGUF file to load instead of the packaged SmolLM2.
+        adapter: a LoRA adapter folder (PEFT, as ``workgym train sft`` saves it) merged
+            into the weights once they load; it needs ``peft`` (the ``[train]`` extra).
     """
 
     name = "local"
 
     def __init__(self, sampling: SamplingConfig | None = None,
-                 gguf: str | Path | None = None) -> None:
+                 gguf: str | Path | None = None, adapter: str | Path | None = None) -> None:
         self.sampling = sampling or SamplingConfig()
         self._gguf = Path(gguf) if gguf is not None else None
+        self._adapter = Path(adapter) if adapter is not None else None
         self.model: str | None = self._gguf.stem if self._gguf else "SmolLM2-135M-Instruct"
+        if self._adapter is not None:
+            self.model += f"+{self._adapter.name}"
         self._lock = threading.Lock()
         self._loaded: tuple[Any, Any] | None = None
         self._failed: PolicyError | None = None
@@ -413,6 +422,8 @@ class LocalPolicy:
             with _quiet_loading(transformers):
                 tokenizer = AutoTokenizer.from_pretrained(path.parent, gguf_file=path.name)
                 model = AutoModelForCausalLM.from_pretrained(path.parent, gguf_file=path.name)
+            if self._adapter is not None:
+                model = self._merged(model, self._adapter)
         except PolicyError as exc:
             self._failed = exc
             raise
@@ -424,6 +435,17 @@ class LocalPolicy:
         self._loaded = (tokenizer, model)
         return self._loaded
 
+    @staticmethod
+    def _merged(model: Any, adapter: Path) -> Any:
+        if not (adapter / "adapter_config.json").is_file():
+            raise PolicyError(f"{adapter} holds no LoRA adapter (no adapter_config.json): "
+                              "give the output_dir of a `workgym train sft` run")
+        if importlib.util.find_spec("peft") is None:
+            raise PolicyError('a LoRA adapter needs peft: pip install "workgym[train]"')
+        from peft import PeftModel
+
+        return PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
+
     def load(self) -> None:
         """Load the model now rather than on the first turn.
 
@@ -433,8 +455,8 @@ class LocalPolicy:
         with self._lock:
             self._load()
 
-    def _generate(self, chat: list[dict[str, str]], prefix: str, seed: int,
-                  cancel: threading.Event) -> tuple[str, int, int, bool]:
+    def _generate(self, chat: list[dict[str, str]], prefix: str, sampling: SamplingConfig,
+                  seed: int, cancel: threading.Event) -> tuple[str, int, int, bool]:
         """The reply to ``chat`` (``prefix`` included), prompt and new token counts, and
         whether the token limit cut it off. ``cancel`` set stops the generation early."""
         import torch
@@ -446,19 +468,19 @@ class LocalPolicy:
             text = tokenizer.apply_chat_template(chat, add_generation_prompt=True,
                                                  tokenize=False) + prefix
             tokens = tokenizer(text, add_special_tokens=False)["input_ids"]
-            limit = self.sampling.max_tokens or DEFAULT_MAX_NEW_TOKENS
+            limit = sampling.max_tokens or DEFAULT_MAX_NEW_TOKENS
             if len(tokens) + limit > CONTEXT_TOKENS:
                 raise ContextLengthExceeded(f"{len(tokens)} prompt tokens + {limit} new tokens "
                                             f"exceed the {CONTEXT_TOKENS}-token context")
-            temperature = self.sampling.temperature or 0.0
+            temperature = sampling.temperature or 0.0
             options: dict[str, Any] = {"do_sample": temperature > 0,
                                        "pad_token_id": tokenizer.eos_token_id,
                                        "return_dict_in_generate": True,
                                        "stopping_criteria": _stop_on(cancel)}
             if temperature > 0:
                 options["temperature"] = temperature
-                if self.sampling.top_p is not None:
-                    options["top_p"] = self.sampling.top_p
+                if sampling.top_p is not None:
+                    options["top_p"] = sampling.top_p
                 torch.manual_seed(seed)
             reply, used, cut = prefix, 0, False
             # A call list ends the reply at its closing tag (the model would ramble on);
@@ -492,21 +514,34 @@ class LocalPolicy:
 
     async def act(self, messages: Sequence[dict[str, Any]], tools: Sequence[dict[str, Any]],
                   ctx: PolicyContext) -> AssistantTurn:
-        choice = self.sampling.tool_choice
+        seed = derive_seed(self.sampling.seed or 0, ctx.task.id, ctx.sample, ctx.turn) % 2**31
+        return await self.complete(messages, tools, seed=seed, turn=ctx.turn)
+
+    async def complete(self, messages: Sequence[dict[str, Any]],
+                       tools: Sequence[dict[str, Any]], sampling: SamplingConfig | None = None,
+                       *, seed: int = 0, turn: int = 0) -> AssistantTurn:
+        """The model's reply to OpenAI ``messages`` offering ``tools``.
+
+        Args:
+            sampling: this reply's settings (default: the policy's).
+            seed: the sampling seed (with a temperature above 0).
+            turn: numbers the ids of the calls (``call_{turn}_{i}``).
+        """
+        sampling = sampling or self.sampling
+        choice = sampling.tool_choice
         offered = [] if choice == "none" else list(tools)
         chat = chat_messages(messages, offered)
         prefix = reply_prefix(choice, offered)
-        seed = derive_seed(self.sampling.seed or 0, ctx.task.id, ctx.sample, ctx.turn) % 2**31
         cancel = threading.Event()
         try:
             text, prompt_tokens, new_tokens, hit_limit = await asyncio.to_thread(
-                self._generate, chat, prefix, seed, cancel)
+                self._generate, chat, prefix, sampling, seed, cancel)
         except asyncio.CancelledError:
             # Ctrl-C: the worker thread cannot be cancelled, so the generation is told to
             # stop at its next token instead of running to max_tokens.
             cancel.set()
             raise
-        content, calls = parse_tool_calls(text, ctx.turn)
+        content, calls = parse_tool_calls(text, turn)
         finish = "tool_calls" if calls else ("length" if hit_limit else "stop")
         return AssistantTurn(content=content or "", tool_calls=calls, finish_reason=finish,
                              usage=Usage(prompt_tokens=prompt_tokens,

@@ -57,6 +57,9 @@ class RunConfig(BaseModel):
     """Model name (as the server knows it, or the local model's)."""
     base_url: str | None = None
     """OpenAI-compatible endpoint of the ``openai`` policy."""
+    adapter: str | None = None
+    """A LoRA adapter folder (PEFT, as ``workgym train sft`` saves it) that the ``local``
+    policy merges into its weights."""
     sampling: SamplingConfig = Field(default_factory=SamplingConfig)
     """Temperature, top_p, max_tokens, seed, extra body."""
     loop: LoopConfig = Field(default_factory=LoopConfig)
@@ -118,7 +121,7 @@ def make_policy(config: RunConfig, api_key: str | None = None) -> Policy:
     if config.policy == "local":
         from workgym.agent._local import LocalPolicy
 
-        return LocalPolicy(config.sampling)
+        return LocalPolicy(config.sampling, adapter=config.adapter)
     if config.policy == "reference":
         return ReferencePolicy()
     if config.policy == "noop":

@@ -239,3 +239,61 @@ def _serve_many(log: logging.Logger, *, host: str, port: int, token: str | None,
                  hub.created)
     if failed:
         raise typer.Exit(1)
+
+
+@app.command("serve-local")
+def serve_local_command(
+    host: Annotated[str, typer.Option(
+        envvar="WORKGYM_HOST", help="Bind address; not loopback: needs --api-key.")] = (
+        "127.0.0.1"),
+    port: Annotated[int, typer.Option(
+        envvar="WORKGYM_PORT", min=0, max=65535, help="Port; 0 = any free.")] = 8000,
+    adapter: Annotated[str | None, typer.Option(
+        envvar="WORKGYM_ADAPTER",
+        help="A LoRA adapter folder (from 'workgym train sft') merged into the weights.")] = None,
+    max_tokens: Annotated[int, typer.Option(
+        envvar="WORKGYM_MAX_TOKENS", min=1,
+        help="New tokens of a reply when the request asks none, and at most.")] = 256,
+    temperature: Annotated[float, typer.Option(
+        envvar="WORKGYM_TEMPERATURE", min=0.0,
+        help="Temperature of a request that gives none (0: greedy).")] = 0.0,
+    api_key: Annotated[str | None, typer.Option(
+        envvar="WORKGYM_SERVE_API_KEY",
+        help="Require 'Authorization: Bearer KEY' on every request.")] = None,
+) -> None:
+    """Serve the embedded local model (SmolLM2-135M) over an OpenAI-compatible HTTP API.
+
+    POST /v1/chat/completions takes messages and tools and answers with tool_calls, as
+    the in-process 'local' policy does; GET /v1/models names the model. What needs an
+    endpoint (workgym eval --policy openai, workgym external bfcl) reaches the local
+    model, or a LoRA-trained one (--adapter), through it. One reply at a time.
+    """
+    import asyncio
+
+    from workgym.agent import LocalPolicy, PolicyError, SamplingConfig
+    from workgym.agent._local_server import LocalServer, serve_local
+    from workgym.serve import is_loopback
+
+    log = _logger()
+    if not is_loopback(host) and not api_key:
+        raise typer.BadParameter(f"refusing to serve on {host} without an API key: pass "
+                                 "--api-key, or bind to 127.0.0.1", param_hint="--api-key")
+    defaults = SamplingConfig(max_tokens=max_tokens, temperature=temperature)
+    policy = LocalPolicy(defaults, adapter=adapter)
+    log.info("loading %s ...", policy.model)
+    try:
+        policy.load()
+    except PolicyError as exc:
+        log.error("%s", exc)
+        raise typer.Exit(1) from None
+    server = LocalServer(policy, defaults, api_key=api_key)
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        asyncio.run(serve_local(server, host, port,
+                                on_ready=lambda url: log.info("serving %s at %s", policy.model,
+                                                              url)))
+    except KeyboardInterrupt:
+        log.info("stopped")
+    except OSError as exc:  # e.g. the port is taken
+        log.error("%s", exc)
+        raise typer.Exit(1) from None

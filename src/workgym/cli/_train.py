@@ -35,7 +35,7 @@ def _need_train_extra() -> None:
         raise _fail(f"training needs {', '.join(missing)}: pip install 'workgym[train]'")
 
 
-def _reference_rows(selection: Any, stats: Any, arguments: str) -> Any:
+def _reference_rows(selection: Any, stats: Any, options: dict[str, Any]) -> Any:
     """The reference rows of ``selection``'s train tasks (its holdout tasks counted as
     dropped)."""
     from workgym.train import mixture_specs, reference_rows
@@ -46,10 +46,10 @@ def _reference_rows(selection: Any, stats: Any, arguments: str) -> Any:
         raise _fail(str(exc)) from None
     stats.dropped["holdout"] += holdout
     err.print(f"reference: {len(specs)} train tasks ({holdout} holdout left out)")
-    return reference_rows(specs, stats, arguments=arguments)  # type: ignore[arg-type]
+    return reference_rows(specs, stats, **options)
 
 
-def _trace_rows(runs: list[Path], stats: Any, min_score: float, arguments: str) -> Any:
+def _trace_rows(runs: list[Path], stats: Any, min_score: float, options: dict[str, Any]) -> Any:
     """The rows of the traces of ``runs`` that score at least ``min_score``."""
     from workgym.agent import load_traces
     from workgym.train import rows_from_traces
@@ -61,8 +61,8 @@ def _trace_rows(runs: list[Path], stats: Any, min_score: float, arguments: str) 
         except ValueError as exc:
             raise _fail(str(exc)) from None
     err.print(f"traces: {len(traces)} from {len(runs)} run(s)")
-    return rows_from_traces(traces, stats, min_score=min_score,
-                            arguments=arguments)  # type: ignore[arg-type]
+    options = {k: v for k, v in options.items() if k != "max_tool_output_chars"}
+    return rows_from_traces(traces, stats, min_score=min_score, **options)
 
 
 @app.command("export-sft")
@@ -95,6 +95,15 @@ def export_sft(
         envvar="WORKGYM_TOOL_ARGUMENTS",
         help="Tool-call arguments as 'object' (Hugging Face chat templates) or 'string' "
              "(OpenAI fine-tuning).")] = "object",
+    render: Annotated[str, typer.Option(
+        envvar="WORKGYM_EXPORT_RENDER",
+        help="'tools': tool-calling messages with the tools beside them; 'text': plain "
+             "messages as the local model reads them (tools in the system prompt, calls "
+             "in <tool_call> blocks), for chat templates without tools.")] = "tools",
+    max_tool_output: Annotated[int | None, typer.Option(
+        envvar="WORKGYM_MAX_TOOL_OUTPUT", min=100,
+        help="Cut tool outputs of reference trajectories to this many characters, as "
+             "an eval with the same limit would (default: the agent loop's).")] = None,
 ) -> None:
     """Export SFT rows: reference trajectories of train tasks and successful run traces.
 
@@ -106,6 +115,9 @@ def export_sft(
 
     if arguments not in ("object", "string"):
         raise typer.BadParameter("must be 'object' or 'string'", param_hint="--arguments")
+    if render not in ("tools", "text"):
+        raise typer.BadParameter("must be 'tools' or 'text'", param_hint="--render")
+    options = {"arguments": arguments, "render": render, "max_tool_output_chars": max_tool_output}
     if suite and family:
         raise typer.BadParameter("give --suite or --family, not both", param_hint="--suite")
     if not (suite or family or run):
@@ -126,9 +138,9 @@ def export_sft(
                                       difficulties=levels, richness=richness)  # type: ignore[arg-type]
         except ValueError as exc:
             raise _fail(str(exc)) from None
-        sources.append(_reference_rows(selection, ref_stats, arguments))
+        sources.append(_reference_rows(selection, ref_stats, options))
     if run:
-        sources.append(_trace_rows(run, trace_stats, min_score, arguments))
+        sources.append(_trace_rows(run, trace_stats, min_score, options))
 
     def rows() -> Any:
         for source in sources:

@@ -5,6 +5,12 @@ directly: ``{"messages": [...], "tools": [...], ...metadata}``. Messages follow 
 Hugging Face chat format for tool calling: assistant ``tool_calls`` entries carry their
 ``arguments`` as an object (chat templates serialize them), ``tool`` messages carry the
 ``name`` of the tool they answer, and ``tools`` holds the episode's OpenAI tool schemas.
+
+Rows rendered as ``text`` are for a model whose chat template knows no tools (the
+embedded SmolLM2): plain ``role``/``content`` messages exactly as
+:class:`workgym.agent.LocalPolicy` shows them to the model (tools described in the system
+prompt, calls as ``<tool_call>[...]</tool_call>`` lists, results as ``<tool_response>``
+user turns), and an empty ``tools`` list.
 """
 
 from __future__ import annotations
@@ -21,6 +27,8 @@ from workgym.core import Task, TaskSpec, Trace, make_from_spec
 
 ArgumentsFormat = Literal["object", "string"]
 OutputFormat = Literal["jsonl", "parquet"]
+Render = Literal["tools", "text"]
+"""``tools``: Hugging Face tool-calling messages; ``text``: the local model's text format."""
 
 ROW_METADATA = ("task_id", "family", "difficulty", "score", "source", "spec")
 """The metadata columns of every row, besides ``messages`` and ``tools``."""
@@ -150,15 +158,23 @@ def trace_row(
     *,
     source: str = "trace",
     arguments: ArgumentsFormat = "object",
+    render: Render = "tools",
 ) -> dict[str, Any]:
     """One SFT row from a graded trace and its episode's tools.
 
     Raises:
         MalformedTrace: see ``chat_row_messages``.
     """
+    if render == "text":
+        from workgym.agent import chat_messages
+
+        messages = chat_messages(chat_row_messages(trace.messages, tools, "string"), tools)
+        offered: list[dict[str, Any]] = []
+    else:
+        messages, offered = chat_row_messages(trace.messages, tools, arguments), list(tools)
     return {
-        "messages": chat_row_messages(trace.messages, tools, arguments),
-        "tools": list(tools),
+        "messages": messages,
+        "tools": offered,
         "task_id": trace.task_id,
         "family": trace.spec.family_id,
         "difficulty": trace.spec.difficulty,
@@ -178,6 +194,7 @@ def reference_rows(
     system_prompt: str | None = None,
     max_tool_output_chars: int | None = None,
     arguments: ArgumentsFormat = "object",
+    render: Render = "tools",
     concurrency: int = 8,
 ) -> Iterator[dict[str, Any]]:
     """Rows of reference-solution trajectories, one per train-split task.
@@ -194,6 +211,7 @@ def reference_rows(
         max_tool_output_chars: cut longer tool outputs as the loop does (default: the
             loop's).
         arguments: ``object`` (Hugging Face chat templates) or ``string`` (OpenAI).
+        render: ``tools`` (tool-calling messages) or ``text`` (the local model's format).
         concurrency: episodes rolled out at once.
     """
     from workgym.agent import LoopConfig, ReferencePolicy, run_episode
@@ -228,7 +246,8 @@ def reference_rows(
                 stats.dropped["reference_failed"] += 1
                 continue
             try:
-                row = trace_row(trace, task_tools(task), source="reference", arguments=arguments)
+                row = trace_row(trace, task_tools(task), source="reference", arguments=arguments,
+                                render=render)
             except MalformedTrace:
                 stats.dropped["malformed"] += 1
                 continue
@@ -242,6 +261,7 @@ def rows_from_traces(
     *,
     min_score: float = 1.0,
     arguments: ArgumentsFormat = "object",
+    render: Render = "tools",
 ) -> Iterator[dict[str, Any]]:
     """Rows of successful traces (rejection sampling).
 
@@ -271,7 +291,8 @@ def rows_from_traces(
             stats.dropped[reason] += 1
             continue
         try:
-            row = trace_row(trace, task_tools(make_from_spec(trace.spec)), arguments=arguments)
+            row = trace_row(trace, task_tools(make_from_spec(trace.spec)), arguments=arguments,
+                            render=render)
         except MalformedTrace:
             stats.dropped["malformed"] += 1
             continue

@@ -18,12 +18,33 @@ DEFAULT_TOOL_TEMPLATE = "qwen2_5"
 cannot render tool calls (SmolLM2 uses the same ChatML special tokens)."""
 
 
+SMOLLM2_TRAINING_TEMPLATE = (
+    "{% for message in messages %}"
+    "{% if loop.first and messages[0]['role'] != 'system' %}"
+    "{{ '<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging "
+    "Face<|im_end|>\n' }}{% endif %}"
+    "{% if message['role'] == 'assistant' %}{{ '<|im_start|>assistant\n' }}"
+    "{% generation %}{{ message['content'] + '<|im_end|>' }}{% endgeneration %}{{ '\n' }}"
+    "{% else %}{{ '<|im_start|>' + message['role'] + '\n' + message['content'] + "
+    "'<|im_end|>' + '\n' }}{% endif %}"
+    "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}")
+"""SmolLM2-Instruct's own chat template, text for text, with its assistant turns (and
+their closing ``<|im_end|>``) marked for ``assistant_only_loss``: the template to train
+the embedded model on rows exported with ``render="text"``, which is what
+:class:`workgym.agent.LocalPolicy` prompts it with."""
+TEMPLATES = {"smollm2": SMOLLM2_TRAINING_TEMPLATE}
+"""Chat templates shipped with workgym, by name (looked up before TRL's)."""
+
+
 def named_chat_template(name: str) -> str:
-    """A chat template shipped with TRL (``qwen2_5``, ``qwen3``...) or read from a file.
+    """A chat template shipped with workgym (``smollm2``) or TRL (``qwen2_5``,
+    ``qwen3``...), or read from a file.
 
     Raises:
-        ValueError: neither a TRL template name nor a readable ``.jinja`` file.
+        ValueError: neither a template name nor a readable ``.jinja`` file.
     """
+    if name in TEMPLATES:
+        return TEMPLATES[name]
     candidate = Path(name)
     if candidate.suffix in (".jinja", ".j2"):
         try:
@@ -35,7 +56,8 @@ def named_chat_template(name: str) -> str:
     if not source.is_file():
         known = sorted(p.name[:-len(".jinja")] for p in folder.iterdir()
                        if p.name.endswith(".jinja") and not p.name.endswith("_training.jinja"))
-        raise ValueError(f"unknown chat template {name!r}; TRL ships: {', '.join(known)} "
+        raise ValueError(f"unknown chat template {name!r}; workgym ships: "
+                         f"{', '.join(sorted(TEMPLATES))}; TRL ships: {', '.join(known)} "
                          "(or give a path to a .jinja file)")
     return source.read_text(encoding="utf-8")
 
