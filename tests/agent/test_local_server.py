@@ -14,8 +14,7 @@ import httpx
 import openai
 import pytest
 
-from workgym.agent import LocalPolicy, SamplingConfig
-from workgym.agent._local_server import LocalServer, serve_local
+from workgym.agent import LocalPolicy, LocalServer, SamplingConfig, serve_local
 
 TOOLS = [{"type": "function", "function": {
     "name": "get_weather", "description": "The weather in a city.",

@@ -15,6 +15,7 @@ from workgym.agent._local import (
     tool_prompt,
     weights_path,
 )
+from workgym.agent._local_server import LocalServer, serve_local
 from workgym.agent._loop import LoopConfig, run_episode
 from workgym.agent._openai import (
     DEFAULT_MAX_TOKENS,
@@ -80,14 +81,14 @@ from workgym.agent._workers import WorkerFailed, run_workers
 __all__ = [
     "DEFAULT_MAX_TOKENS", "DEFAULT_SYSTEM_PROMPT", "MAX_ERROR_SHARE", "SIDES", "SPLITS",
     "SUITES", "TRANSFER_TEST_CATEGORIES",
-    "AssistantTurn", "ContextLengthExceeded", "EndpointConfig", "LocalPolicy", "LoopConfig",
-    "NoopPolicy", "OpenAIPolicy", "OpenRun", "Policy", "PolicyContext", "PolicyError",
+    "AssistantTurn", "ContextLengthExceeded", "EndpointConfig", "LocalPolicy", "LocalServer",
+    "LoopConfig", "NoopPolicy", "OpenAIPolicy", "OpenRun", "Policy", "PolicyContext", "PolicyError",
     "QuickSummary", "ReferencePolicy", "ReplayPolicy", "RunConfig", "RunConfigMismatch",
     "RunLocked", "RunResult", "SamplingConfig", "Side", "Split", "StepOutcome", "ToolCallRequest",
     "TraceWriter", "WorkerFailed", "chat_messages", "check_local", "execute_calls",
     "holdout_seeds", "interface_dialects", "is_holdout", "json_turn", "load_traces", "make_policy", "open_run",
     "opening_messages", "paraphrase_frames", "parse_tool_calls", "quick_summary", "run", "run_episode",
-    "run_failure", "run_workers", "served_model", "split_sides", "split_specs", "suite_specs",
+    "run_failure", "run_workers", "serve_local", "served_model", "split_sides", "split_specs", "suite_specs",
     "tool_prompt", "train_seeds", "transfer_side", "truncate_output", "weights_path",
 ]
 

@@ -270,8 +270,7 @@ def serve_local_command(
     """
     import asyncio
 
-    from workgym.agent import LocalPolicy, PolicyError, SamplingConfig
-    from workgym.agent._local_server import LocalServer, serve_local
+    from workgym.agent import LocalPolicy, LocalServer, PolicyError, SamplingConfig, serve_local
     from workgym.serve import is_loopback
 
     log = _logger()
