@@ -93,6 +93,23 @@ def _eval(folder: Path, specs: list[TaskSpec], *, adapter: Path | None, k: int,
             "mean_score": round(sum(t.score for t in graded) / max(1, len(graded)), 4)}
 
 
+def _wait_for(url: str, server: subprocess.Popen[bytes], timeout_s: float = 300.0) -> None:
+    """Wait until ``url`` answers (the model loads before the server binds)."""
+    import httpx
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"workgym serve-local exited {server.returncode}")
+        try:
+            if httpx.get(url, timeout=5).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(1)
+    raise RuntimeError(f"nothing answered at {url} within {timeout_s:.0f} s")
+
+
 class Experiment:
     """The stages, their folders and their done-markers under ``out``."""
 
@@ -157,13 +174,15 @@ class Experiment:
 
     def _bfcl(self, side: Path, adapter: Path | None) -> dict[str, Any]:
         port = 8765
-        serve = [sys.executable, "-m", "workgym", "serve-local", "--port", str(port),
+        workgym = str(Path(sys.executable).with_name("workgym"))
+        serve = [workgym, "serve-local", "--port", str(port),
                  "--max-tokens", str(MAX_TOKENS)]
         if adapter is not None:
             serve += ["--adapter", str(adapter)]
         server = subprocess.Popen(serve)
         try:
-            command = [sys.executable, "-m", "workgym", "external", "bfcl",
+            _wait_for(f"http://127.0.0.1:{port}/v1/models", server)
+            command = [workgym, "external", "bfcl",
                        "--model", f"http://127.0.0.1:{port}/v1", "--categories", "simple",
                        "--limit", str(self.args.bfcl_cases), "-k", "1", "--temperature", "0",
                        "--max-tokens", str(MAX_TOKENS), "--concurrency", "1",

@@ -68,7 +68,9 @@ def write_results(out: Path, here: Path, args: argparse.Namespace) -> dict[str, 
         result["mean_score"] = score.model_dump(mode="json")
         table = transfer_table([out / "base"], [out / "sft"], ci=ci)
         result["transfer"] = table.model_dump(mode="json")
-        markdown = transfer_markdown(table)
+        # The runs name explicit tasks, so their suite field is RunConfig's default label.
+        markdown = transfer_markdown(table).replace(
+            "| workgym smoke |", f"| workgym holdout ({len(base)} base, {len(sft)} SFT tasks) |")
     else:
         markdown = "(no holdout run on both sides yet)\n"
     (here / "results.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
