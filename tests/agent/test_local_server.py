@@ -80,6 +80,8 @@ async def test_a_call_comes_back_as_tool_calls_to_the_openai_client() -> None:
     ({"messages": [{"role": "user", "content": "x"}], "n": 2}, "n must be 1"),
     ({"messages": [{"role": "user", "content": "x"}], "tool_choice": "any"}, "tool_choice"),
     ({"messages": [{"role": "user", "content": "x"}], "max_tokens": 0}, "max_tokens"),
+    ({"messages": [{"role": "user", "content": "x"}], "temperature": -1}, ("temperature: Input "
+     "should be greater than or equal to 0")),
 ])
 async def test_a_bad_request_is_a_400_that_says_why(body: dict[str, Any], says: str) -> None:
     async with _serving(_Scripted([])) as base, httpx.AsyncClient() as http:

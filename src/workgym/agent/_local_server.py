@@ -19,6 +19,7 @@ from typing import Any
 
 import orjson
 from aiohttp import web
+from pydantic import ValidationError
 
 from workgym.agent._local import LocalPolicy
 from workgym.agent._openai import SamplingConfig
@@ -59,8 +60,9 @@ def _sampling(body: ChatBody, defaults: SamplingConfig) -> SamplingConfig:
     try:
         return SamplingConfig(temperature=temperature, top_p=top_p, max_tokens=max_tokens,
                               tool_choice=choice)
-    except ValueError as exc:
-        raise BadRequest(str(exc).splitlines()[-1] if str(exc) else "bad sampling") from None
+    except ValidationError as exc:  # e.g. a negative temperature; worded as the hub words it
+        raise BadRequest("; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
+                                   for e in exc.errors(include_url=False))) from None
 
 
 def _messages(body: ChatBody) -> list[dict[str, Any]]:
