@@ -35,7 +35,8 @@ def _need_train_extra() -> None:
         raise _fail(f"training needs {', '.join(missing)}: pip install 'workgym[train]'")
 
 
-def _reference_rows(selection: Any, stats: Any, options: dict[str, Any]) -> Any:
+def _reference_rows(selection: Any, stats: Any, options: dict[str, Any],
+                    max_tool_output: int | None) -> Any:
     """The reference rows of ``selection``'s train tasks (its holdout tasks counted as
     dropped)."""
     from workgym.train import mixture_specs, reference_rows
@@ -46,7 +47,7 @@ def _reference_rows(selection: Any, stats: Any, options: dict[str, Any]) -> Any:
         raise _fail(str(exc)) from None
     stats.dropped["holdout"] += holdout
     err.print(f"reference: {len(specs)} train tasks ({holdout} holdout left out)")
-    return reference_rows(specs, stats, **options)
+    return reference_rows(specs, stats, max_tool_output_chars=max_tool_output, **options)
 
 
 def _trace_rows(runs: list[Path], stats: Any, min_score: float, options: dict[str, Any]) -> Any:
@@ -61,7 +62,6 @@ def _trace_rows(runs: list[Path], stats: Any, min_score: float, options: dict[st
         except ValueError as exc:
             raise _fail(str(exc)) from None
     err.print(f"traces: {len(traces)} from {len(runs)} run(s)")
-    options = {k: v for k, v in options.items() if k != "max_tool_output_chars"}
     return rows_from_traces(traces, stats, min_score=min_score, **options)
 
 
@@ -117,7 +117,7 @@ def export_sft(
         raise typer.BadParameter("must be 'object' or 'string'", param_hint="--arguments")
     if render not in ("tools", "text"):
         raise typer.BadParameter("must be 'tools' or 'text'", param_hint="--render")
-    options = {"arguments": arguments, "render": render, "max_tool_output_chars": max_tool_output}
+    options = {"arguments": arguments, "render": render}
     if suite and family:
         raise typer.BadParameter("give --suite or --family, not both", param_hint="--suite")
     if not (suite or family or run):
@@ -138,7 +138,7 @@ def export_sft(
                                       difficulties=levels, richness=richness)  # type: ignore[arg-type]
         except ValueError as exc:
             raise _fail(str(exc)) from None
-        sources.append(_reference_rows(selection, ref_stats, options))
+        sources.append(_reference_rows(selection, ref_stats, options, max_tool_output))
     if run:
         sources.append(_trace_rows(run, trace_stats, min_score, options))
 
