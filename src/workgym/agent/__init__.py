@@ -7,6 +7,7 @@ Example:
     >>> result = asyncio.run(run(config, "runs/ref"))
 """
 
+from workgym.agent._gc import ROLLOUT_GC_THRESHOLD, rollout_gc
 from workgym.agent._local import (
     LocalPolicy,
     chat_messages,
@@ -79,15 +80,15 @@ from workgym.agent._suites import (
 from workgym.agent._workers import WorkerFailed, run_workers
 
 __all__ = [
-    "DEFAULT_MAX_TOKENS", "DEFAULT_SYSTEM_PROMPT", "MAX_ERROR_SHARE", "SIDES", "SPLITS",
-    "SUITES", "TRANSFER_TEST_CATEGORIES",
+    "DEFAULT_MAX_TOKENS", "DEFAULT_SYSTEM_PROMPT", "MAX_ERROR_SHARE", "ROLLOUT_GC_THRESHOLD",
+    "SIDES", "SPLITS", "SUITES", "TRANSFER_TEST_CATEGORIES",
     "AssistantTurn", "ContextLengthExceeded", "EndpointConfig", "LocalPolicy", "LocalServer",
     "LoopConfig", "NoopPolicy", "OpenAIPolicy", "OpenRun", "Policy", "PolicyContext", "PolicyError",
     "QuickSummary", "ReferencePolicy", "ReplayPolicy", "RunConfig", "RunConfigMismatch",
     "RunLocked", "RunResult", "SamplingConfig", "Side", "Split", "StepOutcome", "ToolCallRequest",
     "TraceWriter", "WorkerFailed", "chat_messages", "check_local", "execute_calls",
     "holdout_seeds", "interface_dialects", "is_holdout", "json_turn", "load_traces", "make_policy", "open_run",
-    "opening_messages", "paraphrase_frames", "parse_tool_calls", "quick_summary", "run", "run_episode",
+    "opening_messages", "paraphrase_frames", "parse_tool_calls", "quick_summary", "rollout_gc", "run", "run_episode",
     "run_failure", "run_workers", "serve_local", "served_model", "split_sides", "split_specs", "suite_specs",
     "tool_prompt", "train_seeds", "transfer_side", "truncate_output", "weights_path",
 ]

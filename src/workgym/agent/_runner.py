@@ -25,6 +25,7 @@ from typing import Any, Protocol, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from workgym.agent._gc import rollout_gc
 from workgym.agent._loop import LoopConfig, run_episode
 from workgym.agent._openai import EndpointConfig, OpenAIPolicy, SamplingConfig
 from workgym.agent._policy import (
@@ -447,7 +448,8 @@ async def run_jobs(config: RunConfig, policy: Policy, jobs: Sequence[tuple[TaskS
             add(trace)
             sink.advance(trace)
 
-    await asyncio.gather(*(one(spec, sample) for spec, sample in jobs))
+    with rollout_gc():
+        await asyncio.gather(*(one(spec, sample) for spec, sample in jobs))
 
 
 async def _rollout(config: RunConfig, policy: Policy, spec: TaskSpec, sample: int,
