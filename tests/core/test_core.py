@@ -150,6 +150,17 @@ def test_closure_needs_the_artifact_written():
         assert ep.artifacts_written() is True
 
 
+def test_closure_refuses_an_artifact_that_is_a_link_or_a_folder():
+    task = make("examples/note-total-v1", seed=2)
+    with task.start() as ep:
+        (ep.world.workspace / "elsewhere.txt").write_text("1")
+        (ep.world.workspace / "total.txt").symlink_to("elsewhere.txt")
+        assert ep.artifacts_written() is False
+    with task.start() as ep:
+        (ep.world.workspace / "total.txt").mkdir()
+        assert ep.artifacts_written() is False
+
+
 class _Counter(App):
     """A test app whose tool updates world state in two steps (read, then write)."""
 

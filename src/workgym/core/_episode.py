@@ -212,15 +212,18 @@ class Episode:
 
     def artifacts_written(self) -> bool | None:
         """Task closure: every artifact the task requires exists as a regular file whose
-        bytes differ from the start (created or changed). None when the task names none."""
+        bytes differ from the start (created or changed). None when the task names none.
+
+        Only the named artifacts are hashed (``World.file_hash``), never the whole
+        workspace: this runs after every episode."""
         if not self.task.artifacts:
             return None
-        now = self.world.file_hashes()
-        return all(
-            rel in now and not now[rel].startswith(("link:", "special:"))
-            and now[rel] != self._initial.files.get(rel)
-            for rel in self.task.artifacts
-        )
+        for rel in self.task.artifacts:
+            now = self.world.file_hash(rel)
+            if now is None or now.startswith(("link:", "special:")) \
+                    or now == self._initial.files.get(rel):
+                return False
+        return True
 
     def finish(self, answer: str | None = None, *, truncated: bool = False) -> None:
         """Record the final answer (and whether the episode was cut off)."""
