@@ -4,6 +4,8 @@ trained on through the trainer adapter give the same conversation and the same g
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import threading
 from typing import Any
 
 import pytest
@@ -46,3 +48,37 @@ def test_evaluated_and_trained_episodes_are_the_same(family: str) -> None:
     assert [(c.name, c.passed) for c in result.grade.criteria] == \
         [(c.name, c.passed) for c in trace.grade.criteria]
     assert result.info["calls"] == len(trace.calls)
+
+
+def _threads_of_world_work(task: Any) -> set[str]:
+    """Where an episode's world work ran: the loop's thread ("loop") or another."""
+    from workgym.core import Episode, Task
+
+    seen: set[str] = set()
+    loop_thread = threading.get_ident()
+
+    def mark(original: Any) -> Any:
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            seen.add("loop" if threading.get_ident() == loop_thread else "thread")
+            return original(*args, **kwargs)
+        return wrapped
+
+    with pytest.MonkeyPatch.context() as patch:
+        # (close too goes through the loop's hand-off, but an episode's __del__ closes
+        # it again wherever garbage is collected)
+        for cls, name in ((Task, "start"), (Episode, "call"), (Episode, "grade")):
+            patch.setattr(cls, name, mark(getattr(cls, name)))
+        trace = asyncio.run(run_episode(task, ReferencePolicy(),
+                                        LoopConfig(parallel_tools=False)))
+    assert trace.grade is not None and trace.grade.score == 1.0
+    return seen
+
+
+def test_quick_worlds_run_inline_and_a_terminal_task_in_a_thread() -> None:
+    quick = make("office/library-catalogue-v1", seed=5, difficulty="easy")
+    assert not quick.blocking
+    assert _threads_of_world_work(quick) == {"loop"}
+    # the same task with a terminal among its apps (a tool that runs processes)
+    slow = dataclasses.replace(quick, apps=(*quick.apps, "terminal"))
+    assert slow.blocking
+    assert _threads_of_world_work(slow) == {"thread"}

@@ -6,7 +6,7 @@ import asyncio
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -19,6 +19,7 @@ from workgym.agent._policy import (
 from workgym.agent._step import DEFAULT_SYSTEM_PROMPT, execute_calls, opening_messages
 from workgym.core import Episode, StopReason, Task, Trace, TraceStats, Usage
 
+T = TypeVar("T")
 COMPACTED_PREFIX = "[older tool output"
 
 
@@ -90,12 +91,21 @@ async def run_episode(
     config = config or LoopConfig()
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     clock = time.perf_counter()
-    episode = await asyncio.to_thread(task.start)
+    episode = await _world_work(task, task.start)
     try:
         return await _loop(task, episode, policy, config, sample, suite, started_at, clock,
                            on_turn)
     finally:
-        await asyncio.to_thread(episode.close)
+        await _world_work(task, episode.close)
+
+
+async def _world_work(task: Task, work: Callable[[], T]) -> T:
+    """``work()`` in a thread when the task may block (``App.blocking``: a terminal), else
+    inline: starting, grading and closing other worlds takes milliseconds, less than the
+    thread hand-off costs at hundreds of episodes in flight."""
+    if task.blocking:
+        return await asyncio.to_thread(work)
+    return work()
 
 
 async def _loop(task: Task, episode: Episode, policy: Policy, config: LoopConfig, sample: int,
@@ -153,7 +163,7 @@ async def _loop(task: Task, episode: Episode, policy: Policy, config: LoopConfig
     if error is None:
         if truncated:
             episode.finish(None, truncated=True)
-        grade = await asyncio.to_thread(episode.grade)
+        grade = await _world_work(task, episode.grade)
     for record in episode.calls:
         stats.invalid_json += record.error == "invalid_json"
         stats.invalid_args += record.error == "invalid_args"

@@ -85,7 +85,8 @@ async def execute_calls(episode: Episode, calls: Sequence[CallLike], call_ids: S
         max_output_chars: the longest output the model sees.
         parallel: run the calls concurrently in threads (their results still come back in
             order; the episode's lock keeps writes from interleaving). When false they run
-            one after another in one thread, so the call log follows the model's order.
+            one after another, so the call log follows the model's order: in a thread
+            when an app of the task may block (``App.blocking``), else inline.
 
     Returns:
         The tool messages, the results and how many outputs were cut.
@@ -95,9 +96,11 @@ async def execute_calls(episode: Episode, calls: Sequence[CallLike], call_ids: S
     if parallel and len(calls) > 1:
         results = list(await asyncio.gather(
             *(asyncio.to_thread(episode.call, c.name, c.arguments) for c in calls)))
-    else:
+    elif episode.task.blocking:
         results = await asyncio.to_thread(
             lambda: [episode.call(c.name, c.arguments) for c in calls])
+    else:  # quick tools: a thread hand-off would cost more than the calls (App.blocking)
+        results = [episode.call(c.name, c.arguments) for c in calls]
     messages: list[dict[str, Any]] = []
     cut_count = 0
     for call_id, result in zip(call_ids, results, strict=True):

@@ -271,6 +271,7 @@ class TerminalApp(App):
     """A shell over the workspace, in a sandbox without network."""
 
     name = "terminal"
+    blocking = True
     limits: ClassVar[SandboxLimits] = SandboxLimits()
     """Limits of every command; a subclass may set others."""
 

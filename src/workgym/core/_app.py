@@ -418,6 +418,11 @@ class App:
     """Base class of every app. Subclasses set ``name`` and define ``@tool`` methods."""
 
     name: ClassVar[str]
+    blocking: ClassVar[bool] = False
+    """Whether a tool may hold its caller for long (it runs a process, up to seconds):
+    the episode loop then runs the world's work (start, calls, grade, close) in a
+    thread, to keep its event loop free. Other episodes run it inline: a thread hand-off
+    costs more than the work (``benchmarks/README.md``, rollout)."""
     _specs: ClassVar[dict[str, ToolSpec]]
     registry: ClassVar[dict[str, type[App]]] = {}
 

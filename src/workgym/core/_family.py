@@ -20,6 +20,7 @@ from typing import Any, ClassVar, Generic, Literal, TypeVar
 
 from pydantic import BaseModel
 
+from workgym.core._app import App
 from workgym.core._episode import Episode
 from workgym.core._grading import Criterion
 from workgym.core._spec import DIFFICULTIES, Difficulty, TaskSpec
@@ -73,6 +74,12 @@ class Task:
     @property
     def id(self) -> str:
         return self.spec.id
+
+    @property
+    def blocking(self) -> bool:
+        """Whether an app of the task may hold a call for long (``App.blocking``): the
+        episode loop then runs the task's world work in a thread."""
+        return any(app in App.registry and App.registry[app].blocking for app in self.apps)
 
     def start(self, root: Path | None = None) -> Episode:
         """A fresh episode over a newly materialized world."""
