@@ -118,3 +118,18 @@ def test_unknown_sections_are_refused():
     _load_commands()
     out = CliRunner().invoke(app, ["bench", "--sections", "reset,nope"])
     assert out.exit_code == 2 and "nope" in out.output
+
+
+def test_the_rollout_target_is_held_at_the_lean_client_and_256_at_once():
+    from workgym.bench import targets
+
+    def judged(levels):
+        rows = {t["target"]: t for t in targets({"rollout": {"levels": levels}})}
+        return rows["rollout_cpu_ms_per_turn"]
+
+    sdk = {"client": "openai", "concurrency": 256, "cpu_ms_per_turn": 9.0}
+    assert judged([sdk])["met"] is None
+    lean = {"client": "lean", "concurrency": 256, "cpu_ms_per_turn": 1.3}
+    assert judged([sdk, lean, {**lean, "concurrency": 64, "cpu_ms_per_turn": 9.9}]) \
+        == {**judged([lean]), "measured": 1.3, "met": True}
+    assert judged([{**lean, "cpu_ms_per_turn": 1.6}])["met"] is False

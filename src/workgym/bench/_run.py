@@ -17,9 +17,14 @@ TARGETS = {
     "idle_episode_kib": 2048.0,
     "concurrent_episodes": 4096,
     "terminal_ms_p50": 15.0,
+    "rollout_cpu_ms_per_turn": 1.5,
 }
 """What workgym promises: direct tool-call overhead, reset at ``medium``, grading, memory
-per idle episode, live episodes on one machine, one sandboxed command."""
+per idle episode, live episodes on one machine, one sandboxed command, and the CPU one
+rollout turn costs this process against the instant mock (lean client, 256 at once)."""
+
+ROLLOUT_TARGET_CONCURRENCY = 256
+"""The concurrency the rollout target is held at."""
 
 
 def run_bench(config: BenchConfig | None = None,
@@ -106,4 +111,9 @@ def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
     rows.append(_target("terminal_ms_p50", terminal.get("ms", {}).get("sandboxed", {}).get("p50"),
                         "terminal.ms.sandboxed.p50",
                         note=terminal.get("skipped", "")))
+    lean = [lv for lv in result.get("rollout", {}).get("levels", [])
+            if lv["client"] == "lean" and lv["concurrency"] == ROLLOUT_TARGET_CONCURRENCY]
+    rows.append(_target("rollout_cpu_ms_per_turn",
+                        lean[0]["cpu_ms_per_turn"] if lean else None,
+                        f"rollout.levels[lean, {ROLLOUT_TARGET_CONCURRENCY}].cpu_ms_per_turn"))
     return rows
