@@ -120,6 +120,13 @@ def test_shares_interleave_jobs_and_divide_concurrency(note_family):
     assert [c for _, c in shares] == [3, 3, 2]
     assert sorted((s.id, n) for share, _ in shares for s, n in share) == sorted(
         (s.id, n) for s, n in jobs)
+    # each task's samples in one worker (it generates the task once), tasks dealt out
+    owner = {s.id: i for i, (share, _) in enumerate(shares) for s, _ in share}
+    assert all(owner[s.id] == i for i, (share, _) in enumerate(shares) for s, _ in share)
+    sizes = [len(share) for share, _ in shares]
+    assert max(sizes) - min(sizes) <= 2  # at most one task's samples apart
+    one_task = [job for job in jobs if job[0].id == jobs[0][0].id]
+    assert [len(share) for share, _ in _shares(one_task, config)] == [1, 1]  # samples dealt
     assert _shares(jobs[:1], config) == [(jobs[:1], 8)]  # never more workers than jobs
     narrow = config.model_copy(update={"concurrency": 2})
     assert len(_shares(jobs, narrow)) == 2  # nor more than rollouts in flight

@@ -119,11 +119,24 @@ async def _check_policy(config: RunConfig, api_key: str | None, progress: bool) 
 
 def _shares(jobs: Sequence[tuple[TaskSpec, int]], config: RunConfig,
             ) -> list[tuple[list[tuple[TaskSpec, int]], int]]:
-    """Each worker's jobs (interleaved, so each gets every family) and concurrency (the
-    config's, divided among them)."""
+    """Each worker's jobs and concurrency (the config's, divided among them).
+
+    The samples of one task stay in one worker, which generates the task once; the tasks
+    are dealt out in turn, so that each worker gets every family. With fewer tasks than
+    workers the samples themselves are dealt out.
+    """
     count = max(1, min(config.workers, len(jobs), config.concurrency))
     base, extra = divmod(config.concurrency, count)
-    return [(list(jobs[i::count]), base + (i < extra)) for i in range(count)]
+    by_task: dict[str, list[tuple[TaskSpec, int]]] = {}
+    for job in jobs:
+        by_task.setdefault(job[0].id, []).append(job)
+    if len(by_task) < count:
+        shares = [list(jobs[i::count]) for i in range(count)]
+    else:
+        shares = [[] for _ in range(count)]
+        for i, task_jobs in enumerate(by_task.values()):
+            shares[i % count].extend(task_jobs)
+    return [(share, base + (i < extra)) for i, share in enumerate(shares)]
 
 
 async def _run_processes(config: RunConfig, jobs: Sequence[tuple[TaskSpec, int]],
