@@ -386,6 +386,11 @@ def test_hostile_repository_content_is_contained(ep, tmp_path):
     started = time.monotonic()
     err(ep, "git.log", "damaged")
     assert time.monotonic() - started < 5
+    # an emptied object file: dulwich's own error class, a damaged repository all the same
+    bomb.write_bytes(b"")
+    err(ep, "git.log", "damaged")
+    with pytest.raises(GradeError, match="damaged"):
+        repo_history(ep.world)
 
 
 def test_graders_read_the_repository(ep):

@@ -48,7 +48,15 @@ from functools import cache
 from pathlib import PurePosixPath
 from typing import Any
 
-from dulwich.errors import ChecksumMismatch, ObjectFormatException
+from dulwich.errors import (
+    ApplyDeltaError,
+    ChecksumMismatch,
+    FileFormatException,
+    ObjectFormatException,
+    PackedRefsException,
+    RefFormatError,
+    WrongObjectException,
+)
 from dulwich.index import (
     ConflictedIndexEntry,
     IndexChecksumWriter,
@@ -101,8 +109,11 @@ _HEX = frozenset("0123456789abcdef")
 _CONFIG = (b"[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = false\n"
            b"\tlogallrefupdates = false\n\tsymlinks = false\n")
 _DAMAGE = (KeyError, ValueError, IndexError, struct.error, zlib.error, ObjectFormatException,
-           ChecksumMismatch, AssertionError, UnicodeError, OSError, TypeError)
-"""What dulwich raises on bytes that are not valid Git data."""
+           ChecksumMismatch, FileFormatException, ApplyDeltaError, WrongObjectException,
+           PackedRefsException, RefFormatError, AssertionError, UnicodeError, OSError,
+           TypeError)
+"""What dulwich raises on bytes that are not valid Git data (an emptied object file is a
+``FileFormatException``, a broken delta an ``ApplyDeltaError``)."""
 
 
 class GitStore(Store):
