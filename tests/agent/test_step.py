@@ -82,3 +82,18 @@ def test_quick_worlds_run_inline_and_a_terminal_task_in_a_thread() -> None:
     slow = dataclasses.replace(quick, apps=(*quick.apps, "terminal"))
     assert slow.blocking
     assert _threads_of_world_work(slow) == {"thread"}
+
+
+@pytest.mark.parametrize(("variant", "solves"), [("default", True), ("phrasing=3", True),
+                                                 ("dialect=mcp-public", False),
+                                                 ("dialect=proc-1001", False)])
+def test_the_native_reference_learned_one_surface(variant: str, solves: bool) -> None:
+    from workgym.agent import RunConfig, make_policy
+
+    task = make("office/library-catalogue-v1", seed=5, difficulty="easy", variant=variant)
+    policy = make_policy(RunConfig(policy="native-reference"))
+    trace = asyncio.run(run_episode(task, policy, LoopConfig(parallel_tools=False)))
+    assert trace.grade is not None
+    assert (trace.grade.score == 1.0) is solves
+    unknown = sum(call.error == "unknown_tool" for call in trace.calls)
+    assert (unknown == 0) is solves, unknown

@@ -29,6 +29,7 @@ from workgym.agent._openai import (
 from workgym.agent._policy import (
     AssistantTurn,
     ContextLengthExceeded,
+    NativeReferencePolicy,
     NoopPolicy,
     Policy,
     PolicyContext,
@@ -83,7 +84,7 @@ __all__ = [
     "DEFAULT_MAX_TOKENS", "DEFAULT_SYSTEM_PROMPT", "MAX_ERROR_SHARE", "ROLLOUT_GC_THRESHOLD",
     "SIDES", "SPLITS", "SUITES", "TRANSFER_TEST_CATEGORIES",
     "AssistantTurn", "ContextLengthExceeded", "EndpointConfig", "LocalPolicy", "LocalServer",
-    "LoopConfig", "NoopPolicy", "OpenAIPolicy", "OpenRun", "Policy", "PolicyContext", "PolicyError",
+    "LoopConfig", "NativeReferencePolicy", "NoopPolicy", "OpenAIPolicy", "OpenRun", "Policy", "PolicyContext", "PolicyError",
     "QuickSummary", "ReferencePolicy", "ReplayPolicy", "RunConfig", "RunConfigMismatch",
     "RunLocked", "RunResult", "SamplingConfig", "Side", "Split", "StepOutcome", "ToolCallRequest",
     "TraceWriter", "WorkerFailed", "chat_messages", "check_local", "execute_calls",

@@ -10,7 +10,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from workgym.core import Task, Trace, Usage, wire_call
+from workgym.core import Task, Trace, Usage, dialect_surface, wire_call
 
 
 class PolicyError(Exception):
@@ -143,6 +143,26 @@ class ReferencePolicy:
             # The name and arguments as the tool schemas offered to models spell them
             # (the task's dialect: files_read, filesystem-read_file, ...).
             name, args = wire_call(ctx.task, plan[step])
+            request = ToolCallRequest(id=f"call_{step}", name=name, arguments=json.dumps(args))
+            return AssistantTurn(tool_calls=[request], finish_reason="tool_calls")
+        return AssistantTurn(content=ctx.task.reference_answer or "Done.", finish_reason="stop")
+
+
+class NativeReferencePolicy(ReferencePolicy):
+    """The reference plan spelled in the native tool names (``files_read``) whatever the
+    tools offered: a policy that learned one tool surface, not the skill. It solves every
+    task on the native surface and none under another dialect, which makes it the
+    scripted control of the ``interface`` split (``docs/splits.md``)."""
+
+    name = "native-reference"
+
+    async def act(self, messages: Sequence[dict[str, Any]], tools: Sequence[dict[str, Any]],
+                  ctx: PolicyContext) -> AssistantTurn:
+        step = _assistant_turns(messages)
+        plan = ctx.task.reference
+        if step < len(plan):
+            name, args = dialect_surface("default", ctx.task.apps).to_wire(
+                plan[step].name, dict(plan[step].args))
             request = ToolCallRequest(id=f"call_{step}", name=name, arguments=json.dumps(args))
             return AssistantTurn(tool_calls=[request], finish_reason="tool_calls")
         return AssistantTurn(content=ctx.task.reference_answer or "Done.", finish_reason="stop")

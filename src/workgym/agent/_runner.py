@@ -30,6 +30,7 @@ from workgym.agent._loop import LoopConfig, run_episode
 from workgym.agent._openai import EndpointConfig, OpenAIPolicy, SamplingConfig
 from workgym.agent._policy import (
     AssistantTurn,
+    NativeReferencePolicy,
     NoopPolicy,
     Policy,
     ReferencePolicy,
@@ -53,7 +54,8 @@ class RunConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     policy: str = "local"
-    """``openai``, ``local``, ``reference``, ``noop``, ``replay``, or a custom policy's name."""
+    """``openai``, ``local``, ``reference``, ``native-reference``, ``noop``, ``replay``, or a
+    custom policy's name."""
     model: str | None = None
     """Model name (as the server knows it, or the local model's)."""
     base_url: str | None = None
@@ -125,14 +127,16 @@ def make_policy(config: RunConfig, api_key: str | None = None) -> Policy:
         return LocalPolicy(config.sampling, adapter=config.adapter)
     if config.policy == "reference":
         return ReferencePolicy()
+    if config.policy == "native-reference":
+        return NativeReferencePolicy()
     if config.policy == "noop":
         return NoopPolicy()
     if config.policy == "replay":
         if not config.replay_from:
             raise ValueError("the replay policy needs replay_from (a run folder or traces.jsonl)")
         return ReplayPolicy(config.replay_from, model=config.model)
-    raise ValueError(f"unknown policy {config.policy!r}; use openai, local, reference, noop "
-                     "or replay, or pass a Policy object")
+    raise ValueError(f"unknown policy {config.policy!r}; use openai, local, reference, "
+                     "native-reference, noop or replay, or pass a Policy object")
 
 
 class TraceWriter:

@@ -21,7 +21,7 @@ from workgym.cli._options import ApiKey, AsJson, Imports, Overwrite, Progress
 
 err = Console(stderr=True, soft_wrap=True)
 
-_POLICIES = ("openai", "local", "reference", "noop", "replay")
+_POLICIES = ("openai", "local", "reference", "native-reference", "noop", "replay")
 _TOOL_CHOICES = ("auto", "required", "none")
 LOCAL_MAX_TURNS = 5
 """Turn limit of the embedded local model unless --max-turns says otherwise (it is slow
@@ -148,8 +148,8 @@ ModelName = Annotated[str | None, typer.Option(
     help="Model name as the server knows it (default: the one it serves).")]
 PolicyName = Annotated[str | None, typer.Option(
     "--policy", envvar="WORKGYM_POLICY",
-    help="openai, local, reference, noop or replay (default: openai with --model, "
-         "else local).")]
+    help="openai, local, reference, native-reference, noop or replay (default: openai "
+         "with --model, else local).")]
 Suite = Annotated[str | None, typer.Option(
     "--suite", envvar="WORKGYM_SUITE", show_default=False,
     help="smoke (default), holdout, train, category:NAME, difficulty:LEVEL, family:ID or "
