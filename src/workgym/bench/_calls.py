@@ -132,8 +132,15 @@ async def stdio_client(t: Task) -> AsyncIterator[tuple[Any, dict[str, Any]]]:
 # -- per family -------------------------------------------------------------------------
 
 
+def _mcp_name(name: str) -> str:
+    """A canonical tool name (``files.read``) as the native MCP surface lists it
+    (``files_read``): the SDK's client checks results against the tools it listed."""
+    return name.replace(".", "_", 1)
+
+
 def _mcp_call(client: Any, name: str, args: dict[str, Any]) -> AsyncCall:
-    return lambda: client.call_tool(name, args)
+    wire = _mcp_name(name)
+    return lambda: client.call_tool(wire, args)
 
 
 async def _replay_times(t: Task, rounds: int, stdio: Any | None) -> dict[str, list[float]]:
@@ -243,7 +250,7 @@ async def measure_calls(config: BenchConfig, progress: Progress) -> dict[str, An
                 with episode:
                     if stdio is not None:  # bring the server's world to the same final state
                         for step in t.reference:
-                            await stdio.call_tool(step.name, dict(step.args))
+                            await stdio.call_tool(_mcp_name(step.name), dict(step.args))
                     measured, paired = await _read_times(episode, reads, config.call_repeats,
                                                          stdio)
                     for name, values in measured.items():
@@ -365,7 +372,7 @@ async def measure_side_by_side(config: BenchConfig, progress: Progress) -> dict[
             "mcp_in_process": _mcp_call(workgym_mcp, "files.read", args),
         }
         texts: dict[str, str] = {
-            "mcp_in_process": _text(await workgym_mcp.call_tool("files.read", args))}
+            "mcp_in_process": _text(await workgym_mcp.call_tool("files_read", args))}
         try:
             from fastmcp import Client as FastClient
 
