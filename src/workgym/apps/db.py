@@ -477,6 +477,7 @@ class DbApp(App):
     with db.execute. Answers are JSON: column names and rows as lists of values."""
 
     name = "db"
+    blocking = True  # a statement may run until its step budget or WALL_SECONDS stops it
 
     @property
     def settings(self) -> DbStore:

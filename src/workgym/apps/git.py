@@ -1242,6 +1242,7 @@ class GitApp(App):
     Commits you make carry your name and the current time."""
 
     name = "git"
+    blocking = True  # reading damaged or huge objects runs until the size limits stop it
 
     @property
     def settings(self) -> GitStore:

@@ -419,7 +419,8 @@ class App:
 
     name: ClassVar[str]
     blocking: ClassVar[bool] = False
-    """Whether a tool may hold its caller for long (it runs a process, up to seconds):
+    """Whether a tool may hold its caller for long (it runs a process, a query or a
+    repository read that its limits stop only after seconds):
     the episode loop then runs the world's work (start, calls, grade, close) in a
     thread, to keep its event loop free. Other episodes run it inline: a thread hand-off
     costs more than the work (``benchmarks/README.md``, rollout)."""
