@@ -160,8 +160,10 @@ def test_gspo_step_on_multi_turn_episodes(tiny_model: Path, reference_data: list
     assert record["reward_std"] > 0 and record["frac_reward_zero_std"] == 0.0
     assert 0.0 < record["reward"] < 1.0
     # Tool calls ran inside the episodes (some read and wrote, some answered at once), and
-    # workgym's own count of them agrees with TRL's.
-    assert record["tools/call_frequency"] >= 1
+    # workgym's own count of them agrees with TRL's. How many of the 8 samples call tools
+    # follows the random model's floating point, which differs between CPUs (0.625 calls
+    # per episode on one, at least 1 on others).
+    assert record["tools/call_frequency"] > 0
     assert record["workgym/tool_calls"] == pytest.approx(record["tools/call_frequency"])
     assert LoraWatch.before and LoraWatch.before.keys() == LoraWatch.after.keys()
     changed = [k for k in LoraWatch.before if not LoraWatch.before[k].equal(LoraWatch.after[k])]
