@@ -226,7 +226,10 @@ def _solver(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
 
 
 def _eval_command(url: str, folder: Path, *extra: str) -> list[str]:
-    code = ("import workgym.cli._families, workgym.cli._eval\n"
+    # Ctrl-C reaches the child as from a terminal, whatever this process inherited: a
+    # shell starts background jobs with SIGINT ignored, and exec keeps it ignored.
+    code = ("import signal\nsignal.signal(signal.SIGINT, signal.default_int_handler)\n"
+            "import workgym.cli._families, workgym.cli._eval\n"
             "from workgym.cli import app\napp(prog_name='workgym')\n")
     return [sys.executable, "-c", code, "eval", "--import", "minimal_family", "--model", url,
             "--suite", SUITE, "--per-level", "1", "-k", "2", "--concurrency", "2",

@@ -101,7 +101,11 @@ def test_view_export_and_serve(tmp_path):
     assert (tmp_path / "v" / "data" / "r1" / "c0.js").is_file()
     assert runner.invoke(app, ["view", str(tmp_path / "missing")]).exit_code == 2
 
-    command = [sys.executable, "-c", "from workgym.cli import main; main()"]
+    # Ctrl-C reaches the child as from a terminal, whatever this process inherited: a
+    # shell starts background jobs with SIGINT ignored, and exec keeps it ignored.
+    code = ("import signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+            "from workgym.cli import main; main()")
+    command = [sys.executable, "-c", code]
     proc = subprocess.Popen([*command, "view", str(new), "--port", "0"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "COLUMNS": "200"})
