@@ -100,9 +100,9 @@ async def run_episode(
 
 
 async def _world_work(task: Task, work: Callable[[], T]) -> T:
-    """``work()`` in a thread when the task may block (``App.blocking``: a terminal), else
-    inline: starting, grading and closing other worlds takes milliseconds, less than the
-    thread hand-off costs at hundreds of episodes in flight."""
+    """``work()`` in a thread when the task may block (``App.blocking``: the terminal, db
+    and git), else inline: starting, grading and closing other worlds takes milliseconds,
+    less than the thread hand-off costs at hundreds of episodes in flight."""
     if task.blocking:
         return await asyncio.to_thread(work)
     return work()

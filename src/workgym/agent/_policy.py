@@ -10,7 +10,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from workgym.core import Task, Trace, Usage, dialect_surface, wire_call
+from workgym.core import Task, ToolCall, Trace, Usage, dialect_surface, wire_call
 
 
 class PolicyError(Exception):
@@ -140,12 +140,15 @@ class ReferencePolicy:
         step = _assistant_turns(messages)
         plan = ctx.task.reference
         if step < len(plan):
-            # The name and arguments as the tool schemas offered to models spell them
-            # (the task's dialect: files_read, filesystem-read_file, ...).
-            name, args = wire_call(ctx.task, plan[step])
+            name, args = self.spell(ctx.task, plan[step])
             request = ToolCallRequest(id=f"call_{step}", name=name, arguments=json.dumps(args))
             return AssistantTurn(tool_calls=[request], finish_reason="tool_calls")
         return AssistantTurn(content=ctx.task.reference_answer or "Done.", finish_reason="stop")
+
+    def spell(self, task: Task, step: ToolCall) -> tuple[str, dict[str, Any]]:
+        """A reference step's name and arguments as the tool schemas offered to models
+        spell them (the task's dialect: files_read, filesystem-read_file, ...)."""
+        return wire_call(task, step)
 
 
 class NativeReferencePolicy(ReferencePolicy):
@@ -156,16 +159,9 @@ class NativeReferencePolicy(ReferencePolicy):
 
     name = "native-reference"
 
-    async def act(self, messages: Sequence[dict[str, Any]], tools: Sequence[dict[str, Any]],
-                  ctx: PolicyContext) -> AssistantTurn:
-        step = _assistant_turns(messages)
-        plan = ctx.task.reference
-        if step < len(plan):
-            name, args = dialect_surface("default", ctx.task.apps).to_wire(
-                plan[step].name, dict(plan[step].args))
-            request = ToolCallRequest(id=f"call_{step}", name=name, arguments=json.dumps(args))
-            return AssistantTurn(tool_calls=[request], finish_reason="tool_calls")
-        return AssistantTurn(content=ctx.task.reference_answer or "Done.", finish_reason="stop")
+    def spell(self, task: Task, step: ToolCall) -> tuple[str, dict[str, Any]]:
+        """The step as the native surface spells it, whatever the task's dialect."""
+        return dialect_surface("default", task.apps).to_wire(step.name, dict(step.args))
 
 
 class ReplayPolicy:
