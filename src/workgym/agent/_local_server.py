@@ -23,6 +23,7 @@ from pydantic import ValidationError
 
 from workgym.agent._local import LocalPolicy
 from workgym.agent._openai import SamplingConfig
+from workgym.core import validation_message
 
 ChatBody = dict[str, Any]
 
@@ -61,8 +62,7 @@ def _sampling(body: ChatBody, defaults: SamplingConfig) -> SamplingConfig:
         return SamplingConfig(temperature=temperature, top_p=top_p, max_tokens=max_tokens,
                               tool_choice=choice)
     except ValidationError as exc:  # e.g. a negative temperature; worded as the hub words it
-        raise BadRequest("; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
-                                   for e in exc.errors(include_url=False))) from None
+        raise BadRequest(validation_message(exc)) from None
 
 
 def _messages(body: ChatBody) -> list[dict[str, Any]]:

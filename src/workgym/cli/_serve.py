@@ -199,6 +199,7 @@ def _serve_many(log: logging.Logger, *, host: str, port: int, token: str | None,
                 idle_timeout: float | None) -> None:
     from pydantic import ValidationError
 
+    from workgym.core import validation_message
     from workgym.serve import EpisodeHub, HubConfig, serve_hub
 
     timeout = MANY_IDLE_TIMEOUT_S if idle_timeout is None else (idle_timeout or None)
@@ -208,9 +209,7 @@ def _serve_many(log: logging.Logger, *, host: str, port: int, token: str | None,
                            idle_timeout_s=timeout)
         hub = EpisodeHub(config)
     except ValidationError as exc:
-        message = "; ".join(str(e["msg"]).removeprefix("Value error, ")
-                            for e in exc.errors(include_url=False))
-        print(f"error: {message}", file=sys.stderr)
+        print(f"error: {validation_message(exc, where=False)}", file=sys.stderr)
         raise typer.Exit(2) from None
     except (ValueError, LookupError) as exc:  # an unknown suite or family
         print(f"error: {exc}", file=sys.stderr)

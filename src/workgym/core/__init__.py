@@ -62,6 +62,7 @@ from workgym.core._grading import (
 from workgym.core._seeding import derive_seed, rng_for
 from workgym.core._spec import DIFFICULTIES, Difficulty, TaskSpec, parse_seeds
 from workgym.core._trace import StopReason, Trace, TraceStats, Usage
+from workgym.core._validation import validation_message
 from workgym.core._variant import (
     FRAMES,
     NAMED_DIALECTS,
@@ -168,6 +169,7 @@ __all__ = [
     "sheet_cells",
     "surface_for",
     "tool",
+    "validation_message",
     "wire_call",
     "workbook_values",
 ]

@@ -27,6 +27,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from workgym.core._validation import validation_message
+
 NAMED_DIALECTS: tuple[str, ...] = ("native", "mcp-public")
 """The dialects known by name; ``proc-N`` (N = 0, 1, ...) adds one per seed."""
 MAX_PROC_DIALECT = 10**6
@@ -144,9 +146,7 @@ def parse_variant(text: str) -> Variant:
     try:
         return Variant.model_validate(values)
     except ValidationError as exc:
-        # pydantic's message adds a header and a URL; the reasons are what helps
-        reason = "; ".join(str(e["msg"]).removeprefix("Value error, ")
-                           for e in exc.errors(include_url=False))
+        reason = validation_message(exc, where=False)
         raise ValueError(f"variant {text!r}: {reason}") from None
 
 

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from workgym.core import Difficulty, Episode, TaskSpec, make, make_from_spec
+from workgym.core import Difficulty, Episode, TaskSpec, make, make_from_spec, validation_message
 from workgym.serve._server import HTTP_PATH, EpisodeGuard, build_server
 
 if TYPE_CHECKING:
@@ -221,11 +221,6 @@ async def _read_json(receive: Receive) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise HubError(400, "the request body must be a JSON object")
     return body
-
-
-def _explain(exc: ValidationError) -> str:
-    return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}"
-                     for e in exc.errors(include_url=False))
 
 
 class EpisodeHub:
@@ -538,7 +533,7 @@ class EpisodeHub:
                 try:
                     answer = CloseEpisode.model_validate(await _read_json(receive)).answer
                 except ValidationError as exc:
-                    raise HubError(400, _explain(exc)) from None
+                    raise HubError(400, validation_message(exc)) from None
             record = (await self.close(found, "closed by the client", answer)
                       if isinstance(found, _Hosted) else found[1])
             await _respond(send, 200, record)
@@ -572,7 +567,7 @@ class EpisodeHub:
         try:
             request = CreateEpisode.model_validate(await _read_json(receive))
         except ValidationError as exc:
-            raise HubError(400, _explain(exc)) from None
+            raise HubError(400, validation_message(exc)) from None
         hosted, index = await self.create(request)
         episode = hosted.episode
         host = _header(scope, b"host") or f"{self.config.host}:{self.config.port}"
