@@ -68,12 +68,14 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 if TYPE_CHECKING:
-    from workgym.core import World
+    from workgym.core import Store, World
+
+StoreT = TypeVar("StoreT", bound="Store")
 
 __all__ = [
     "Action",
@@ -539,6 +541,19 @@ class Site:
         store = world.stores.get(cls.store_name)
         host = getattr(store, "host", "") if store is not None else ""
         return (host.lower(),) if isinstance(host, str) and host else ()
+
+    def served_store(self, kind: type[StoreT]) -> StoreT:
+        """The world's store that this site serves (``store_name``), checked to be a
+        ``kind``.
+
+        Raises:
+            KeyError: the world has no such store (no host of it names this site).
+            TypeError: the store is of another kind.
+        """
+        store = self.world.existing_store(self.store_name, kind)
+        if store is None:
+            raise KeyError(f"the world has no {self.store_name!r} store")
+        return store
 
     @property
     def name(self) -> str:

@@ -847,12 +847,8 @@ class CrmApp(App):
     def store(self) -> CrmStore:
         """The world's CRM; an empty one (not added to the world) when it has none, so
         that a read leaves the world as it was (every write needs a record, so fails)."""
-        store = self.world.stores.get("crm")
-        if store is None:
-            return CrmStore()
-        if not isinstance(store, CrmStore):
-            raise TypeError(f"store 'crm' is a {type(store).__name__}, not CrmStore")
-        return store
+        store = self.world.existing_store("crm", CrmStore)
+        return CrmStore() if store is None else store
 
     @property
     def _today(self) -> date:
@@ -1162,10 +1158,7 @@ class CrmSite(Site):
 
     @property
     def store(self) -> CrmStore:
-        store = self.world.stores["crm"]
-        if not isinstance(store, CrmStore):
-            raise TypeError(f"store 'crm' is a {type(store).__name__}, not CrmStore")
-        return store
+        return self.served_store(CrmStore)
 
     @property
     def name(self) -> str:

@@ -1207,12 +1207,8 @@ class HrApp(App):
     def store(self) -> HrStore:
         """The world's portal; an empty one (not added to the world) when it has none, so
         that a read leaves the world as it was (every write needs a record, so fails)."""
-        store = self.world.stores.get("hr")
-        if store is None:
-            return HrStore()
-        if not isinstance(store, HrStore):
-            raise TypeError(f"store 'hr' is a {type(store).__name__}, not HrStore")
-        return store
+        store = self.world.existing_store("hr", HrStore)
+        return HrStore() if store is None else store
 
     @property
     def _today(self) -> date:
@@ -1584,10 +1580,7 @@ class HrSite(Site):
 
     @property
     def store(self) -> HrStore:
-        store = self.world.stores["hr"]
-        if not isinstance(store, HrStore):
-            raise TypeError(f"store 'hr' is a {type(store).__name__}, not HrStore")
-        return store
+        return self.served_store(HrStore)
 
     @property
     def name(self) -> str:

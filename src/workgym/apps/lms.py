@@ -902,12 +902,8 @@ class LmsApp(App):
     def store(self) -> LmsStore:
         """The world's portal; an empty one (not added to the world) when it has none, so
         that a read leaves the world as it was (every write needs a record, so fails)."""
-        store = self.world.stores.get("lms")
-        if store is None:
-            return LmsStore()
-        if not isinstance(store, LmsStore):
-            raise TypeError(f"store 'lms' is a {type(store).__name__}, not LmsStore")
-        return store
+        store = self.world.existing_store("lms", LmsStore)
+        return LmsStore() if store is None else store
 
     @property
     def _today(self) -> date:
@@ -1170,10 +1166,7 @@ class LmsSite(Site):
 
     @property
     def store(self) -> LmsStore:
-        store = self.world.stores["lms"]
-        if not isinstance(store, LmsStore):
-            raise TypeError(f"store 'lms' is a {type(store).__name__}, not LmsStore")
-        return store
+        return self.served_store(LmsStore)
 
     @property
     def name(self) -> str:

@@ -786,12 +786,8 @@ class ShopApp(App):
     def store(self) -> ShopStore:
         """The world's shop; an empty one (not added to the world) when it has none, so
         that a read leaves the world as it was (every write needs a record, so fails)."""
-        store = self.world.stores.get("shop")
-        if store is None:
-            return ShopStore()
-        if not isinstance(store, ShopStore):
-            raise TypeError(f"store 'shop' is a {type(store).__name__}, not ShopStore")
-        return store
+        store = self.world.existing_store("shop", ShopStore)
+        return ShopStore() if store is None else store
 
     @property
     def _today(self) -> date:
@@ -1050,10 +1046,7 @@ class ShopSite(Site):
 
     @property
     def store(self) -> ShopStore:
-        store = self.world.stores["shop"]
-        if not isinstance(store, ShopStore):
-            raise TypeError(f"store 'shop' is a {type(store).__name__}, not ShopStore")
-        return store
+        return self.served_store(ShopStore)
 
     @property
     def name(self) -> str:

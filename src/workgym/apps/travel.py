@@ -848,12 +848,8 @@ class TravelApp(App):
     def store(self) -> TravelStore:
         """The world's desk; an empty one (not added to the world) when it has none, so
         that a read leaves the world as it was (every write needs a record, so fails)."""
-        store = self.world.stores.get("travel")
-        if store is None:
-            return TravelStore()
-        if not isinstance(store, TravelStore):
-            raise TypeError(f"store 'travel' is a {type(store).__name__}, not TravelStore")
-        return store
+        store = self.world.existing_store("travel", TravelStore)
+        return TravelStore() if store is None else store
 
     def _run(self, rule: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         try:
@@ -1138,10 +1134,7 @@ class TravelSite(Site):
 
     @property
     def store(self) -> TravelStore:
-        store = self.world.stores["travel"]
-        if not isinstance(store, TravelStore):
-            raise TypeError(f"store 'travel' is a {type(store).__name__}, not TravelStore")
-        return store
+        return self.served_store(TravelStore)
 
     @property
     def name(self) -> str:

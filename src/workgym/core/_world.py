@@ -138,10 +138,20 @@ class World:
 
     def store(self, name: str, kind: type[S]) -> S:
         """The store of app ``name``, created empty on first use."""
-        existing = self.stores.get(name)
+        existing = self.existing_store(name, kind)
         if existing is None:
             existing = self.stores[name] = kind()
-        if not isinstance(existing, kind):
+        return existing
+
+    def existing_store(self, name: str, kind: type[S]) -> S | None:
+        """The store of app ``name`` if the world has one (None otherwise; nothing is
+        created), checked to be a ``kind``.
+
+        Raises:
+            TypeError: the store under that name is of another kind.
+        """
+        existing = self.stores.get(name)
+        if existing is not None and not isinstance(existing, kind):
             raise TypeError(f"store {name!r} is a {type(existing).__name__}, not {kind.__name__}")
         return existing
 
