@@ -37,6 +37,7 @@ from workgym.train._gspo import (
     gspo_dataset,
     train_gspo,
 )
+from workgym.train._reference import refresh_reference
 from workgym.train._sft import TrainResult, load_rows, train_sft
 from workgym.train._tasks import (
     CurriculumState,
@@ -69,6 +70,7 @@ __all__ = [
     "mixture_specs",
     "output_format",
     "reference_rows",
+    "refresh_reference",
     "rows_from_traces",
     "select_specs",
     "task_tools",

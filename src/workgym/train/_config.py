@@ -235,7 +235,15 @@ class GSPOTrainConfig(_TrainConfig):
     mask_truncated: bool = True
     """Leave episodes cut off by the turn or token limit out of the loss."""
     beta: float = Field(default=0.0, ge=0.0)
-    """KL coefficient against the initial model; 0 loads no reference model."""
+    """KL coefficient against the reference model (the initial model, unless
+    ``ref_sync_steps`` refreshes it); 0 loads no reference model. Published practice
+    for long runs: a small weight such as 0.001 with a periodic refresh."""
+    ref_sync_steps: int | None = Field(default=None, ge=1)
+    """Refresh the reference from the policy every this many optimizer steps (needs
+    ``beta`` above 0); None keeps the initial model. With LoRA the trained adapter is
+    copied into a frozen ``ref`` adapter, which TRL then uses as the reference (and which
+    is removed before saving); without LoRA it is TRL's ``sync_ref_model`` with
+    ``ref_model_mixup_alpha`` 1, a plain copy."""
     num_generations: int = Field(default=8, ge=2)
     """Episodes per task in a group (rewards are compared within a group)."""
     max_turns: int = Field(default=20, ge=1)
@@ -274,6 +282,13 @@ class GSPOTrainConfig(_TrainConfig):
             raise ValueError("give either 'tasks' or 'stages'")
         if self.curriculum is not None and self.tasks is None:
             raise ValueError("a curriculum moves the families of 'tasks'; give 'tasks'")
+        return self
+
+    @model_validator(mode="after")
+    def _reference_used(self) -> GSPOTrainConfig:
+        if self.ref_sync_steps is not None and self.beta == 0.0:
+            raise ValueError("ref_sync_steps refreshes the KL reference, which beta 0 does not "
+                             "use: set beta above 0 (e.g. 0.001) or leave ref_sync_steps out")
         return self
 
     @model_validator(mode="after")

@@ -29,6 +29,7 @@ from workgym.train._model import (
     quiet,
     quiet_trainer,
 )
+from workgym.train._reference import reference_refresh_callback
 from workgym.train._sft import TrainResult, write_log
 from workgym.train._tasks import CurriculumState, holdout_of, mixture_specs
 
@@ -273,8 +274,17 @@ def _grpo_args(config: GSPOTrainConfig, output_dir: Path, max_steps: int) -> Any
         "use_vllm": config.use_vllm,
         "vllm_mode": "colocate",
         "shuffle_dataset": False,  # the tasks are shuffled once, with the config's seed
+        **_full_model_sync(config),
         **config.trl_args,
     })
+
+
+def _full_model_sync(config: GSPOTrainConfig) -> dict[str, Any]:
+    """TRL's own reference refresh, for a run without LoRA (``ref_sync_steps``)."""
+    if config.ref_sync_steps is None or config.lora is not None:
+        return {}
+    return {"sync_ref_model": True, "ref_model_sync_steps": config.ref_sync_steps,
+            "ref_model_mixup_alpha": 1.0}
 
 
 def _train_part(config: GSPOTrainConfig, model: Any, tokenizer: Any,
@@ -284,6 +294,9 @@ def _train_part(config: GSPOTrainConfig, model: Any, tokenizer: Any,
     """Train ``model`` for ``max_steps`` on ``specs`` (the config's mixture when None) and
     save it to ``output_dir``; new LoRA adapters only when ``adapters`` (a later stage or
     round goes on training the ones it has). Returns the trainer."""
+    callbacks = list(callbacks)
+    if config.ref_sync_steps is not None and config.lora is not None:
+        callbacks.append(reference_refresh_callback(config.ref_sync_steps))
     with quiet(progress):
         dataset, environments, _ = gspo_dataset(config, specs)
         trainer = _trainer_class()(
