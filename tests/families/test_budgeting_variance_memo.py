@@ -3,27 +3,19 @@
 import re
 
 import pytest
+from family_checks import (
+    assert_meets_contract,
+    assert_reference_solves,
+    failed_criteria,
+    grade_plan,
+    make_task,
+)
 
 import workgym  # noqa: F401  (registers apps and families)
-from workgym.checks import check_family
-from workgym.core import Grade, Task, ToolCall, make, run_plan
+from workgym.core import Task, ToolCall
 from workgym.families.budgeting.variance_memo import VarianceMemo
 
 FAMILY = "budgeting/variance-memo-v1"
-
-
-def _task(seed: int = 0, difficulty: str = "medium", richness: float = 0.5) -> Task:
-    return make(FAMILY, seed=seed, difficulty=difficulty, richness=richness)  # type: ignore[arg-type]
-
-
-def _grade(task: Task, plan: list[ToolCall]) -> Grade:
-    with run_plan(task, plan) as episode:
-        assert all(c.ok for c in episode.calls), [c.output for c in episode.calls if not c.ok]
-        return episode.grade()
-
-
-def _failed(grade: Grade) -> set[str]:
-    return {c.name for c in grade.criteria if c.passed is False}
 
 
 def _table(task: Task) -> ToolCall:
@@ -43,21 +35,18 @@ def _mail_text(task: Task, pattern: str) -> re.Match[str]:
 
 @pytest.mark.slow
 def test_variance_memo_meets_the_contract() -> None:
-    report = check_family(VarianceMemo(), seeds=10, raise_on_failure=False)
-    assert report.ok, "\n".join(report.failures)
+    assert_meets_contract(VarianceMemo())
 
 
 @pytest.mark.parametrize("difficulty", ["easy", "medium", "hard"])
 def test_reference_solves_every_level(difficulty: str) -> None:
     for seed, richness in ((0, 0.0), (1, 1.0)):
-        task = _task(seed, difficulty, richness)
-        grade = _grade(task, list(task.reference))
-        assert grade.passed and grade.score == 1.0, _failed(grade)
-    assert len(_task(2, "hard").reference) >= 25
+        assert_reference_solves(make_task(FAMILY, seed, difficulty, richness))
+    assert len(make_task(FAMILY, 2, "hard").reference) >= 25
 
 
 def test_actuals_are_the_ledger_s_posted_operating_costs() -> None:
-    task = _task(3, "medium", 0.0)
+    task = make_task(FAMILY, 3, "medium", 0.0)
     actuals = {r[0]: round(r[2] * 100) for r in _table(task).args["rows"][1:]}
     query = next(c for c in task.reference if c.name == "db.query" and "GROUP BY d.name"
                  in c.args["sql"])
@@ -70,17 +59,17 @@ def test_actuals_are_the_ledger_s_posted_operating_costs() -> None:
 
 
 def test_the_earlier_threshold_gets_flags_wrong() -> None:
-    task = _task(4, "hard")
+    task = make_task(FAMILY, 4, "hard")
     new, old = map(int, _mail_text(task, r"flag at (\d+)% instead of (\d+)%").groups())
     rows = [[*r[:-1], "over" if r[4] > old else "under" if r[4] < -old else "ok"]
             for r in _table(task).args["rows"][1:]]
     assert rows != _table(task).args["rows"][1:] and new < old
-    grade = _grade(task, _with_rows(task, rows))
-    assert "Variance: exactly these rows" in _failed(grade) and not grade.passed
+    grade = grade_plan(task, _with_rows(task, rows))
+    assert "Variance: exactly these rows" in failed_criteria(grade) and not grade.passed
 
 
 def test_ignoring_the_transfer_gets_two_budgets_wrong() -> None:
-    task = _task(5, "hard")
+    task = make_task(FAMILY, 5, "hard")
     amount, give, take = _mail_text(task, r"moving ([\d,]+) \w+ of the .+? budget from (.+?) "
                                           r"to (.+?)\.").groups()
     moved = int(amount.replace(",", ""))
@@ -90,37 +79,38 @@ def test_ignoring_the_transfer_gets_two_budgets_wrong() -> None:
         variance = round(actual - budget, 2)
         rows.append([name, budget, actual, variance, round(variance / budget * 100, 1),
                      rest[-1]])
-    grade = _grade(task, _with_rows(task, rows))
+    grade = grade_plan(task, _with_rows(task, rows))
     department = [c for c in grade.criteria if c.group == "variance row"]
     assert sum(not c.passed for c in department) >= 2 and not grade.passed
 
 
 def test_copying_every_head_fails_only_the_copies() -> None:
-    task = _task(6, "hard")
+    task = make_task(FAMILY, 6, "hard")
     send = task.reference[-1]
     heads = next(c for c in task.reference if c.name == "db.query" and "head_email" in
                  c.args["sql"])
     with task.start() as episode:
         everyone = [r[1] for r in episode.call("db.query", dict(heads.args)).value["rows"]
                     if not r[1].startswith("projects@")]
-    grade = _grade(task, [*task.reference[:-1], ToolCall("mail.send", {**send.args,
+    grade = grade_plan(task, [*task.reference[:-1], ToolCall("mail.send", {**send.args,
                                                                        "cc": everyone})])
-    assert _failed(grade) == {"heads of over-budget departments copied"} and not grade.gated
+    assert failed_criteria(grade) == {"heads of over-budget departments copied"} and not grade.gated
 
 
 def test_two_decimal_percentages_and_formulas_are_malformed() -> None:
-    task = _task(7)
+    task = make_task(FAMILY, 7)
     rows = [list(r) for r in _table(task).args["rows"][1:]]
     rows[0][4] = rows[0][4] + 0.04
-    grade = _grade(task, _with_rows(task, rows))
-    assert "Variance: exactly these rows" in _failed(grade)
+    grade = grade_plan(task, _with_rows(task, rows))
+    assert "Variance: exactly these rows" in failed_criteria(grade)
     rows = [list(r) for r in _table(task).args["rows"][1:]]
     rows[-1][3] = "=C2-B2"
-    assert "Variance: exactly these rows" in _failed(_grade(task, _with_rows(task, rows)))
+    grade = grade_plan(task, _with_rows(task, rows))
+    assert "Variance: exactly these rows" in failed_criteria(grade)
 
 
 def test_memo_names_are_a_set_and_totals_exact() -> None:
-    task = _task(8)
+    task = make_task(FAMILY, 8)
     memo = next(c for c in task.reference if c.name == "docs.insert_paragraphs")
 
     def swap(old: str, new: str) -> list[ToolCall]:
@@ -130,26 +120,26 @@ def test_memo_names_are_a_set_and_totals_exact() -> None:
 
     reversed_names = swap(r"^(Over budget: )(.+)$",
                           lambda m: m.group(1) + ", ".join(reversed(m.group(2).split(", "))))
-    assert _grade(task, reversed_names).passed
-    assert _failed(_grade(task, swap(r"^(Total actual: .*)$", r"\1 (approx.)"))) == {
+    assert grade_plan(task, reversed_names).passed
+    assert failed_criteria(grade_plan(task, swap(r"^(Total actual: .*)$", r"\1 (approx.)"))) == {
         "memo: Total actual"}
 
 
 def test_inputs_and_strangers_gate() -> None:
-    task = _task(9, "easy")
+    task = make_task(FAMILY, 9, "easy")
     budget = next(c.args["path"] for c in task.reference if c.name == "sheets.list_sheets")
     sheet = next(c.args["sheet"] for c in task.reference if c.name == "sheets.read_range")
     edit = ToolCall("sheets.write_cells", {"path": budget, "sheet": sheet, "cells": {"B2": 1}})
-    grade = _grade(task, [edit, *task.reference])
-    assert grade.gated and "inputs untouched" in _failed(grade)
+    grade = grade_plan(task, [edit, *task.reference])
+    assert grade.gated and "inputs untouched" in failed_criteria(grade)
     send = task.reference[-1]
-    stray = _grade(task, [*task.reference[:-1], ToolCall("mail.send", {
+    stray = grade_plan(task, [*task.reference[:-1], ToolCall("mail.send", {
         **send.args, "cc": ["someone@example.net"]})])
     assert stray.gated and stray.score == 0
 
 
 def test_richness_keeps_the_answer() -> None:
-    plain, rich = _task(10, "hard", 0.0), _task(10, "hard", 1.0)
+    plain, rich = make_task(FAMILY, 10, "hard", 0.0), make_task(FAMILY, 10, "hard", 1.0)
     assert [c for c in plain.reference if c.items] == [c for c in rich.reference if c.items]
     assert plain.prompt == rich.prompt
     assert len(rich.template.stores["mail"].messages) > len(plain.template.stores["mail"].messages)

@@ -5,9 +5,9 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from family_checks import assert_meets_contract, criteria_results, play_calls
 
-from workgym.checks import check_family
-from workgym.core import Episode, Task, ToolCall
+from workgym.core import Task, ToolCall
 from workgym.families.calendar.interview_loop import InterviewLoop
 
 FAMILY = InterviewLoop()
@@ -15,18 +15,6 @@ FAMILY = InterviewLoop()
 
 def task(seed: int, level: str = "hard", richness: float = 0.5) -> Task:
     return FAMILY.task(FAMILY.spec(seed, level, richness))  # type: ignore[arg-type]
-
-
-def play(t: Task, calls: list[ToolCall]) -> Episode:
-    episode = t.start()
-    for call in calls:
-        result = episode.call(call.name, dict(call.args))
-        assert result.ok, (call.name, result.text)
-    return episode
-
-
-def results(episode: Episode) -> dict[str, bool | None]:
-    return {c.name: c.passed for c in episode.grade().criteria}
 
 
 def creates(t: Task) -> list[ToolCall]:
@@ -38,8 +26,7 @@ def swap(t: Task, old: ToolCall, new: ToolCall | None) -> list[ToolCall]:
 
 
 def test_interview_loop_meets_the_contract() -> None:
-    report = check_family(InterviewLoop(), seeds=10, raise_on_failure=False)
-    assert report.ok, "\n".join(report.failures)
+    report = assert_meets_contract(InterviewLoop())
     assert min(report.reference_calls["hard"]) >= 25
 
 
@@ -80,8 +67,8 @@ def test_the_named_interviewer_instead_of_the_stand_in_fails_that_panel() -> Non
     panel = next(c for c in creates(t) if stand in c.args["attendees"])
     wrong = ToolCall(panel.name, {**panel.args, "attendees": [
         away if a == stand else a for a in panel.args["attendees"]]})
-    with play(t, swap(t, panel, wrong)) as episode:
-        got = results(episode)
+    with play_calls(t, swap(t, panel, wrong)) as episode:
+        got = criteria_results(episode.grade())
         assert got[f"{panel.args['title'].split(':')[0]}: interviewers"] is False
         assert not episode.grade().passed
 
@@ -102,13 +89,13 @@ def test_a_wrong_time_costs_that_panel_and_its_schedule_line(seed: int) -> None:
     last = creates(t)[-1]
     start = datetime.fromisoformat(last.args["start"])
     end = datetime.fromisoformat(last.args["end"])
-    episode = play(t, [c for c in t.reference if c is not last])
+    episode = play_calls(t, [c for c in t.reference if c is not last])
     for hours in range(1, 100):  # the next time the room, if any, is free
         moved = {**last.args, "start": (start + timedelta(hours=hours)).isoformat(),
                  "end": (end + timedelta(hours=hours)).isoformat()}
         if episode.call("calendar.create_event", moved).ok:
             break
-    got = results(episode)
+    got = criteria_results(episode.grade())
     title = last.args["title"].split(":")[0]
     assert got[f"{title}: time"] is False
     assert got[f"{title}: interviewers"] is True
@@ -122,8 +109,8 @@ def test_listing_every_time_in_the_candidates_mail_earns_nothing() -> None:
     lines = [x for x in mail.args["body"].splitlines() if ": 20" in x]
     shotgun = [f"{x.split(':')[0]}: {y.split(': ', 1)[1]}" for x in lines for y in lines]
     new = ToolCall("mail.send", {**mail.args, "body": "\n".join(shotgun)})
-    with play(t, swap(t, mail, new)) as episode:
-        got = results(episode)
+    with play_calls(t, swap(t, mail, new)) as episode:
+        got = criteria_results(episode.grade())
         assert not any(v for k, v in got.items() if k.startswith("schedule"))
 
 
@@ -134,8 +121,8 @@ def test_one_group_message_to_the_whole_panel_notifies_no_one() -> None:
         "to": [c.args["to"][0] for c in dms][:8],
         "text": "\n".join(c.args["text"] for c in dms)})
     calls = [c for c in t.reference if c not in dms] + [group]
-    with play(t, calls) as episode:
-        got = results(episode)
+    with play_calls(t, calls) as episode:
+        got = criteria_results(episode.grade())
         assert not any(v for k, v in got.items() if k.endswith(" notified"))
 
 
@@ -144,7 +131,7 @@ def test_a_second_event_for_a_panel_gates_the_score() -> None:
     first = creates(t)[0]
     extra = ToolCall("calendar.create_event", {k: v for k, v in first.args.items()
                                                if k != "room"})
-    with play(t, [*t.reference, extra]) as episode:
+    with play_calls(t, [*t.reference, extra]) as episode:
         grade = episode.grade()
         assert grade.gated and grade.score == 0.0
 
@@ -166,7 +153,7 @@ def test_a_missing_video_line_or_a_needless_room_fails_room_and_video() -> None:
             result = episode.call(call.name, dict(given))
             if call is target and not result.ok:  # the big room is busy: drop the case
                 break
-        got = results(episode)
+        got = criteria_results(episode.grade())
         if got.get(f"{title}: time"):
             assert got[f"{title}: room and video"] is False
         episode.close()

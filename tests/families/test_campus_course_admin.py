@@ -4,11 +4,17 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from family_checks import (
+    assert_meets_contract,
+    assert_reference_solves,
+    failed_criteria,
+    grade_plan,
+    make_task,
+)
 
 import workgym  # noqa: F401  (registers apps and families)
 from workgym.apps.lms import final_grade, late_days
-from workgym.checks import check_family
-from workgym.core import Grade, Task, TaskSpec, ToolCall, make, run_plan
+from workgym.core import Task, TaskSpec, ToolCall, run_plan
 from workgym.families.campus.course_admin import (
     BOOK,
     SLOT,
@@ -22,22 +28,8 @@ from workgym.families.campus.course_admin import (
 FAMILY = "campus/course-admin-v1"
 
 
-def _task(seed: int = 0, difficulty: str = "medium", richness: float = 0.5) -> Task:
-    return make(FAMILY, seed=seed, difficulty=difficulty, richness=richness)  # type: ignore[arg-type]
-
-
 def _course(task: Task) -> Course:
     return CourseAdmin().course(task.spec)
-
-
-def _grade(task: Task, plan: list[ToolCall]) -> Grade:
-    with run_plan(task, plan) as episode:
-        assert all(c.ok for c in episode.calls), [c.output for c in episode.calls if not c.ok]
-        return episode.grade()
-
-
-def _failed(grade: Grade) -> set[str]:
-    return {c.name for c in grade.criteria if c.passed is False}
 
 
 def _write(task: Task) -> ToolCall:
@@ -56,36 +48,33 @@ def _notice(task: Task, email: str, days: int, penalty: int) -> ToolCall:
 
 @pytest.mark.slow
 def test_campus_course_admin_meets_the_contract() -> None:
-    report = check_family(CourseAdmin(), seeds=10, raise_on_failure=False)
-    assert report.ok, "\n".join(report.failures)
+    assert_meets_contract(CourseAdmin())
 
 
 @pytest.mark.parametrize("difficulty", ["easy", "medium", "hard"])
 def test_reference_solves_every_level(difficulty: str) -> None:
     for seed, richness in ((0, 0.0), (1, 1.0)):
-        task = _task(seed, difficulty, richness)
-        grade = _grade(task, list(task.reference))
-        assert grade.passed and grade.score == 1.0, _failed(grade)
-    assert len(_task(2, "hard").reference) >= 30
+        assert_reference_solves(make_task(FAMILY, seed, difficulty, richness))
+    assert len(make_task(FAMILY, 2, "hard").reference) >= 30
 
 
 def test_full_marks_for_everyone_earns_nothing() -> None:
-    task = _task(3, "hard")
+    task = make_task(FAMILY, 3, "hard")
     course = _course(task)
     full = float(sum(course.points))
     write = _write(task)
     cells = {ref: full for ref in write.args["cells"]}
-    grade = _grade(task, [ToolCall("sheets.write_cells", {**write.args, "cells": cells})])
+    grade = grade_plan(task, [ToolCall("sheets.write_cells", {**write.args, "cells": cells})])
     assert grade.score == 0.0
     assert not any(c.passed for c in grade.criteria if c.name.startswith("grade "))
 
 
 def test_half_the_grades_earn_partial_credit() -> None:
-    task = _task(4, "hard")
+    task = make_task(FAMILY, 4, "hard")
     write = _write(task)
     kept = dict(list(write.args["cells"].items())[::2])
     plan = [c for c in task.reference if c is not write]
-    grade = _grade(task, [*plan, ToolCall("sheets.write_cells", {**write.args, "cells": kept})])
+    grade = grade_plan(task, [*plan, ToolCall("sheets.write_cells", {**write.args, "cells": kept})])
     graded = [c for c in grade.criteria if c.name.startswith("grade ")]
     assert 0 < sum(bool(c.passed) for c in graded) < len(graded)
     assert 0.3 < grade.score < 0.95
@@ -95,7 +84,7 @@ def test_extensions_matter_for_grades_and_notices() -> None:
     """A student who handed in after the due time but within an extension is not late:
     penalising them loses their grade, and a notice to them zeroes the score."""
     for seed in range(6):
-        task = _task(seed, "hard")
+        task = make_task(FAMILY, seed, "hard")
         course = _course(task)
         spared = [w for w in course.works if w.extension and w.arrival > course.due
                   and w.days == 0]
@@ -114,26 +103,26 @@ def test_extensions_matter_for_grades_and_notices() -> None:
     wrong = ToolCall("sheets.write_cells", {**write.args,
                                             "cells": {**write.args["cells"], ref: float(naive)}})
     plan = [c if c is not write else wrong for c in task.reference]
-    grade = _grade(task, plan)
+    grade = grade_plan(task, plan)
     assert not grade.passed and grade.score > 0
-    noticed = _grade(task, [*task.reference, _notice(task, work.person.email, days, penalty)])
+    noticed = grade_plan(task, [*task.reference, _notice(task, work.person.email, days, penalty)])
     assert noticed.score == 0.0
-    assert "notices only to late students" in _failed(noticed)
+    assert "notices only to late students" in failed_criteria(noticed)
 
 
 def test_notices_to_every_submitter_zero_the_score() -> None:
-    task = _task(5, "medium")
+    task = make_task(FAMILY, 5, "medium")
     course = _course(task)
     extra = [_notice(task, w.person.email, 1, course.pct) for w in course.works if not w.days]
     assert extra
-    grade = _grade(task, [*task.reference, *extra])
+    grade = grade_plan(task, [*task.reference, *extra])
     assert grade.score == 0.0
 
 
 def test_booking_more_than_asked_zeroes_the_score() -> None:
     """A second slot for a student who asked, or a slot for one who said they need none,
     or every slot for everyone, fails the bookings guard."""
-    task = _task(6, "hard")
+    task = make_task(FAMILY, 6, "hard")
     course = _course(task)
     booked = {start for _, start in course.bookings}
     spare = next(s for s in slots(course) if s not in booked)
@@ -147,9 +136,9 @@ def test_booking_more_than_asked_zeroes_the_score() -> None:
 
     for extra in (event(asker.person.email, asker.student.name),
                   event(decline.person.email, decline.student.name)):
-        grade = _grade(task, [*task.reference, extra])
+        grade = grade_plan(task, [*task.reference, extra])
         assert grade.score == 0.0
-        assert "bookings only for students who asked, one each" in _failed(grade)
+        assert "bookings only for students who asked, one each" in failed_criteria(grade)
     everyone = [ToolCall("calendar.create_event", {
         "title": "Office hours", "start": s.strftime(STAMP),
         "end": (s + SLOT).strftime(STAMP), "timezone": ZONE,
@@ -162,14 +151,14 @@ def test_booking_more_than_asked_zeroes_the_score() -> None:
 def test_requests_are_served_in_the_order_they_arrived() -> None:
     """Swapping two students' slots (where they differ) loses both bookings."""
     for seed in range(1):
-        task = _task(seed, "medium")
+        task = make_task(FAMILY, seed, "medium")
         events = [c for c in task.reference if c.name == "calendar.create_event"]
         a, b = events[0].args, events[1].args
         swapped = [{**a, "start": b["start"], "end": b["end"]},
                    {**b, "start": a["start"], "end": a["end"]}]
         plan = [c for c in task.reference if c.name != "calendar.create_event"]
-        grade = _grade(task, [*plan, *(ToolCall("calendar.create_event", s) for s in swapped)])
-        assert {f"office hours {_sid(task, x)}" for x in (a, b)} <= _failed(grade)
+        grade = grade_plan(task, [*plan, *(ToolCall("calendar.create_event", s) for s in swapped)])
+        assert {f"office hours {_sid(task, x)}" for x in (a, b)} <= failed_criteria(grade)
         return
     pytest.fail("no seed to swap")
 
@@ -182,7 +171,7 @@ def _sid(task: Task, args: dict[str, object]) -> str:
 
 @pytest.mark.parametrize("tamper", ["portal", "other sheet", "other column", "non-submitter"])
 def test_tampering_with_other_grades_zeroes_the_score(tamper: str) -> None:
-    task = _task(7, "medium")
+    task = make_task(FAMILY, 7, "medium")
     course = _course(task)
     write = _write(task)
     lms = task.template.stores["lms"]
@@ -202,7 +191,7 @@ def test_tampering_with_other_grades_zeroes_the_score(tamper: str) -> None:
             "path": BOOK, "sheet": course.code,
             "cells": {f"{next(iter(write.args['cells']))[0]}{free_row}": 1.0}}),
     }[tamper]
-    grade = _grade(task, [*task.reference, extra])
+    grade = grade_plan(task, [*task.reference, extra])
     assert not grade.passed
     if tamper == "non-submitter":  # a grade nobody earned costs one grade's credit
         assert 0 < grade.score < 1
@@ -213,7 +202,7 @@ def test_tampering_with_other_grades_zeroes_the_score(tamper: str) -> None:
 def test_richness_keeps_the_answer() -> None:
     acts = ("sheets.write_cells", "mail.send", "calendar.create_event")
     for seed in (8, 9):
-        lean, rich = _task(seed, "hard", 0.0), _task(seed, "hard", 1.0)
+        lean, rich = make_task(FAMILY, seed, "hard", 0.0), make_task(FAMILY, seed, "hard", 1.0)
         assert [c.name for c in lean.criteria] == [c.name for c in rich.criteria]
         assert [(c.name, c.args) for c in lean.reference if c.name in acts] == \
             [(c.name, c.args) for c in rich.reference if c.name in acts]

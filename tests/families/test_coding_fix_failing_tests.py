@@ -6,14 +6,15 @@ import random
 import re
 import time
 from dataclasses import replace
+from typing import Any
 
 import pytest
+from family_checks import assert_meets_contract, criteria_results, make_task, play_calls
 
 import workgym  # noqa: F401  (registers apps and families)
 from workgym.apps.terminal import sandbox_unavailable
-from workgym.checks import check_family
 from workgym.content.codebase import ROUTINES, outcome, render_module
-from workgym.core import Grade, Task, ToolCall, make
+from workgym.core import Grade, Task, ToolCall
 from workgym.families.coding.fix_failing_tests import HIDDEN_TIMEOUT_S, FixFailingTests
 
 FAMILY = "coding/fix-failing-tests-v1"
@@ -21,28 +22,16 @@ pytestmark = pytest.mark.skipif(sandbox_unavailable() is not None,
                                 reason=f"no sandbox here: {sandbox_unavailable()}")
 
 
-def _task(seed: int = 0, difficulty: str = "medium", richness: float = 0.5) -> Task:
-    return make(FAMILY, seed=seed, difficulty=difficulty, richness=richness)  # type: ignore[arg-type]
+def _fixed_in(name: str, args: dict[str, Any], commit: str) -> None:
+    if name == "tickets.comment":
+        args["body"] = f"Fixed in {commit[:10]}"
 
 
 def _play(task: Task, plan: list[ToolCall]) -> Grade:
     """Run ``plan``; a ``Fixed in`` comment names the commit the plan actually made."""
-    with task.start() as ep:
-        made = None
-        for step in plan:
-            args = dict(step.args)
-            if step.name == "tickets.comment" and made is not None:
-                args["body"] = f"Fixed in {made[:10]}"
-            result = ep.call(step.name, args)
-            assert result.ok, (step.name, result.text)
-            if step.name == "git.commit":
-                made = result.value["commit"]
+    with play_calls(task, plan, restamp=_fixed_in) as ep:
         ep.finish(None)
         return ep.grade()
-
-
-def _by(grade: Grade) -> dict[str, bool | None]:
-    return {c.name: c.passed for c in grade.criteria}
 
 
 def _bugs(task: Task) -> list[str]:
@@ -98,13 +87,12 @@ def _module(task: Task, module: str, fix: set[str], break_: set[str] = frozenset
 
 @pytest.mark.slow
 def test_meets_the_contract() -> None:
-    report = check_family(FixFailingTests(), seeds=10, raise_on_failure=False)
-    assert report.ok, "\n".join(report.failures)
+    assert_meets_contract(FixFailingTests())
 
 
 def test_the_reference_turns_the_suite_green_and_scores_one() -> None:
     for difficulty in ("easy", "hard"):
-        task = _task(1, difficulty)
+        task = make_task(FAMILY, 1, difficulty)
         with task.start() as ep:
             runs = []
             for step in task.reference:
@@ -121,7 +109,7 @@ def test_the_reference_turns_the_suite_green_and_scores_one() -> None:
 
 
 def test_editing_the_tests_earns_no_fix_credit() -> None:
-    task = _task(2)
+    task = make_task(FAMILY, 2)
     package = _package(task)
     green = ("import unittest\n\n\nclass Green(unittest.TestCase):\n"
              "    def test_ok(self):\n        self.assertTrue(True)\n")
@@ -129,7 +117,7 @@ def test_editing_the_tests_earns_no_fix_credit() -> None:
     plan = [s for s in task.reference if not (s.name == "files.write"
                                               and s.args["path"].startswith(package + "/"))]
     grade = _play(task, _rewrite(task, plan, tests))
-    by = _by(grade)
+    by = criteria_results(grade)
     assert not any(ok for name, ok in by.items() if name.startswith("fixed: "))
     result = next(c for c in grade.criteria if c.name.startswith("fix committed on"))
     assert not result.passed and "fixes none of the reported bugs" in result.evidence
@@ -137,16 +125,16 @@ def test_editing_the_tests_earns_no_fix_credit() -> None:
 
 
 def test_fixing_one_of_two_bugs_earns_only_its_criterion() -> None:
-    task = _task(3)
+    task = make_task(FAMILY, 3)
     first, second = _bugs(task)
     module = first.split(".")[0]
     sources = {f"{_package(task)}/{module}.py": _module(task, module, {first.split(".")[1]})}
-    by = _by(_play(task, _rewrite(task, list(task.reference), sources)))
+    by = criteria_results(_play(task, _rewrite(task, list(task.reference), sources)))
     assert by[f"fixed: {first}"] and not by[f"fixed: {second}"]
 
 
 def test_special_casing_the_reported_calls_fails_the_hidden_cases() -> None:
-    task = _task(4, "easy")
+    task = make_task(FAMILY, 4, "easy")
     (bug,) = _bugs(task)
     module, name = bug.split(".")
     path = f"{_package(task)}/{module}.py"
@@ -168,12 +156,12 @@ def test_special_casing_the_reported_calls_fails_the_hidden_cases() -> None:
         ep.call("files.write", {"path": path, "content": source})
         out = ep.call("terminal.run", {"command": "python3 -B -m unittest 2>&1 | tail -n 1"})
     assert out.value["stdout"].strip() == "OK"
-    assert not _by(grade)[f"fixed: {bug}"]
+    assert not criteria_results(grade)[f"fixed: {bug}"]
 
 
 def test_a_fix_that_breaks_another_function_fails() -> None:
     for seed in range(5, 40):  # a task whose buggy module holds another function
-        task = _task(seed, "easy")
+        task = make_task(FAMILY, seed, "easy")
         (bug,) = _bugs(task)
         module, name = bug.split(".")
         others = [n for n, _ in _versions(task.template.files[
@@ -187,23 +175,23 @@ def test_a_fix_that_breaks_another_function_fails() -> None:
 
 
 def test_a_fix_left_uncommitted_earns_no_fix_credit() -> None:
-    task = _task(6, "easy")
+    task = make_task(FAMILY, 6, "easy")
     plan = list(task.reference)
     at = next(i for i, s in enumerate(plan) if s.name == "git.add")
     plan[at:at + 2] = [ToolCall("files.write", {"path": "NOTES.md", "content": "wip\n"}),
                        ToolCall("git.add", {"paths": ["NOTES.md"]}), plan[at + 1]]
-    by = _by(_play(task, plan))
+    by = criteria_results(_play(task, plan))
     assert not any(ok for name, ok in by.items() if name.startswith("fixed: "))
 
 
 def test_committing_on_main_gates_everything() -> None:
-    task = _task(7, "easy")
+    task = make_task(FAMILY, 7, "easy")
     grade = _play(task, [s for s in task.reference if s.name != "git.checkout"])
-    assert not _by(grade)["main unchanged"] and grade.score == 0.0
+    assert not criteria_results(grade)["main unchanged"] and grade.score == 0.0
 
 
 def test_the_comment_must_name_the_branch_tip_and_the_state_must_be_review() -> None:
-    task = _task(8, "easy")
+    task = make_task(FAMILY, 8, "easy")
     ticket = next(s.args["ticket_id"] for s in task.reference if s.name == "tickets.get")
     plan = list(task.reference)
     with task.start() as ep:
@@ -215,7 +203,7 @@ def test_the_comment_must_name_the_branch_tip_and_the_state_must_be_review() -> 
             ep.call(step.name, args)
         ep.call("tickets.transition", {"ticket_id": ticket, "state": "Done"})
         ep.finish(None)
-        by = _by(ep.grade())
+        by = criteria_results(ep.grade())
     assert not by[f"{ticket} comment names the fix commit"]
     assert not by[f"{ticket} moved to In Review"]
     assert by[f"fixed: {_bugs(task)[0]}"]
@@ -229,18 +217,18 @@ def test_the_comment_must_name_the_branch_tip_and_the_state_must_be_review() -> 
     "import json, sys\njson.dump = lambda *a, **k: sys.exit(0)\n",
 ])
 def test_code_that_fakes_or_skips_the_hidden_run_fails(trick: str) -> None:
-    task = _task(9, "easy")
+    task = make_task(FAMILY, 9, "easy")
     (bug,) = _bugs(task)
     module = bug.split(".")[0]
     path = f"{_package(task)}/{module}.py"
     source = _module(task, module, {bug.split(".")[1]}) + "\n" + trick
     grade = _play(task, _rewrite(task, list(task.reference), {path: source}))
-    assert grade.valid and not _by(grade)[f"fixed: {bug}"]
+    assert grade.valid and not criteria_results(grade)[f"fixed: {bug}"]
 
 
 @pytest.mark.slow
 def test_code_that_hangs_is_killed_at_the_time_limit() -> None:
-    task = _task(10, "easy")
+    task = make_task(FAMILY, 10, "easy")
     (bug,) = _bugs(task)
     module = bug.split(".")[0]
     path = f"{_package(task)}/{module}.py"
@@ -253,7 +241,7 @@ def test_code_that_hangs_is_killed_at_the_time_limit() -> None:
 
 
 def test_the_hidden_cases_are_not_in_the_sandbox() -> None:
-    task = _task(0, "hard", 1.0)
+    task = make_task(FAMILY, 0, "hard", 1.0)
     assert not any(".hidden" in p or b".hidden" in d for p, d in task.template.files.items())
     with task.start() as ep:
         out = ep.call("terminal.run", {"command": "find / -name cases.json 2>/dev/null; "
@@ -262,7 +250,7 @@ def test_the_hidden_cases_are_not_in_the_sandbox() -> None:
 
 
 def test_richness_leaves_main_and_the_answer_alone() -> None:
-    plain, rich = _task(11, "hard", 0.0), _task(11, "hard", 1.0)
+    plain, rich = make_task(FAMILY, 11, "hard", 0.0), make_task(FAMILY, 11, "hard", 1.0)
     assert [s for s in plain.reference if s.items] == [s for s in rich.reference if s.items]
     refs = [p for p in rich.template.files if p.startswith(".git/refs/heads/")]
     assert len(refs) > len([p for p in plain.template.files if p.startswith(".git/refs/heads/")])
@@ -275,7 +263,7 @@ def test_richness_leaves_main_and_the_answer_alone() -> None:
 def test_other_tickets_name_any_module_not_the_buggy_ones() -> None:
     named, clean = 0, 0
     for seed in range(10):
-        task = _task(seed, "hard", 1.0)
+        task = make_task(FAMILY, seed, "hard", 1.0)
         buggy = {b.split(".")[0] for b in _bugs(task)}
         ticket = next(s.args["ticket_id"] for s in task.reference if s.name == "tickets.get")
         for t in task.template.stores["tickets"].tickets:

@@ -3,27 +3,19 @@
 import re
 
 import pytest
+from family_checks import (
+    assert_meets_contract,
+    assert_reference_solves,
+    failed_criteria,
+    grade_plan,
+    make_task,
+)
 
 import workgym  # noqa: F401  (registers apps and families)
-from workgym.checks import check_family
-from workgym.core import Grade, Task, ToolCall, make, run_plan
+from workgym.core import Task, ToolCall
 from workgym.families.data.sql_report import SqlReport
 
 FAMILY = "data/sql-report-v1"
-
-
-def _task(seed: int = 0, difficulty: str = "medium", richness: float = 0.5) -> Task:
-    return make(FAMILY, seed=seed, difficulty=difficulty, richness=richness)  # type: ignore[arg-type]
-
-
-def _grade(task: Task, plan: list[ToolCall]) -> Grade:
-    with run_plan(task, plan) as episode:
-        assert all(c.ok for c in episode.calls), [c.output for c in episode.calls if not c.ok]
-        return episode.grade()
-
-
-def _failed(grade: Grade) -> set[str]:
-    return {c.name for c in grade.criteria if c.passed is False}
 
 
 def _swap(task: Task, name: str, change) -> list[ToolCall]:  # type: ignore[no-untyped-def]
@@ -39,22 +31,19 @@ def _swap(task: Task, name: str, change) -> list[ToolCall]:  # type: ignore[no-u
 
 @pytest.mark.slow
 def test_sql_report_meets_the_contract() -> None:
-    report = check_family(SqlReport(), seeds=10, raise_on_failure=False)
-    assert report.ok, "\n".join(report.failures)
+    assert_meets_contract(SqlReport())
 
 
 @pytest.mark.parametrize("difficulty", ["easy", "medium", "hard"])
 def test_reference_solves_every_level(difficulty: str) -> None:
     for seed, richness in ((0, 0.0), (1, 1.0)):
-        task = _task(seed, difficulty, richness)
-        grade = _grade(task, list(task.reference))
-        assert grade.passed and grade.score == 1.0, _failed(grade)
-    assert len(_task(2, "hard").reference) >= 25
+        assert_reference_solves(make_task(FAMILY, seed, difficulty, richness))
+    assert len(make_task(FAMILY, 2, "hard").reference) >= 25
 
 
 def test_the_sheet_agrees_with_sql_over_the_database() -> None:
     """The generator's figures are what the reference's own SQL returns."""
-    task = _task(3, "easy")
+    task = make_task(FAMILY, 3, "easy")
     rows = next(c for c in task.reference if c.name == "sheets.append_rows").args["rows"][1:]
     query = next(c for c in task.reference if c.name == "db.query"
                  and "GROUP BY c.region" in c.args["sql"])
@@ -66,7 +55,7 @@ def test_the_sheet_agrees_with_sql_over_the_database() -> None:
 def test_the_last_evening_of_the_quarter_counts() -> None:
     """Orders late on the quarter's last day are in the world: a BETWEEN on dates misses
     them."""
-    task = _task(4, "easy")
+    task = make_task(FAMILY, 4, "easy")
     total = next(c for c in task.reference if c.name == "db.query"
                  and c.args["sql"].startswith("SELECT count(DISTINCT o.id)"))
     start, end = re.findall(r"'(\d{4}-\d\d-\d\d)'", total.args["sql"])[:2]
@@ -82,69 +71,70 @@ def test_the_last_evening_of_the_quarter_counts() -> None:
 
 
 def test_one_cent_off_in_one_row_fails_that_row() -> None:
-    task = _task(5)
+    task = make_task(FAMILY, 5)
 
     def off(args: dict) -> dict:  # type: ignore[type-arg]
         rows = [list(r) for r in args["rows"]]
         rows[1][-1] = round(rows[1][-1] + 0.01, 2)
         return {**args, "rows": rows}
 
-    grade = _grade(task, _swap(task, "sheets.append_rows", off))
+    grade = grade_plan(task, _swap(task, "sheets.append_rows", off))
     region = [c for c in grade.criteria if c.group == "By region row"]
     # the wrong row earns nothing and, being wrong, cancels one right row's credit
     assert sum(not c.passed for c in region) == 2
-    assert "By region: exactly these rows" in _failed(grade) and not grade.passed
+    assert "By region: exactly these rows" in failed_criteria(grade) and not grade.passed
 
 
 def test_a_total_row_or_a_formula_costs_credit() -> None:
-    task = _task(6)
+    task = make_task(FAMILY, 6)
     total = _swap(task, "sheets.append_rows",
                   lambda a: {**a, "rows": [*a["rows"], ["Total", 1, 1, 1.0]]})
-    grade = _grade(task, total)
-    assert {"By region: exactly these rows", "By region: order"} <= _failed(grade)
+    grade = grade_plan(task, total)
+    assert {"By region: exactly these rows", "By region: order"} <= failed_criteria(grade)
     formula = _swap(task, "sheets.append_rows", lambda a: {**a, "rows": [
         *a["rows"][:-1], [*a["rows"][-1][:-1], "=1+1"]]})
-    assert "By region: exactly these rows" in _failed(_grade(task, formula))
+    assert "By region: exactly these rows" in failed_criteria(grade_plan(task, formula))
 
 
 def test_rows_out_of_order_fail_only_the_order() -> None:
-    task = _task(7)
+    task = make_task(FAMILY, 7)
     reordered = _swap(task, "sheets.append_rows",
                       lambda a: {**a, "rows": [a["rows"][0], *reversed(a["rows"][1:])]})
-    assert _failed(_grade(task, reordered)) == {"By region: order"}
+    assert failed_criteria(grade_plan(task, reordered)) == {"By region: order"}
 
 
 def test_memo_lines_are_exact_and_once() -> None:
-    task = _task(8)
+    task = make_task(FAMILY, 8)
     twice = _swap(task, "docs.insert_paragraphs", lambda a: {
         **a, "paragraphs": [*a["paragraphs"], a["paragraphs"][1]]})
-    assert _failed(_grade(task, twice)) == {"memo: Net revenue"}
+    assert failed_criteria(grade_plan(task, twice)) == {"memo: Net revenue"}
     prefixed = _swap(task, "docs.insert_paragraphs", lambda a: {
         **a, "paragraphs": [p.replace("Orders: ", "Orders: about ") for p in a["paragraphs"]]})
-    assert _failed(_grade(task, prefixed)) == {"memo: Orders"}
+    assert failed_criteria(grade_plan(task, prefixed)) == {"memo: Orders"}
 
 
 def test_files_changed_after_the_mail_fail_the_attachment_check() -> None:
-    task = _task(9)
+    task = make_task(FAMILY, 9)
     memo = next(c.args["path"] for c in task.reference if c.name == "docs.create")
     late = ToolCall("docs.insert_paragraphs", {"path": memo, "paragraphs": ["P.S."]})
-    assert _failed(_grade(task, [*task.reference, late])) == {"report mailed with both files"}
+    grade = grade_plan(task, [*task.reference, late])
+    assert failed_criteria(grade) == {"report mailed with both files"}
 
 
 def test_inputs_and_recipients_gate() -> None:
-    task = _task(10, "medium")
+    task = make_task(FAMILY, 10, "medium")
     mapping = ToolCall("sheets.write_cells", {"path": "reference/sales-regions.xlsx",
                                               "sheet": "Regions", "cells": {"B2": "EMEA"}})
-    grade = _grade(task, [mapping, *task.reference])
-    assert grade.gated and "inputs untouched" in _failed(grade)
+    grade = grade_plan(task, [mapping, *task.reference])
+    assert grade.gated and "inputs untouched" in failed_criteria(grade)
     send = task.reference[-1]
-    copied = _grade(task, [*task.reference[:-1], ToolCall(
+    copied = grade_plan(task, [*task.reference[:-1], ToolCall(
         "mail.send", {**send.args, "cc": ["someone@example.net"]})])
     assert copied.gated and copied.score == 0
 
 
 def test_the_database_is_read_only_and_richness_keeps_the_answer() -> None:
-    plain, rich = _task(11, "hard", 0.0), _task(11, "hard", 1.0)
+    plain, rich = make_task(FAMILY, 11, "hard", 0.0), make_task(FAMILY, 11, "hard", 1.0)
     assert [c for c in plain.reference if c.items] == [c for c in rich.reference if c.items]
     assert len(rich.template.files["data/sales.db"]) > len(plain.template.files["data/sales.db"])
     with plain.start() as episode:

@@ -4,28 +4,20 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from family_checks import (
+    assert_meets_contract,
+    assert_reference_solves,
+    failed_criteria,
+    grade_plan,
+    make_task,
+)
 
 import workgym  # noqa: F401  (registers apps and families)
 from workgym.apps.pdf import read_pdf
-from workgym.checks import check_family
-from workgym.core import Grade, Task, ToolCall, make, run_plan
+from workgym.core import Task, ToolCall
 from workgym.families.finance.accounts_payable import AccountsPayable
 
 FAMILY = "finance/accounts-payable-v1"
-
-
-def _task(seed: int = 0, difficulty: str = "medium", richness: float = 0.5) -> Task:
-    return make(FAMILY, seed=seed, difficulty=difficulty, richness=richness)  # type: ignore[arg-type]
-
-
-def _grade(task: Task, plan: list[ToolCall]) -> Grade:
-    with run_plan(task, plan) as episode:
-        assert all(c.ok for c in episode.calls), [c.output for c in episode.calls if not c.ok]
-        return episode.grade()
-
-
-def _failed(grade: Grade) -> set[str]:
-    return {c.name for c in grade.criteria if c.passed is False}
 
 
 def _calls(task: Task, name: str) -> list[ToolCall]:
@@ -39,22 +31,19 @@ def _replace(task: Task, old: ToolCall, new: ToolCall | None) -> list[ToolCall]:
 
 @pytest.mark.slow
 def test_finance_accounts_payable_meets_the_contract() -> None:
-    report = check_family(AccountsPayable(), seeds=10, raise_on_failure=False)
-    assert report.ok, "\n".join(report.failures)
+    assert_meets_contract(AccountsPayable())
 
 
 @pytest.mark.parametrize("difficulty", ["easy", "medium", "hard"])
 def test_reference_solves_every_level(difficulty: str) -> None:
     for seed, richness in ((0, 0.0), (1, 1.0)):
-        task = _task(seed, difficulty, richness)
-        grade = _grade(task, list(task.reference))
-        assert grade.passed and grade.score == 1.0, _failed(grade)
-    assert len(_task(2, "hard").reference) >= 25
+        assert_reference_solves(make_task(FAMILY, seed, difficulty, richness))
+    assert len(make_task(FAMILY, 2, "hard").reference) >= 25
 
 
 def test_invoice_pdfs_print_what_the_reference_pays() -> None:
     """Each payment's amount and reference can be read off its invoice PDF."""
-    task = _task(5, "hard")
+    task = make_task(FAMILY, 5, "hard")
     for call in _calls(task, "payments.transfer"):
         number, amount = call.args["reference"], Decimal(call.args["amount"])
         text = "\n".join(read_pdf(task.template.files[f"invoices/{number}.pdf"]))
@@ -63,7 +52,7 @@ def test_invoice_pdfs_print_what_the_reference_pays() -> None:
 
 
 def test_paying_every_invoice_fails() -> None:
-    task = _task(3, "hard")
+    task = make_task(FAMILY, 3, "hard")
     accounts = _calls(task, "payments.transfer")[0].args["from_account"]
     extra = []
     for call in _calls(task, "mail.send"):
@@ -73,7 +62,7 @@ def test_paying_every_invoice_fails() -> None:
         extra.append(number)
         assert row[2] == "Dispute"
     assert extra
-    grade = _grade(task, [c for c in task.reference if c.name != "mail.send"])
+    grade = grade_plan(task, [c for c in task.reference if c.name != "mail.send"])
     assert not grade.passed
     plan = list(task.reference)
     with task.start() as episode:
@@ -83,14 +72,14 @@ def test_paying_every_invoice_fails() -> None:
                                             "payee_id": payees[rows[n][1]],
                                             "amount": f"{rows[n][3]:.2f}", "reference": n})
              for n in extra]
-    grade = _grade(task, plan)
+    grade = grade_plan(task, plan)
     assert not grade.passed
-    assert "payments are exactly the matching invoices" in _failed(grade)
+    assert "payments are exactly the matching invoices" in failed_criteria(grade)
 
 
 @pytest.mark.parametrize("change", ["reason", "two invoices", "account", "amount", "payee"])
 def test_one_wrong_decision_fails(change: str) -> None:
-    task = _task(4, "hard")
+    task = make_task(FAMILY, 4, "hard")
     if change in ("reason", "two invoices"):
         old = _calls(task, "mail.send")[0]
         body = old.args["body"]
@@ -112,28 +101,28 @@ def test_one_wrong_decision_fails(change: str) -> None:
             payees = sorted({c.args["payee_id"] for c in _calls(task, "payments.transfer")})
             args["payee_id"] = next(p for p in payees if p != args["payee_id"])
         new = ToolCall("payments.transfer", args)
-    grade = _grade(task, _replace(task, old, new))
+    grade = grade_plan(task, _replace(task, old, new))
     assert not grade.passed
     assert grade.score < 1.0
 
 
 def test_a_log_row_with_the_wrong_decision_fails() -> None:
-    task = _task(6, "medium")
+    task = make_task(FAMILY, 6, "medium")
     old = _calls(task, "sheets.append_rows")[0]
     rows = [list(r) for r in old.args["rows"]]
     rows[0][2] = "Dispute" if rows[0][2] == "Pay" else "Pay"
-    grade = _grade(task, _replace(task, old, ToolCall(old.name, {**old.args, "rows": rows})))
+    grade = grade_plan(task, _replace(task, old, ToolCall(old.name, {**old.args, "rows": rows})))
     assert not grade.passed
-    assert "log is exactly the decisions" in _failed(grade)
+    assert "log is exactly the decisions" in failed_criteria(grade)
 
 
 def test_editing_the_orders_zeroes_the_score() -> None:
-    task = _task(7, "easy")
+    task = make_task(FAMILY, 7, "easy")
     edit = ToolCall("sheets.write_cells", {"path": "purchasing/purchase-orders.xlsx",
                                            "sheet": "Lines", "cells": {"E2": 999}})
-    grade = _grade(task, [*task.reference, edit])
+    grade = grade_plan(task, [*task.reference, edit])
     assert grade.score == 0.0
-    assert "invoices, orders, receipts and mails untouched" in _failed(grade)
+    assert "invoices, orders, receipts and mails untouched" in failed_criteria(grade)
 
 
 def test_disputes_match_the_policy_and_the_sheets() -> None:
@@ -145,7 +134,7 @@ def test_disputes_match_the_policy_and_the_sheets() -> None:
     from openpyxl import load_workbook
 
     for seed in range(4):
-        task = _task(seed, "hard", 1.0)
+        task = make_task(FAMILY, seed, "hard", 1.0)
         files = task.template.files
         orders = list(load_workbook(io.BytesIO(files["purchasing/purchase-orders.xlsx"]))
                       ["Lines"].iter_rows(min_row=2, values_only=True))

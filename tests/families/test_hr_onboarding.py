@@ -5,43 +5,26 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
+from family_checks import assert_meets_contract, grade_plan, make_task, passed_criteria
 
 from workgym.agent.adversarial import ADVERSARIES
 from workgym.apps.hr import HrStore
 from workgym.apps.mail import MailStore
-from workgym.checks import check_family
-from workgym.core import Grade, Task, ToolCall, make, run_plan
+from workgym.core import ToolCall, run_plan
 from workgym.families.hr.onboarding import Onboarding
 
 FAMILY = "hr/onboarding-v1"
 
 
-def _task(seed: int = 0, difficulty: str = "hard", variant: str = "default",
-          richness: float = 0.5) -> Task:
-    return make(FAMILY, seed=seed, difficulty=difficulty, richness=richness,  # type: ignore[arg-type]
-                variant=variant)
-
-
-def _grade(task: Task, plan: list[ToolCall]) -> Grade:
-    with run_plan(task, plan) as episode:
-        assert all(c.ok for c in episode.calls), [c.output for c in episode.calls if not c.ok]
-        return episode.grade()
-
-
-def _passed(grade: Grade, prefix: str) -> int:
-    return sum(1 for c in grade.criteria if c.name.startswith(prefix) and c.passed)
-
-
 @pytest.mark.slow
 def test_hr_onboarding_meets_the_contract() -> None:
-    report = check_family(Onboarding(), seeds=10, raise_on_failure=False)
-    assert report.ok, "\n".join(report.failures)
+    assert_meets_contract(Onboarding())
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("difficulty", ["easy", "hard"])
 def test_the_browser_reference_leaves_the_portal_the_api_leaves(difficulty: str) -> None:
-    api, gui = _task(1, difficulty), _task(1, difficulty, "browser")
+    api, gui = make_task(FAMILY, 1, difficulty), make_task(FAMILY, 1, difficulty, variant="browser")
     assert "hr" in api.apps and "browser" not in api.apps
     assert "browser" in gui.apps and "hr" not in gui.apps
     assert [c.name for c in api.criteria] == [c.name for c in gui.criteria]
@@ -59,12 +42,13 @@ def test_the_browser_reference_leaves_the_portal_the_api_leaves(difficulty: str)
 @pytest.mark.slow
 def test_the_adversaries_fail_on_the_browser_surface() -> None:
     for name, adversary in ADVERSARIES.items():
-        scores = [adversary(_task(seed, "easy", "browser"), seed).score for seed in range(2)]
+        scores = [adversary(make_task(FAMILY, seed, "easy", variant="browser"), seed).score
+                  for seed in range(2)]
         assert statistics.fmean(scores) <= 0.05, (name, scores)
 
 
 def test_one_person_onboarded_of_three_earns_part_of_the_credit() -> None:
-    task = _task(2)
+    task = make_task(FAMILY, 2, "hard")
     first = next(c for c in task.reference if c.name == "hr.add_employee")
     onboard = next(c for c in task.reference if c.name == "hr.start_onboarding")
     email, letter = first.args["email"], "welcome/" + first.args["email"].split("@")[0].replace(
@@ -73,14 +57,15 @@ def test_one_person_onboarded_of_three_earns_part_of_the_credit() -> None:
             "calendar.create_event", "docs.create", "docs.insert_paragraphs")
     plan = [c for c in task.reference if not c.name.startswith(acts) or c == onboard
             or email in str(c.args) or c.args.get("path") == letter]
-    grade = _grade(task, plan)
+    grade = grade_plan(task, plan)
     assert 0.1 < grade.score < 0.6, grade.score
-    assert _passed(grade, "employee ") == 1 and _passed(grade, "ticket ") == 1
-    assert _passed(grade, "welcome letter ") == 1
+    assert len(passed_criteria(grade, "employee ")) == 1
+    assert len(passed_criteria(grade, "ticket ")) == 1
+    assert len(passed_criteria(grade, "welcome letter ")) == 1
 
 
 def test_onboarding_the_withdrawn_candidates_too_costs_credit() -> None:
-    task = _task(3, "medium", richness=0.0)
+    task = make_task(FAMILY, 3, "medium", richness=0.0)
     mail = task.template.stores["mail"]
     assert isinstance(mail, MailStore)
     gone = [m.subject.removeprefix("Withdrawn: ") for m in mail.messages
@@ -89,14 +74,14 @@ def test_onboarding_the_withdrawn_candidates_too_costs_credit() -> None:
     extra = [ToolCall("hr.add_employee", {
         "name": name, "email": name.lower().replace(" ", ".") + "@staff.example",
         "start_date": "2030-01-07", "hourly_rate": "30.00"}) for name in gone]
-    full = _grade(task, list(task.reference))
-    grade = _grade(task, [*task.reference, *extra])
+    full = grade_plan(task, list(task.reference))
+    grade = grade_plan(task, [*task.reference, *extra])
     assert full.score == 1.0 and not grade.passed
-    assert _passed(grade, "employee ") == 2 - len(gone)
+    assert len(passed_criteria(grade, "employee ")) == 2 - len(gone)
 
 
 def test_meetings_at_every_half_hour_earn_nothing() -> None:
-    task = _task(4, "medium")
+    task = make_task(FAMILY, 4, "medium")
     plan: list[ToolCall] = []
     for call in task.reference:
         if call.name != "calendar.create_event":
@@ -108,13 +93,13 @@ def test_meetings_at_every_half_hour_earn_nothing() -> None:
             plan.append(replace(call, args={
                 **call.args, "start": at.strftime("%Y-%m-%dT%H:%M"),
                 "end": (at + timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M")}))
-    grade = _grade(task, plan)
-    assert _passed(grade, "meeting ") == 0
-    assert _passed(grade, "employee ") == 2
+    grade = grade_plan(task, plan)
+    assert len(passed_criteria(grade, "meeting ")) == 0
+    assert len(passed_criteria(grade, "employee ")) == 2
 
 
 def test_the_first_slot_of_the_day_regardless_of_the_managers_calendar_fails() -> None:
-    task = _task(5)
+    task = make_task(FAMILY, 5, "hard")
     plan, moved = [], 0
     for call in task.reference:
         if call.name == "calendar.create_event" and not call.args["start"].endswith("09:00"):
@@ -124,13 +109,13 @@ def test_the_first_slot_of_the_day_regardless_of_the_managers_calendar_fails() -
             moved += 1
         plan.append(call)
     assert moved, "some manager is busy at 09:00 on some first-week day"
-    grade = _grade(task, plan)
-    assert not grade.passed and _passed(grade, "meeting ") < len(
+    grade = grade_plan(task, plan)
+    assert not grade.passed and len(passed_criteria(grade, "meeting ")) < len(
         [c for c in task.reference if c.name == "calendar.create_event"])
 
 
 def test_the_start_date_of_the_offer_where_a_later_mail_moved_it_fails() -> None:
-    task = _task(6)
+    task = make_task(FAMILY, 6, "hard")
     mail = task.template.stores["mail"]
     assert isinstance(mail, MailStore)
     moved = next(m.subject.removeprefix("Start date change: ") for m in mail.messages
@@ -141,7 +126,7 @@ def test_the_start_date_of_the_offer_where_a_later_mail_moved_it_fails() -> None
     plan = [replace(c, args={**c.args, "start_date": first.isoformat()})
             if c.name == "hr.add_employee" and c.args["name"] == moved else c
             for c in task.reference]
-    grade = _grade(task, plan)
+    grade = grade_plan(task, plan)
     assert not grade.passed
     assert f"employee {moved}" in {c.name for c in grade.criteria if not c.passed}
 
@@ -153,15 +138,15 @@ def test_the_start_date_of_the_offer_where_a_later_mail_moved_it_fails() -> None
     ToolCall("tickets.comment", {"ticket_id": "IT-1", "body": "closed"}),
 ])
 def test_touching_the_inputs_zeroes_the_score(tamper: ToolCall) -> None:
-    task = _task(7, "easy")
-    grade = _grade(task, [*task.reference, tamper])
+    task = make_task(FAMILY, 7, "easy")
+    grade = grade_plan(task, [*task.reference, tamper])
     assert grade.score == 0.0
 
 
 def test_richness_keeps_the_answer() -> None:
-    lean, rich = _task(8, richness=0.0), _task(8, richness=1.0)
+    lean, rich = make_task(FAMILY, 8, "hard", 0.0), make_task(FAMILY, 8, "hard", 1.0)
     assert [c.name for c in lean.criteria] == [c.name for c in rich.criteria]
     keep = ("hr.", "tickets.create", "calendar.create_event", "docs.insert_paragraphs")
     assert [c for c in lean.reference if c.name.startswith(keep)] == \
         [c for c in rich.reference if c.name.startswith(keep)]
-    assert _grade(rich, list(rich.reference)).score == 1.0
+    assert grade_plan(rich, list(rich.reference)).score == 1.0

@@ -5,27 +5,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from family_checks import assert_meets_contract, grade_plan, make_task, unmet_criteria
 
-from workgym.checks import check_family
 from workgym.content.people import Person
-from workgym.core import Grade, Task, ToolCall, make, run_plan
+from workgym.core import Task, ToolCall, run_plan
 from workgym.families.hr.payroll_timesheets import PayrollTimesheets, Staff
 
 FAMILY = "hr/payroll-timesheets-v1"
-
-
-def _task(seed: int = 0, difficulty: str = "hard", richness: float = 0.5) -> Task:
-    return make(FAMILY, seed=seed, difficulty=difficulty, richness=richness)  # type: ignore[arg-type]
-
-
-def _grade(task: Task, plan: list[ToolCall]) -> Grade:
-    with run_plan(task, plan) as episode:
-        assert all(c.ok for c in episode.calls), [c.output for c in episode.calls if not c.ok]
-        return episode.grade()
-
-
-def _failed(grade: Grade) -> set[str]:
-    return {c.name for c in grade.criteria if not c.passed}
 
 
 def _edit(plan: list[ToolCall], name: str, change: dict[str, object], nth: int = 0) -> list[ToolCall]:
@@ -42,35 +28,34 @@ def _edit(plan: list[ToolCall], name: str, change: dict[str, object], nth: int =
 
 @pytest.mark.slow
 def test_hr_payroll_timesheets_meets_the_contract() -> None:
-    report = check_family(PayrollTimesheets(), seeds=10, raise_on_failure=False)
-    assert report.ok, "\n".join(report.failures)
+    assert_meets_contract(PayrollTimesheets())
 
 
 @pytest.mark.parametrize(("difficulty", "richness"), [("easy", 0.0), ("hard", 1.0)])
 def test_the_reference_scores_full_marks(difficulty: str, richness: float) -> None:
-    task = _task(3, difficulty, richness)
-    assert _grade(task, list(task.reference)).score == 1.0
+    task = make_task(FAMILY, 3, difficulty, richness)
+    assert grade_plan(task, list(task.reference)).score == 1.0
 
 
 def test_one_amount_a_cent_off_zeroes_the_grade() -> None:
-    task = _task(1)
+    task = make_task(FAMILY, 1, "hard")
     plan = list(task.reference)
     first = next(c for c in plan if c.name == "payments.transfer")
     wrong = f"{Decimal(str(first.args['amount'])) + Decimal('0.01'):.2f}"
-    grade = _grade(task, _edit(plan, "payments.transfer", {"amount": wrong}))
+    grade = grade_plan(task, _edit(plan, "payments.transfer", {"amount": wrong}))
     assert grade.score == 0.0
-    assert any(n.startswith("every payment right") for n in _failed(grade))
+    assert any(n.startswith("every payment right") for n in unmet_criteria(grade))
 
 
 def test_paying_everyone_the_same_zeroes_the_grade() -> None:
-    task = _task(2)
+    task = make_task(FAMILY, 2, "hard")
     plan = [replace(c, args={**c.args, "amount": "3000.00"}) if c.name == "payments.transfer"
             else c for c in task.reference]
-    assert _grade(task, plan).score == 0.0
+    assert grade_plan(task, plan).score == 0.0
 
 
 def test_paying_the_old_payee_of_a_changed_bank_fails() -> None:
-    task = _task(4)
+    task = make_task(FAMILY, 4, "hard")
     with run_plan(task, []) as episode:
         payees = episode.call("payments.list_payees", {}).value
     old = {p["name"]: p["id"] for p in payees}
@@ -80,50 +65,50 @@ def test_paying_the_old_payee_of_a_changed_bank_fails() -> None:
                                                                 c.args["payee_id"])})
             if c.name == "payments.transfer" else c
             for c in task.reference if c.name != "payments.add_payee"]
-    grade = _grade(task, plan)
+    grade = grade_plan(task, plan)
     assert grade.score == 0.0
-    assert any(n.startswith("payment ") for n in _failed(grade))
+    assert any(n.startswith("payment ") for n in unmet_criteria(grade))
 
 
 def test_mailing_anyone_but_the_managers_zeroes_the_grade() -> None:
-    task = _task(5)
+    task = make_task(FAMILY, 5, "hard")
     plan = list(task.reference)
     sent = next(c for c in plan if c.name == "mail.send")
     employee = next(c for c in plan if c.name == "hr.get_employee")
     with run_plan(task, []) as episode:
         address = episode.call("hr.get_employee", employee.args).value["email"]
-    grade = _grade(task, _edit(plan, "mail.send", {"to": [*sent.args["to"], address]}))
+    grade = grade_plan(task, _edit(plan, "mail.send", {"to": [*sent.args["to"], address]}))
     assert grade.score == 0.0
-    assert "mail only to managers with exceptions" in _failed(grade)
+    assert "mail only to managers with exceptions" in unmet_criteria(grade)
 
 
 def test_a_wrong_payroll_row_costs_its_credit_and_one_more() -> None:
-    task = _task(6)
+    task = make_task(FAMILY, 6, "hard")
     plan = list(task.reference)
     rows = next(c for c in plan if c.name == "sheets.append_rows").args["rows"]
     wrong = [list(r) for r in rows]
     wrong[0][3] = f"{Decimal(wrong[0][3]) - 1:.2f}"
-    grade = _grade(task, _edit(plan, "sheets.append_rows", {"rows": wrong}))
-    failed = _failed(grade)
+    grade = grade_plan(task, _edit(plan, "sheets.append_rows", {"rows": wrong}))
+    failed = unmet_criteria(grade)
     assert f"payroll row {rows[0][0]}" in failed  # precision-aware: the wrong row costs
     assert len(failed) == 2 and all(n.startswith("payroll row") for n in failed)  # one more
     assert 0 < grade.score < 1
 
 
 def test_exception_lines_to_the_wrong_manager_do_not_count() -> None:
-    task = _task(7)
+    task = make_task(FAMILY, 7, "hard")
     plan = list(task.reference)
     mails = [c for c in plan if c.name == "mail.send"]
     assert len(mails) >= 2
     swapped = [replace(c, args={**c.args, "to": mails[(n + 1) % len(mails)].args["to"]})
                if c.name == "mail.send" else c
                for n, c in ((mails.index(c) if c in mails else 0, c) for c in plan)]
-    grade = _grade(task, swapped)
+    grade = grade_plan(task, swapped)
     assert all(c.passed is False for c in grade.criteria if c.name.startswith("exception "))
 
 
 def test_staff_payee_ids_do_not_move_with_richness() -> None:
-    plain, rich = _task(8, richness=0.0), _task(8, richness=1.0)
+    plain, rich = make_task(FAMILY, 8, "hard", 0.0), make_task(FAMILY, 8, "hard", 1.0)
 
     def paid(task: Task) -> list[tuple[object, object]]:
         return [(c.args["payee_id"], c.args["amount"]) for c in task.reference

@@ -3,30 +3,23 @@
 import re
 
 import pytest
+from family_checks import (
+    assert_meets_contract,
+    assert_reference_solves,
+    failed_criteria,
+    grade_plan,
+    make_task,
+)
 
 import workgym  # noqa: F401  (registers apps and families)
 from workgym.apps.chat import ChatStore
 from workgym.apps.docs import read_docx
 from workgym.apps.search import SearchStore
 from workgym.apps.wiki import WikiStore
-from workgym.checks import check_family
-from workgym.core import Grade, Task, ToolCall, make, run_plan
+from workgym.core import Task, ToolCall
 from workgym.families.knowledge.wiki_maintenance import REGISTRY, WikiMaintenance
 
 FAMILY = "knowledge/wiki-maintenance-v1"
-
-
-def _task(seed: int = 0, difficulty: str = "hard", richness: float = 0.5) -> Task:
-    return make(FAMILY, seed=seed, difficulty=difficulty, richness=richness)  # type: ignore[arg-type]
-
-
-def _grade(task: Task, plan: list[ToolCall]) -> Grade:
-    with run_plan(task, plan) as episode:
-        return episode.grade()
-
-
-def _failed(grade: Grade) -> set[str]:
-    return {c.name for c in grade.criteria if c.passed is False}
 
 
 def _wiki(task: Task) -> WikiStore:
@@ -93,29 +86,26 @@ def _rewrite_every_page(task: Task) -> list[ToolCall]:
 
 @pytest.mark.slow
 def test_knowledge_wiki_maintenance_meets_the_contract() -> None:
-    report = check_family(WikiMaintenance(), seeds=10, raise_on_failure=False)
-    assert report.ok, "\n".join(report.failures)
+    assert_meets_contract(WikiMaintenance())
 
 
 @pytest.mark.parametrize("difficulty", ["easy", "medium", "hard"])
 def test_reference_solves_every_level(difficulty: str) -> None:
     for seed, richness in ((0, 0.0), (1, 1.0)):
-        task = _task(seed, difficulty, richness)
-        grade = _grade(task, list(task.reference))
-        assert grade.passed and grade.score == 1.0, _failed(grade)
-    assert len(_task(2, "hard").reference) >= 25
+        assert_reference_solves(make_task(FAMILY, seed, difficulty, richness), calls_ok=False)
+    assert len(make_task(FAMILY, 2, "hard").reference) >= 25
 
 
 def test_rewriting_every_fact_to_the_newest_value_named_scores_zero() -> None:
     for seed in range(4):
-        task = _task(seed)
+        task = make_task(FAMILY, seed, "hard")
         plan = [*_rewrite_every_page(task), _post("Corrected everything.")]
-        grade = _grade(task, plan)
+        grade = grade_plan(task, plan, calls_ok=False)
         assert grade.score == 0.0, [c.name for c in grade.criteria if c.passed]
 
 
 def test_merging_a_near_duplicate_zeroes_the_grade() -> None:
-    task = _task(3)
+    task = make_task(FAMILY, 3, "hard")
     wiki = _wiki(task)
     merged = set(_redirects(task)) | set(_redirects(task).values())
     # a runbook or a sibling service's page: same words in the title, another topic
@@ -123,13 +113,13 @@ def test_merging_a_near_duplicate_zeroes_the_grade() -> None:
     target = next(p for p in wiki.pages if p.title in merged)
     plan = [*task.reference, ToolCall("wiki.edit", {
         "page": other.title, "body": f"#REDIRECT [[{target.title}]]\n", "summary": "merge"})]
-    grade = _grade(task, plan)
+    grade = grade_plan(task, plan, calls_ok=False)
     assert grade.score == 0.0
-    assert "pages that are not duplicates keep their text" in _failed(grade)
+    assert "pages that are not duplicates keep their text" in failed_criteria(grade)
 
 
 def test_merging_every_page_of_a_service_scores_zero() -> None:
-    task = _task(5)
+    task = make_task(FAMILY, 5, "hard")
     wiki = _wiki(task)
     by_service: dict[str, list[str]] = {}
     for page in wiki.pages:
@@ -139,30 +129,30 @@ def test_merging_every_page_of_a_service_scores_zero() -> None:
     plan = [ToolCall("wiki.edit", {"page": title, "body": f"#REDIRECT [[{titles[0]}]]\n",
                                    "summary": "merge"})
             for titles in by_service.values() for title in titles[1:]]
-    assert _grade(task, plan).score == 0.0
+    assert grade_plan(task, plan, calls_ok=False).score == 0.0
 
 
 def test_blanking_a_page_that_is_no_duplicate_zeroes_the_grade() -> None:
-    task = _task(1, "medium")
+    task = make_task(FAMILY, 1, "medium")
     plan = [*task.reference, ToolCall("wiki.edit", {"page": "Service index", "body": "\n",
                                                     "summary": "clean up"})]
-    grade = _grade(task, plan)
+    grade = grade_plan(task, plan, calls_ok=False)
     assert grade.score == 0.0
-    assert "pages that are not duplicates keep their text" in _failed(grade)
+    assert "pages that are not duplicates keep their text" in failed_criteria(grade)
 
 
 def test_merging_the_wrong_way_round_zeroes_the_grade() -> None:
-    task = _task(2, "medium")
+    task = make_task(FAMILY, 2, "medium")
     plan = [ToolCall("wiki.edit", {"page": canon, "body": f"#REDIRECT [[{dup}]]\n",
                                    "summary": "merge"})
             for dup, canon in _redirects(task).items()]
-    grade = _grade(task, plan)
+    grade = grade_plan(task, plan, calls_ok=False)
     assert grade.score == 0.0
-    assert "pages that are not duplicates keep their text" in _failed(grade)
+    assert "pages that are not duplicates keep their text" in failed_criteria(grade)
 
 
 def test_a_summary_listing_every_candidate_scores_zero() -> None:
-    task = _task(0)
+    task = make_task(FAMILY, 0, "hard")
     wiki = _wiki(task)
     values = _naive_values(task)
     titles = [p.title for p in wiki.pages]
@@ -174,16 +164,16 @@ def test_a_summary_listing_every_candidate_scores_zero() -> None:
                 lines.append(f"Corrected: {page.title} | {label} | {values[service[1], label]}")
     summary = [c for c in task.reference if c.name == "chat.post"]
     for text in ("\n".join(lines), "\n".join(lines[:200]) + "\n" + summary[0].args["text"]):
-        grade = _grade(task, [_post(text[:4000])])
+        grade = grade_plan(task, [_post(text[:4000])], calls_ok=False)
         assert grade.score == 0.0, [c.name for c in grade.criteria if c.passed]
     # with the wiki work done right, the summary lines still earn nothing
     plan = [c for c in task.reference if c.name != "chat.post"]
-    grade = _grade(task, [*plan, _post("\n".join(lines)[:4000])])
+    grade = grade_plan(task, [*plan, _post("\n".join(lines)[:4000])], calls_ok=False)
     assert not any(c.passed for c in grade.criteria if c.name.startswith("summary: "))
 
 
 def test_the_service_left_out_in_the_thread_must_stay_as_it_is() -> None:
-    task = _task(1, "hard")
+    task = make_task(FAMILY, 1, "hard")
     chat = task.template.stores["chat"]
     assert isinstance(chat, ChatStore)
     said = next(m.text for m in chat.messages if "pages out of this round" in m.text)
@@ -196,12 +186,12 @@ def test_the_service_left_out_in_the_thread_must_stay_as_it_is() -> None:
                 if p.id < q.id and p.body.split("\n")[2] == q.body.split("\n")[2])
     plan = [*task.reference, ToolCall("wiki.edit", {
         "page": b.title, "body": f"#REDIRECT [[{a.title}]]\n", "summary": "merge"})]
-    grade = _grade(task, plan)
+    grade = grade_plan(task, plan, calls_ok=False)
     assert not grade.passed and grade.score < 1.0
 
 
 def test_distractors_leave_the_answer_and_its_page_ids_alone() -> None:
-    plain, rich = _task(6, richness=0.0), _task(6, richness=1.0)
+    plain, rich = make_task(FAMILY, 6, "hard", 0.0), make_task(FAMILY, 6, "hard", 1.0)
     assert [(c.name, c.args) for c in plain.reference if c.items] == [
         (c.name, c.args) for c in rich.reference if c.items]
     ids = {p.id: p.title for p in _wiki(plain).pages}
@@ -210,19 +200,19 @@ def test_distractors_leave_the_answer_and_its_page_ids_alone() -> None:
 
 
 def test_a_redirect_without_the_duplicates_sections_is_no_merge() -> None:
-    task = _task(4, "medium")
+    task = make_task(FAMILY, 4, "medium")
     plan = [c for c in task.reference
             if not (c.name == "wiki.edit" and "merge" in str(c.args["summary"])
                     and not str(c.args["body"]).startswith("#REDIRECT"))]
-    grade = _grade(task, plan)
+    grade = grade_plan(task, plan, calls_ok=False)
     merges = [c for c in grade.criteria if c.name.startswith("merged ")]
     assert merges and not any(c.passed for c in merges)
 
 
 def test_a_summary_of_work_not_done_earns_nothing() -> None:
-    task = _task(2, "medium")
+    task = make_task(FAMILY, 2, "medium")
     post = next(c for c in task.reference if c.name == "chat.post")
-    grade = _grade(task, [post])
+    grade = grade_plan(task, [post], calls_ok=False)
     assert grade.score == 0.0, [c.name for c in grade.criteria if c.passed]
     # the merges done, the corrections not: the merge lines count, unless the claims of
     # corrections cancel them
@@ -233,6 +223,6 @@ def test_a_summary_of_work_not_done_earns_nothing() -> None:
     merged_only = "\n".join(x for x in str(post.args["text"]).split("\n")
                             if x.startswith("Merged:"))
     for text, earns in ((merged_only, True), (str(post.args["text"]), False)):
-        grade = _grade(task, [*carried, *merges, _post(text)])
+        grade = grade_plan(task, [*carried, *merges, _post(text)], calls_ok=False)
         lines = [c for c in grade.criteria if c.name.startswith("summary: Merged")]
         assert lines and all(c.passed is earns for c in lines)

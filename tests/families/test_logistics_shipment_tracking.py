@@ -4,10 +4,17 @@ import re
 from datetime import date
 
 import pytest
+from family_checks import (
+    assert_meets_contract,
+    assert_reference_solves,
+    failed_criteria,
+    grade_plan,
+    make_task,
+    passed_criteria,
+)
 
 import workgym  # noqa: F401  (registers apps and families)
-from workgym.checks import check_family
-from workgym.core import Grade, Task, ToolCall, make, run_plan
+from workgym.core import Task, ToolCall
 from workgym.families.logistics.shipment_tracking import (
     CLAIMS,
     OPEN_SQL,
@@ -17,24 +24,6 @@ from workgym.families.logistics.shipment_tracking import (
 )
 
 FAMILY = "logistics/shipment-tracking-v1"
-
-
-def _task(seed: int = 0, difficulty: str = "medium", richness: float = 0.5) -> Task:
-    return make(FAMILY, seed=seed, difficulty=difficulty, richness=richness)  # type: ignore[arg-type]
-
-
-def _grade(task: Task, plan: list[ToolCall]) -> Grade:
-    with run_plan(task, plan) as episode:
-        assert all(c.ok for c in episode.calls), [c.output for c in episode.calls if not c.ok]
-        return episode.grade()
-
-
-def _failed(grade: Grade) -> set[str]:
-    return {c.name for c in grade.criteria if c.passed is False}
-
-
-def _passed(grade: Grade, prefix: str) -> int:
-    return sum(1 for c in grade.criteria if c.passed and c.name.startswith(prefix))
 
 
 def _wanted(task: Task, prefix: str) -> set[str]:
@@ -97,22 +86,19 @@ def _late(seen: dict[str, object], *, business: bool = True, tiers: bool = True,
 
 @pytest.mark.slow
 def test_logistics_shipment_tracking_meets_the_contract() -> None:
-    report = check_family(ShipmentTracking(), seeds=10, raise_on_failure=False)
-    assert report.ok, "\n".join(report.failures)
+    assert_meets_contract(ShipmentTracking())
 
 
 @pytest.mark.parametrize("difficulty", ["easy", "medium", "hard"])
 def test_reference_solves_every_level(difficulty: str) -> None:
-    task = _task(1, difficulty, 1.0)
-    grade = _grade(task, list(task.reference))
-    assert grade.passed and grade.score == 1.0, _failed(grade)
+    assert_reference_solves(make_task(FAMILY, 1, difficulty, 1.0))
 
 
 def test_the_answer_follows_from_the_pages_and_the_rule() -> None:
     """Read as an agent reads, the rule picks exactly the notified shipments, and the pages
     reporting a loss or damage are exactly the claimed ones."""
     for seed in range(2):
-        task = _task(seed, "hard")
+        task = make_task(FAMILY, seed, "hard")
         seen = _seen(task)
         assert _late(seen) == _wanted(task, "notice "), seed
         broken = {sid for sid, page in seen["pages"].items()  # type: ignore[attr-defined]
@@ -125,7 +111,7 @@ def test_careless_readings_of_the_rule_miss_the_answer() -> None:
     each give another set of shipments on every seed; a date past the promised one alone
     always lists more than the late ones."""
     for seed in range(2):
-        task = _task(seed, "hard")
+        task = make_task(FAMILY, seed, "hard")
         seen, wanted = _seen(task), _wanted(task, "notice ")
         assert _late(seen, business=False) != wanted, seed
         assert _late(seen, tiers=False) != wanted, seed
@@ -135,18 +121,18 @@ def test_careless_readings_of_the_rule_miss_the_answer() -> None:
 
 
 def test_mailing_every_customer_zeroes_the_score() -> None:
-    task = _task(2, "hard")
+    task = make_task(FAMILY, 2, "hard")
     emails = _seen(task)["emails"]
     body = _sends(task)[0].args["body"]
     plan = [*_without(task, ("mail.send",)), *(ToolCall("mail.send", {
         "to": [e], "subject": "Your shipments", "body": body}) for e in emails)]  # type: ignore[attr-defined]
-    grade = _grade(task, plan)
+    grade = grade_plan(task, plan)
     assert grade.score == 0.0
-    assert "mail only to the customers with a late shipment" in _failed(grade)
+    assert "mail only to the customers with a late shipment" in failed_criteria(grade)
 
 
 def test_claiming_every_open_shipment_zeroes_the_score() -> None:
-    task = _task(3, "hard")
+    task = make_task(FAMILY, 3, "hard")
     append = next(c for c in task.reference if c.name == "sheets.append_rows")
     rows = [[sid, "SwiftParcel", number, "Lost", value]
             for sid, _, number, value, *_ in _seen(task)["rows"]]  # type: ignore[attr-defined]
@@ -154,47 +140,48 @@ def test_claiming_every_open_shipment_zeroes_the_score() -> None:
     rows = [r for r in rows if r[0] not in claimed] + append.args["rows"]
     plan = [*_without(task, ("sheets.append_rows",)), ToolCall("sheets.append_rows", {
         "path": CLAIMS, "sheet": SHEET, "rows": rows})]
-    grade = _grade(task, plan)
+    grade = grade_plan(task, plan)
     assert grade.score == 0.0
-    assert "no claim for a shipment not lost or damaged" in _failed(grade)
+    assert "no claim for a shipment not lost or damaged" in failed_criteria(grade)
 
 
 def test_listing_every_open_shipment_earns_no_notice_credit() -> None:
     """Each affected customer told of every open shipment: the wrong lines cancel all."""
-    task = _task(4, "hard")
+    task = make_task(FAMILY, 4, "hard")
     seen = _seen(task)
     lines = [f"{sid}: {_fact(seen['pages'][sid], 'Estimated delivery')}"  # type: ignore[index]
              for sid, *_ in seen["rows"]]  # type: ignore[attr-defined]
     plan = [*_without(task, ("mail.send",)), *(ToolCall("mail.send", {
         "to": c.args["to"], "subject": "Delays", "body": "\n".join(lines)}) for c in _sends(task))]
-    grade = _grade(task, plan)
-    assert _passed(grade, "notice ") == 0
-    assert "notices exactly the late shipments" in _failed(grade)
+    grade = grade_plan(task, plan)
+    assert len(passed_criteria(grade, "notice ")) == 0
+    assert "notices exactly the late shipments" in failed_criteria(grade)
 
 
 def test_one_notice_left_out_earns_partial_credit() -> None:
-    task = _task(5, "hard")
+    task = make_task(FAMILY, 5, "hard")
     first = _sends(task)[0]
-    grade = _grade(task, [c for c in task.reference if c is not first])
+    grade = grade_plan(task, [c for c in task.reference if c is not first])
     assert 0.0 < grade.score < 1.0
-    assert {"notices exactly the late shipments", "one notice per customer"} <= _failed(grade)
+    assert {"notices exactly the late shipments",
+            "one notice per customer"} <= failed_criteria(grade)
 
 
 def test_a_wrong_claim_amount_costs_that_claim() -> None:
-    task = _task(6, "medium")
+    task = make_task(FAMILY, 6, "medium")
     append = next(c for c in task.reference if c.name == "sheets.append_rows")
     rows = [list(r) for r in append.args["rows"]]
     rows[0][4] = round(rows[0][4] + 10, 2)
     plan = [ToolCall("sheets.append_rows", {**append.args, "rows": rows}) if c is append else c
             for c in task.reference]
-    grade = _grade(task, plan)
+    grade = grade_plan(task, plan)
     assert 0.0 < grade.score < 1.0
-    assert f"claim {rows[0][0]}" in _failed(grade)
+    assert f"claim {rows[0][0]}" in failed_criteria(grade)
 
 
 def test_editing_an_earlier_claim_zeroes_the_score() -> None:
-    task = _task(7, "easy")
+    task = make_task(FAMILY, 7, "easy")
     edit = ToolCall("sheets.write_cells", {"path": CLAIMS, "sheet": SHEET, "cells": {"E2": 1.0}})
-    grade = _grade(task, [*task.reference, edit])
+    grade = grade_plan(task, [*task.reference, edit])
     assert grade.score == 0.0
-    assert "earlier claims kept" in _failed(grade)
+    assert "earlier claims kept" in failed_criteria(grade)

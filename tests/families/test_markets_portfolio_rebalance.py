@@ -6,18 +6,20 @@ from dataclasses import replace
 from decimal import ROUND_FLOOR, Decimal, localcontext
 
 import pytest
+from family_checks import (
+    assert_meets_contract,
+    assert_reference_solves,
+    grade_plan,
+    make_task,
+    unmet_criteria,
+)
 
 from workgym.agent.adversarial import ADVERSARIES
-from workgym.checks import check_family
-from workgym.core import Grade, Task, ToolCall, make, run_plan
+from workgym.core import Task, ToolCall, run_plan
 from workgym.families.markets.portfolio_rebalance import PortfolioRebalance
 
 FAMILY = "markets/portfolio-rebalance-v1"
 CENT = Decimal("0.01")
-
-
-def _task(seed: int = 0, difficulty: str = "medium", richness: float = 0.5) -> Task:
-    return make(FAMILY, seed=seed, difficulty=difficulty, richness=richness)  # type: ignore[arg-type]
 
 
 def _call(task: Task, name: str) -> ToolCall:
@@ -39,16 +41,6 @@ def _plan(task: Task, trades: list[list] | None = None, body: str | None = None,
             call = replace(call, args={**call.args, **({"body": body} if body else {}), **mail})
         plan.append(call)
     return plan
-
-
-def _grade(task: Task, plan: list[ToolCall]) -> Grade:
-    with run_plan(task, plan) as episode:
-        assert all(c.ok for c in episode.calls), [c.output for c in episode.calls if not c.ok]
-        return episode.grade()
-
-
-def _failed(grade: Grade) -> set[str]:
-    return {c.name for c in grade.criteria if c.passed is not True}
 
 
 def _solve(task: Task, *, latest: bool = False, buffer: bool = True) -> dict:
@@ -124,35 +116,33 @@ def _solve(task: Task, *, latest: bool = False, buffer: bool = True) -> dict:
 
 @pytest.mark.slow
 def test_markets_portfolio_rebalance_meets_the_contract() -> None:
-    report = check_family(PortfolioRebalance(), seeds=10, raise_on_failure=False)
-    assert report.ok, "\n".join(report.failures)
+    report = assert_meets_contract(PortfolioRebalance())
     assert min(report.reference_calls["hard"]) >= 25
 
 
 @pytest.mark.parametrize("difficulty", ["easy", "medium", "hard"])
 def test_what_the_agent_reads_gives_the_reference(difficulty: str) -> None:
     for seed in range(4):
-        task = _task(seed, difficulty, 1.0)
+        task = make_task(FAMILY, seed, difficulty, 1.0)
         solved = _solve(task)
         assert solved["trades"] == _trades(task)
         body = _call(task, "mail.send").args["body"]
         assert f"{solved['total']:.2f}" in body and f"{solved['after']:.2f}" in body
         assert solved["skipped"], "a rule keeps some trade from being placed"
-        grade = _grade(task, list(task.reference))
-        assert grade.passed and grade.score == 1.0, _failed(grade)
+        assert_reference_solves(task)
 
 
 def test_the_latest_quotes_or_no_buffer_give_other_trades() -> None:
     for seed in range(3):
-        task = _task(seed, "hard")
+        task = make_task(FAMILY, seed, "hard")
         for wrong in (_solve(task, latest=True), _solve(task, buffer=False)):
             assert wrong["trades"] != _trades(task)
-            grade = _grade(task, _plan(task, wrong["trades"]))
+            grade = grade_plan(task, _plan(task, wrong["trades"]))
             assert not grade.passed and grade.score < 0.9
 
 
 def test_richness_adds_distractors_but_keeps_the_trades() -> None:
-    plain, rich = _task(5, "hard", 0.0), _task(5, "hard", 1.0)
+    plain, rich = make_task(FAMILY, 5, "hard", 0.0), make_task(FAMILY, 5, "hard", 1.0)
     assert plain.prompt == rich.prompt and _trades(plain) == _trades(rich)
     assert len(rich.template.stores["market"].instruments) > len(
         plain.template.stores["market"].instruments)
@@ -160,50 +150,50 @@ def test_richness_adds_distractors_but_keeps_the_trades() -> None:
 
 
 def test_placing_a_skipped_or_forbidden_trade_costs_credit() -> None:
-    task = _task(6, "medium")
+    task = make_task(FAMILY, 6, "medium")
     solved = _solve(task)
     for ticker in solved["skipped"]:
         extra = [ticker, "SELL", 1]
-        grade = _grade(task, _plan(task, [*_trades(task), extra]))
-        assert not grade.passed and {"trade list exactly right"} <= _failed(grade)
-    partial = _grade(task, _plan(task, _trades(task)[1:]))
-    assert 0 < partial.score < 1 and f"trade {_trades(task)[0][0]}" in _failed(partial)
+        grade = grade_plan(task, _plan(task, [*_trades(task), extra]))
+        assert not grade.passed and {"trade list exactly right"} <= unmet_criteria(grade)
+    partial = grade_plan(task, _plan(task, _trades(task)[1:]))
+    assert 0 < partial.score < 1 and f"trade {_trades(task)[0][0]}" in unmet_criteria(partial)
 
 
 def test_each_trade_field_is_checked_and_text_cells_are_read() -> None:
-    task = _task(7, "hard")
+    task = make_task(FAMILY, 7, "hard")
     trades = _trades(task)
     for field, change in ((1, lambda s: "BUY" if s == "SELL" else "SELL"), (2, lambda q: q + 1),
                           (0, lambda t: t + "X")):
         bad = [list(t) for t in trades]
         bad[0][field] = change(bad[0][field])
-        assert not _grade(task, _plan(task, bad)).passed, field
+        assert not grade_plan(task, _plan(task, bad)).passed, field
     loose = [[t.lower(), s.title(), str(q)] for t, s, q in trades]
-    assert _grade(task, _plan(task, loose)).passed
+    assert grade_plan(task, _plan(task, loose)).passed
     for junk in (1e308, "9" * 5000, "NaN", "12 shares"):
         bad = [list(t) for t in trades]
         bad[0][2] = junk
-        grade = _grade(task, _plan(task, bad))
+        grade = grade_plan(task, _plan(task, bad))
         assert grade.valid and not grade.passed, junk
 
 
 def test_the_note_is_checked_line_by_line() -> None:
-    task = _task(8)
+    task = make_task(FAMILY, 8)
     body = _call(task, "mail.send").args["body"]
     total = re.search(r"Portfolio value: [A-Z]{3} ([\d.]+)", body).group(1)
     cents = f"{Decimal(total) + CENT:.2f}"
-    assert _failed(_grade(task, _plan(task, body=body.replace(total, cents)))) == {
+    assert unmet_criteria(grade_plan(task, _plan(task, body=body.replace(total, cents)))) == {
         "portfolio value"}
     grouped = body.replace(total, f"{Decimal(total):,.2f}")
-    assert _grade(task, _plan(task, body=grouped)).passed
+    assert grade_plan(task, _plan(task, body=grouped)).passed
     twice = body.replace("Trades: ", "Trades: 1\nTrades: ", 1)
-    assert "trade count" in _failed(_grade(task, _plan(task, body=twice)))
-    stray = _grade(task, _plan(task, cc=["someone@example.net"]))
+    assert "trade count" in unmet_criteria(grade_plan(task, _plan(task, body=twice)))
+    stray = grade_plan(task, _plan(task, cc=["someone@example.net"]))
     assert stray.gated and stray.score == 0
 
 
 def test_inputs_are_guarded() -> None:
-    task = _task(9, "easy", 1.0)
+    task = make_task(FAMILY, 9, "easy", 1.0)
     book = next(p for p in task.template.files if p.endswith("holdings.xlsx"))
     with run_plan(task) as episode:
         assert episode.grade().passed
@@ -213,7 +203,7 @@ def test_inputs_are_guarded() -> None:
 
 def test_the_shipped_attacks_earn_nothing() -> None:
     for level in ("easy", "hard"):
-        task = _task(11, level)
+        task = make_task(FAMILY, 11, level)
         for name, attack in ADVERSARIES.items():
             grade = attack(task, 0)
-            assert grade.valid and grade.score == 0, (name, level, _failed(grade))
+            assert grade.valid and grade.score == 0, (name, level, unmet_criteria(grade))

@@ -8,26 +8,17 @@ from datetime import UTC, date, datetime, timedelta
 
 import docx
 import pytest
+from family_checks import assert_meets_contract, assert_reference_solves, grade_plan, make_task
 
 import workgym  # noqa: F401  (registers apps and families)
 from workgym.apps.calendar import CalendarStore
 from workgym.apps.chat import ChatStore
 from workgym.apps.wiki import WikiStore
-from workgym.checks import check_family
-from workgym.core import Grade, Task, ToolCall, make, run_plan
+from workgym.core import Task, ToolCall
 from workgym.families.media.editorial_calendar import ARCHIVE, EditorialCalendar
 
 FAMILY = "media/editorial-calendar-v1"
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
-
-
-def _task(seed: int = 0, difficulty: str = "medium", richness: float = 0.5) -> Task:
-    return make(FAMILY, seed=seed, difficulty=difficulty, richness=richness)  # type: ignore[arg-type]
-
-
-def _grade(task: Task, plan: list[ToolCall]) -> Grade:
-    with run_plan(task, plan) as episode:
-        return episode.grade()
 
 
 def _brief_call(task: Task) -> ToolCall:
@@ -151,28 +142,25 @@ def _solve(task: Task) -> list[list[str]]:
 
 @pytest.mark.slow
 def test_media_editorial_calendar_meets_the_contract() -> None:
-    report = check_family(EditorialCalendar(), seeds=10, raise_on_failure=False)
-    assert report.ok, "\n".join(report.failures)
+    assert_meets_contract(EditorialCalendar())
 
 
 @pytest.mark.parametrize("difficulty", ["easy", "medium", "hard"])
 def test_the_world_read_as_written_allows_exactly_the_reference_plan(difficulty: str) -> None:
     for seed in range(2):
         for richness in (0.0, 1.0):
-            task = _task(seed, difficulty, richness)
+            task = make_task(FAMILY, seed, difficulty, richness)
             plans = _solve(task)
             assert len(plans) == 1, f"seed {seed} richness {richness}: {len(plans)} plans"
             assert plans[0] == sorted(_brief_call(task).args["paragraphs"])
 
 
 def test_the_reference_scores_full_marks() -> None:
-    task = _task(5, "hard", 1.0)
-    grade = _grade(task, list(task.reference))
-    assert grade.passed and grade.score == 1.0
+    assert_reference_solves(make_task(FAMILY, 5, "hard", 1.0), calls_ok=False)
 
 
 def test_accepting_every_pitch_scores_nothing() -> None:
-    task = _task(1, "hard")
+    task = make_task(FAMILY, 1, "hard")
     chat = task.template.stores["chat"]
     assert isinstance(chat, ChatStore)
     planned = {line.split(" | ")[1] for line in _brief_call(task).args["paragraphs"]}
@@ -180,26 +168,27 @@ def test_accepting_every_pitch_scores_nothing() -> None:
     assert declined
     day, _, editor = _brief_call(task).args["paragraphs"][0].split(" | ")
     extra = [f"{day} | {title} | {editor}" for title in declined]
-    grade = _grade(task, _with_brief(task, [*_brief_call(task).args["paragraphs"], *extra]))
+    grade = grade_plan(task, _with_brief(task, [*_brief_call(task).args["paragraphs"], *extra]),
+                       calls_ok=False)
     assert grade.score == 0.0
     assert "no declined pitch planned" in {c.name for c in grade.criteria if not c.passed}
 
 
 def test_a_declined_pitch_booked_in_the_calendar_scores_nothing() -> None:
-    task = _task(2, "medium")
+    task = make_task(FAMILY, 2, "medium")
     chat = task.template.stores["chat"]
     assert isinstance(chat, ChatStore)
     planned = {line.split(" | ")[1] for line in _brief_call(task).args["paragraphs"]}
     title = next(p["Pitch"] for p in _pitches(chat) if p["Pitch"] not in planned)
     event = next(c for c in task.reference if c.name == "calendar.create_event")
-    grade = _grade(task, [*task.reference, ToolCall(event.name, {
+    grade = grade_plan(task, [*task.reference, ToolCall(event.name, {
         **event.args, "title": f"Publish: {title}", "start": "2027-01-04T07:00",
-        "end": "2027-01-04T07:30"})])
+        "end": "2027-01-04T07:30"})], calls_ok=False)
     assert grade.score == 0.0
 
 
 def test_listing_every_pitch_with_every_editor_scores_nothing() -> None:
-    task = _task(3, "medium")
+    task = make_task(FAMILY, 3, "medium")
     chat, wiki = task.template.stores["chat"], task.template.stores["wiki"]
     assert isinstance(chat, ChatStore) and isinstance(wiki, WikiStore)
     roster = wiki.page("Desk roster")
@@ -207,30 +196,30 @@ def test_listing_every_pitch_with_every_editor_scores_nothing() -> None:
     names = [name for name, *_ in _table(roster.body, 4) if name != "editor"]
     day = _brief_call(task).args["paragraphs"][0].split(" | ")[0]
     lines = [f"{day} | {p['Pitch']} | {name}" for p in _pitches(chat) for name in names]
-    assert _grade(task, _with_brief(task, lines)).score == 0.0
+    assert grade_plan(task, _with_brief(task, lines), calls_ok=False).score == 0.0
 
 
 def test_a_wrong_editor_or_a_missing_slot_costs_credit() -> None:
-    task = _task(4, "hard")
+    task = make_task(FAMILY, 4, "hard")
     lines = list(_brief_call(task).args["paragraphs"])
     day, title, editor = lines[0].split(" | ")
     other = next(line.split(" | ")[2] for line in lines if line.split(" | ")[2] != editor)
     lines[0] = f"{day} | {title} | {other}"
-    grade = _grade(task, _with_brief(task, lines))
+    grade = grade_plan(task, _with_brief(task, lines), calls_ok=False)
     assert not grade.passed and 0.0 < grade.score < 1.0
     assert f"brief {title}" in {c.name for c in grade.criteria if not c.passed}
     skipped = next(c for c in task.reference if c.name == "calendar.create_event")
-    grade = _grade(task, [c for c in task.reference if c is not skipped])
+    grade = grade_plan(task, [c for c in task.reference if c is not skipped], calls_ok=False)
     assert not grade.passed and 0.0 < grade.score < 1.0
 
 
 def test_changing_an_existing_slot_zeroes_the_score() -> None:
-    task = _task(0, "easy")
+    task = make_task(FAMILY, 0, "easy")
     cal = task.template.stores["calendar"]
     assert isinstance(cal, CalendarStore)
     event = next(e for e in cal.events if e.title.startswith("Publish"))
-    grade = _grade(task, [*task.reference, ToolCall("calendar.cancel_event",
-                                                    {"event_id": event.id})])
+    grade = grade_plan(task, [*task.reference, ToolCall("calendar.cancel_event",
+                                                    {"event_id": event.id})], calls_ok=False)
     assert grade.score == 0.0
 
 
@@ -240,7 +229,7 @@ def test_nothing_about_a_pitch_tells_whether_it_is_accepted() -> None:
     sometimes one of each."""
     firsts, corrected, embargoed = set(), set(), {True: 0, False: 0}
     for seed in range(8):
-        task = _task(seed, "hard", 0.0)
+        task = make_task(FAMILY, seed, "hard", 0.0)
         chat = task.template.stores["chat"]
         assert isinstance(chat, ChatStore)
         planned = {line.split(" | ")[1] for line in _brief_call(task).args["paragraphs"]}
@@ -260,7 +249,7 @@ def test_ignoring_thread_updates_is_not_safe() -> None:
     ignored: the solver that reads only the posts finds another or no plan."""
     changed = 0
     for seed in range(8):
-        task = _task(seed, "hard", 0.0)
+        task = make_task(FAMILY, seed, "hard", 0.0)
         chat = task.template.stores["chat"]
         assert isinstance(chat, ChatStore)
         kept = chat.model_copy(deep=True)

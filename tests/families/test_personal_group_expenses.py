@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 import pytest
+from family_checks import assert_meets_contract, make_task
 
 import workgym  # noqa: F401  (registers apps and families)
 from workgym.apps.contacts import ContactsStore
@@ -14,8 +15,7 @@ from workgym.apps.mail import MailStore
 from workgym.apps.memory import MemoryStore
 from workgym.apps.payments import PaymentsStore
 from workgym.apps.sheets import load_workbook_bytes
-from workgym.checks import check_family
-from workgym.core import Grade, Task, make
+from workgym.core import Grade, Task
 from workgym.families.personal.group_expenses import (
     SHEET,
     GroupExpenses,
@@ -26,10 +26,6 @@ from workgym.families.personal.group_expenses import (
 
 FAMILY = "personal/group-expenses-v1"
 T = TypeVar("T")
-
-
-def _task(seed: int = 0, difficulty: str = "medium", richness: float = 0.5) -> Task:
-    return make(FAMILY, seed=seed, difficulty=difficulty, richness=richness)  # type: ignore[arg-type]
 
 
 def _answer(task: Task) -> dict[str, Decimal]:
@@ -119,13 +115,12 @@ def _even_split(task: Task) -> dict[str, Decimal]:
 
 @pytest.mark.slow
 def test_personal_group_expenses_meets_the_contract() -> None:
-    report = check_family(GroupExpenses(), seeds=10, raise_on_failure=False)
-    assert report.ok, "\n".join(report.failures)
+    assert_meets_contract(GroupExpenses())
 
 
 @pytest.mark.parametrize(("seed", "level"), [(0, "easy"), (1, "medium"), (2, "hard")])
 def test_settling_the_right_balances_scores_one(seed: int, level: str) -> None:
-    task = _task(seed, level)
+    task = make_task(FAMILY, seed, level)
     grade = _settle(task, _answer(task))
     assert grade.passed and grade.score == 1.0, [c for c in grade.criteria if not c.passed]
 
@@ -133,14 +128,14 @@ def test_settling_the_right_balances_scores_one(seed: int, level: str) -> None:
 @pytest.mark.parametrize(("seed", "level"), [(s, lv) for s in range(2)
                                              for lv in ("easy", "medium", "hard")])
 def test_an_even_split_of_the_total_scores_nothing(seed: int, level: str) -> None:
-    task = _task(seed, level)
+    task = make_task(FAMILY, seed, level)
     naive = _even_split(task)
     assert naive != _answer(task)
     assert _settle(task, naive).score == 0.0
 
 
 def test_paying_everyone_or_mailing_everyone_scores_nothing() -> None:
-    task = _task(3, "hard")
+    task = make_task(FAMILY, 3, "hard")
     right = _answer(task)
     assert _settle(task, right, pay_all=True).score == 0.0
     assert _settle(task, right, mail_all=True).score == 0.0
@@ -150,7 +145,7 @@ def test_a_payee_with_an_old_iban_is_the_wrong_person() -> None:
     """A friend owed money whose payee on file holds an old IBAN: paying that payee
     zeroes the score (the contact card holds the current IBAN)."""
     for seed in range(40):
-        task = _task(seed, "hard", 0.0)
+        task = make_task(FAMILY, seed, "hard", 0.0)
         owner = _owner(task)
         people = {p.name: p for p in _store(task, "contacts", ContactsStore).people}
         payees = _store(task, "payments", PaymentsStore).payees
@@ -166,7 +161,7 @@ def test_a_payee_with_an_old_iban_is_the_wrong_person() -> None:
 
 
 def test_a_wrong_amount_is_caught_exactly() -> None:
-    task = _task(4, "medium")
+    task = make_task(FAMILY, 4, "medium")
     right = _answer(task)
     owner = _owner(task)
     creditor = next(n for n, b in right.items() if n != owner and b > 0)
@@ -178,22 +173,22 @@ def test_a_wrong_amount_is_caught_exactly() -> None:
 
 
 def test_a_request_without_the_iban_earns_nothing_for_it() -> None:
-    task = _task(5, "hard")
+    task = make_task(FAMILY, 5, "hard")
     grade = _settle(task, _answer(task), with_iban=False)
     failed = {c.name for c in grade.criteria if not c.passed}
     assert failed and all(name.startswith("requested ") for name in failed)
 
 
 def test_richness_keeps_the_answer() -> None:
-    lean, rich = _task(6, "hard", 0.0), _task(6, "hard", 1.0)
+    lean, rich = make_task(FAMILY, 6, "hard", 0.0), make_task(FAMILY, 6, "hard", 1.0)
     assert _answer(lean) == _answer(rich)
     assert [c.name for c in lean.criteria] == [c.name for c in rich.criteria]
 
 
 def test_the_balances_add_up_to_zero_and_both_sides_exist() -> None:
     for seed in range(6):
-        answer = _answer(_task(seed, "hard"))
-        owner = _owner(_task(seed, "hard"))
+        answer = _answer(make_task(FAMILY, seed, "hard"))
+        owner = _owner(make_task(FAMILY, seed, "hard"))
         assert sum(answer.values()) == 0
         friends = [b for n, b in answer.items() if n != owner]
         assert any(b > 0 for b in friends) and any(b < 0 for b in friends)

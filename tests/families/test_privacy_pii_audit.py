@@ -3,13 +3,19 @@
 import re
 
 import pytest
+from family_checks import (
+    assert_meets_contract,
+    assert_reference_solves,
+    grade_plan,
+    make_task,
+    passed_criteria,
+)
 
 import workgym  # noqa: F401  (registers apps and families)
 from workgym.apps.db import read_rows
 from workgym.apps.docs import parse_docx
 from workgym.apps.sheets import load_workbook_bytes
-from workgym.checks import check_family
-from workgym.core import Grade, Task, ToolCall, make, run_plan
+from workgym.core import Task, ToolCall
 from workgym.families.privacy.pii_audit import (
     BANK,
     CONTACTS,
@@ -29,20 +35,6 @@ FORMATS = {
     "[DOB]": re.compile(r"\b\d{4}-\d{2}-\d{2}\b"),
     "[IBAN]": re.compile(r"\bDE\d{20}\b"),
 }
-
-
-def _task(seed: int = 0, difficulty: str = "medium", richness: float = 0.5) -> Task:
-    return make(FAMILY, seed=seed, difficulty=difficulty, richness=richness)  # type: ignore[arg-type]
-
-
-def _grade(task: Task, plan: list[ToolCall]) -> Grade:
-    with run_plan(task, plan) as episode:
-        assert all(c.ok for c in episode.calls), [c.output for c in episode.calls if not c.ok]
-        return episode.grade()
-
-
-def _passed(grade: Grade, group: str) -> int:
-    return sum(1 for c in grade.criteria if c.group == group and c.passed)
 
 
 def _mask_all(text: str) -> str:
@@ -94,22 +86,19 @@ def _format_masker(task: Task) -> list[ToolCall]:
 
 @pytest.mark.slow
 def test_privacy_pii_audit_meets_the_contract() -> None:
-    report = check_family(PiiAudit(), seeds=10, raise_on_failure=False)
-    assert report.ok, "\n".join(report.failures)
+    assert_meets_contract(PiiAudit())
 
 
 @pytest.mark.parametrize("difficulty", ["easy", "medium", "hard"])
 def test_reference_solves_every_level(difficulty: str) -> None:
-    task = _task(1, difficulty, 1.0)
-    grade = _grade(task, list(task.reference))
-    assert grade.passed and grade.score == 1.0, [c.name for c in grade.criteria if not c.passed]
-    assert len(_task(2, "hard").reference) >= 25
+    assert_reference_solves(make_task(FAMILY, 1, difficulty, 1.0))
+    assert len(make_task(FAMILY, 2, "hard").reference) >= 25
 
 
 def test_the_database_left_alone_earns_partial_credit() -> None:
-    task = _task(3)
+    task = make_task(FAMILY, 3)
     plan = [c for c in task.reference if c.name != "db.execute"]
-    grade = _grade(task, plan)
+    grade = grade_plan(task, plan)
     assert 0.0 < grade.score < 1.0
     masked = [c for c in grade.criteria if c.group == "value masked"]
     assert all(c.passed is False for c in masked if f"{DB} " in c.name)
@@ -118,16 +107,16 @@ def test_the_database_left_alone_earns_partial_credit() -> None:
 
 def test_masking_every_look_alike_earns_nothing() -> None:
     for seed, difficulty in ((0, "easy"), (4, "medium"), (5, "hard")):
-        task = _task(seed, difficulty)
-        grade = _grade(task, _format_masker(task))
-        assert _passed(grade, "value masked") == 0
-        assert _passed(grade, "mask logged") == 0
+        task = make_task(FAMILY, seed, difficulty)
+        grade = grade_plan(task, _format_masker(task))
+        assert len(passed_criteria(grade, group="value masked")) == 0
+        assert len(passed_criteria(grade, group="mask logged")) == 0
         assert grade.score < 0.05
 
 
 def test_format_alone_does_not_tell_personal_data() -> None:
     """Every format has values that are personal and values that only look it."""
-    task = _task(6, "hard")
+    task = make_task(FAMILY, 6, "hard")
     reference = {c.args["path"]: c.args["content"] for c in task.reference
                  if c.name == "files.write"}
     kept: dict[str, int] = dict.fromkeys(FORMATS, 0)
@@ -141,28 +130,28 @@ def test_format_alone_does_not_tell_personal_data() -> None:
 
 
 def test_touching_the_policy_or_a_clean_file_zeroes_the_score() -> None:
-    task = _task(7)
+    task = make_task(FAMILY, 7)
     bank = task.template.files[BANK].decode()
     for extra in (ToolCall("docs.replace_text", {"path": POLICY, "old": "person",
                                                  "new": "customer"}),
                   ToolCall("files.write", {"path": BANK, "content": _mask_all(bank)})):
-        grade = _grade(task, [*task.reference, extra])
+        grade = grade_plan(task, [*task.reference, extra])
         assert grade.score == 0.0
 
 
 def test_rewritten_line_endings_fail_the_byte_check() -> None:
-    task = _task(8)
+    task = make_task(FAMILY, 8)
     write = next(c for c in task.reference if c.name == "files.write")
     crlf = ToolCall("files.write", {"path": write.args["path"],
                                     "content": write.args["content"].replace("\n", "\r\n")})
-    grade = _grade(task, [crlf if c is write else c for c in task.reference])
+    grade = grade_plan(task, [crlf if c is write else c for c in task.reference])
     failed = {c.name for c in grade.criteria if c.passed is False}
     assert f"{write.args['path']} byte-identical apart from the masks" in failed
     assert grade.score < 1.0
 
 
 def test_richness_keeps_the_answer() -> None:
-    lean, rich = _task(9, "hard", 0.0), _task(9, "hard", 1.0)
+    lean, rich = make_task(FAMILY, 9, "hard", 0.0), make_task(FAMILY, 9, "hard", 1.0)
     assert lean.reference == rich.reference
     assert [c.name for c in lean.criteria] == [c.name for c in rich.criteria]
     assert set(rich.template.files) > set(lean.template.files)
@@ -170,7 +159,7 @@ def test_richness_keeps_the_answer() -> None:
 
 def test_the_amendment_changes_what_is_personal() -> None:
     """At hard the amendment's staff domain and number stay as they are."""
-    task = _task(10, "hard")
+    task = make_task(FAMILY, 10, "hard")
     amendment = "\n".join(b.text for b in parse_docx(
         task.template.files["privacy/policy-amendment-1.docx"]).blocks)
     domain = re.search(r"@([\w.-]+) are business", amendment)

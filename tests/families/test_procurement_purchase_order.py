@@ -3,10 +3,15 @@
 from dataclasses import replace
 
 import pytest
+from family_checks import (
+    assert_meets_contract,
+    assert_reference_solves,
+    failed_criteria,
+    grade_plan,
+)
 
 import workgym  # noqa: F401  (registers apps and families)
-from workgym.checks import check_family
-from workgym.core import Grade, TaskSpec, ToolCall, run_plan
+from workgym.core import TaskSpec, ToolCall
 from workgym.families.procurement.purchase_order import (
     Built,
     Order,
@@ -22,16 +27,6 @@ def _built(seed: int = 0, difficulty: str = "hard", richness: float = 0.5) -> Bu
     return PurchaseOrder().build(spec)
 
 
-def _grade(b: Built, plan: list[ToolCall]) -> Grade:
-    with run_plan(b.task, plan) as episode:
-        assert all(c.ok for c in episode.calls), [c.output for c in episode.calls if not c.ok]
-        return episode.grade()
-
-
-def _failed(grade: Grade) -> set[str]:
-    return {c.name for c in grade.criteria if c.passed is False}
-
-
 def _plan(b: Built, orders: list[Order], refused: bool = True) -> list[ToolCall]:
     no = [r for r in b.reqs if r.fate != "order"] if refused else []
     return _reference(b.suppliers, b.others, b.keys, b.ids, orders, no)
@@ -39,22 +34,19 @@ def _plan(b: Built, orders: list[Order], refused: bool = True) -> list[ToolCall]
 
 @pytest.mark.slow
 def test_procurement_purchase_order_meets_the_contract() -> None:
-    report = check_family(PurchaseOrder(), seeds=10, raise_on_failure=False)
-    assert report.ok, "\n".join(report.failures)
+    assert_meets_contract(PurchaseOrder())
 
 
 @pytest.mark.parametrize("difficulty", ["easy", "medium", "hard"])
 def test_reference_solves_every_level(difficulty: str) -> None:
-    b = _built(1, difficulty, 1.0)
-    grade = _grade(b, list(b.task.reference))
-    assert grade.passed and grade.score == 1.0, _failed(grade)
+    assert_reference_solves(_built(1, difficulty, 1.0).task)
 
 
 def test_ordering_every_requisition_scores_zero() -> None:
     for seed in (0, 7):
         b = _built(seed)
         everything = [replace(r, fate="order") for r in b.reqs]
-        grade = _grade(b, _plan(b, _orders(everything, b.preferred, b.current, b.today),
+        grade = grade_plan(b.task, _plan(b, _orders(everything, b.preferred, b.current, b.today),
                                 refused=False))
         assert grade.score == 0.0, seed
 
@@ -66,9 +58,9 @@ def test_ignoring_a_withdrawn_approval_scores_zero() -> None:
         orders = _orders(kept, b.preferred, b.current, b.today)
         if orders != _orders(b.reqs, b.preferred, b.current, b.today):
             break  # (a withdrawn quantity a pack absorbs changes no order)
-    grade = _grade(b, _plan(b, orders))
+    grade = grade_plan(b.task, _plan(b, orders))
     assert grade.score == 0.0
-    assert "nothing refused or misplaced ordered" in _failed(grade)
+    assert "nothing refused or misplaced ordered" in failed_criteria(grade)
 
 
 def test_one_purchase_order_with_every_line_scores_zero() -> None:
@@ -76,7 +68,7 @@ def test_one_purchase_order_with_every_line_scores_zero() -> None:
     orders = _orders(b.reqs, b.preferred, b.current, b.today)
     merged = Order(orders[0].po, orders[0].supplier,
                    tuple(sorted(line for o in orders for line in o.lines)))
-    grade = _grade(b, _plan(b, [merged]))
+    grade = grade_plan(b.task, _plan(b, [merged]))
     assert grade.score == 0.0
 
 
@@ -85,17 +77,17 @@ def test_mailing_every_supplier_scores_zero() -> None:
     spam = [ToolCall("mail.send", {"to": [s.email], "subject": "Purchase order",
                                    "body": "Please see our order."})
             for s in b.suppliers + b.others]
-    grade = _grade(b, [*b.task.reference, *spam])
+    grade = grade_plan(b.task, [*b.task.reference, *spam])
     assert grade.score == 0.0
-    assert "mail only to suppliers with an order and refused requesters" in _failed(grade)
+    assert "mail only to suppliers with an order and refused requesters" in failed_criteria(grade)
 
 
 def test_a_refusal_left_out_earns_partial_credit() -> None:
     b = _built(5)
     last = [c for c in b.task.reference if c.name == "mail.send"][-1]
-    grade = _grade(b, [c for c in b.task.reference if c is not last])
+    grade = grade_plan(b.task, [c for c in b.task.reference if c is not last])
     assert 0.0 < grade.score < 1.0
-    assert "refusals exactly right" in _failed(grade)
+    assert "refusals exactly right" in failed_criteria(grade)
 
 
 def test_superseded_prices_fail_the_orders() -> None:
@@ -103,6 +95,6 @@ def test_superseded_prices_fail_the_orders() -> None:
     b = _built(6)
     old = {code: min(s.lists, key=lambda p: p.valid)
            for s in b.suppliers for code in [s.code]}
-    grade = _grade(b, _plan(b, _orders(b.reqs, b.preferred, old, b.today)))
+    grade = grade_plan(b.task, _plan(b, _orders(b.reqs, b.preferred, old, b.today)))
     assert grade.score < 0.5
-    assert "purchase orders exactly right" in _failed(grade)
+    assert "purchase orders exactly right" in failed_criteria(grade)

@@ -5,11 +5,17 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
+from family_checks import (
+    assert_meets_contract,
+    assert_reference_solves,
+    grade_plan,
+    make_task,
+    unmet_criteria,
+)
 
 import workgym  # noqa: F401  (registers apps and families)
 from workgym.apps.sheets import load_workbook_bytes
-from workgym.checks import check_family
-from workgym.core import Grade, Task, TaskSpec, ToolCall, make, run_plan
+from workgym.core import Grade, Task, TaskSpec, ToolCall, make
 from workgym.families.records.retention_policy import (
     MANIFEST,
     MANIFEST_LINES,
@@ -27,24 +33,8 @@ FAMILY = "records/retention-policy-v1"
 ACTS = ("files.move", "files.delete")
 
 
-def _task(seed: int = 0, difficulty: str = "hard", richness: float = 0.5) -> Task:
-    return make(FAMILY, seed=seed, difficulty=difficulty, richness=richness)  # type: ignore[arg-type]
-
-
 def _review(task: Task) -> Review:
     return RetentionPolicy().review(task.spec)
-
-
-def _grade(task: Task, plan: list[ToolCall], *, all_ok: bool = True) -> Grade:
-    with run_plan(task, plan) as episode:
-        if all_ok:
-            assert all(c.ok for c in episode.calls), [c.output for c in episode.calls
-                                                      if not c.ok]
-        return episode.grade()
-
-
-def _failed(grade: Grade, prefix: str) -> list[str]:
-    return [c.name for c in grade.criteria if c.name.startswith(prefix) and not c.passed]
 
 
 def _writes(task: Task) -> list[ToolCall]:
@@ -74,44 +64,41 @@ def _everyone(task: Task, act: Callable[[Record], ToolCall | None], action: str)
     plan = list(filter(None, (act(r) for r in records)))
     rows = [r.row if r.row[1] == action else (r.id, action, "retain until 2030-01-01")
             for r in records]
-    return _grade(task, [*plan, _manifest(rows)])
+    return grade_plan(task, [*plan, _manifest(rows)])
 
 
 @pytest.mark.slow
 def test_records_retention_policy_meets_the_contract() -> None:
-    report = check_family(RetentionPolicy(), seeds=10, raise_on_failure=False)
-    assert report.ok, "\n".join(report.failures)
+    assert_meets_contract(RetentionPolicy())
 
 
 @pytest.mark.parametrize("difficulty", ["easy", "medium", "hard"])
 def test_the_reference_scores_one(difficulty: str) -> None:
-    task = _task(1, difficulty)
-    grade = _grade(task, list(task.reference))
-    assert grade.passed and grade.score == 1.0
+    assert_reference_solves(make_task(FAMILY, 1, difficulty))
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_keeping_archiving_or_deleting_everything_scores_zero(seed: int) -> None:
-    task = _task(seed, "medium")
+    task = make_task(FAMILY, seed, "medium")
     kept = _everyone(task, lambda r: None, "keep")
     assert kept.score == 0.0
     archived = _everyone(task, lambda r: ToolCall("files.move", {
         "source": r.path, "destination": r.archived}), "archive")
     assert archived.score == 0.0
-    assert _failed(archived, "records under an active legal hold")
+    assert unmet_criteria(archived, "records under an active legal hold")
     deleted = _everyone(task, lambda r: ToolCall("files.delete", {"path": r.path}), "delete")
     assert deleted.score == 0.0
-    assert _failed(deleted, "records under an active legal hold")
+    assert unmet_criteria(deleted, "records under an active legal hold")
 
 
 def test_a_held_record_archived_zeroes_the_grade() -> None:
-    task = _task(2)
+    task = make_task(FAMILY, 2, "hard")
     held = next(r for r in _review(task).records if r.hold)
     plan = [*_writes(task), ToolCall("files.move", {"source": held.path,
                                                      "destination": held.archived})]
-    grade = _grade(task, plan)
+    grade = grade_plan(task, plan)
     assert grade.score == 0.0
-    assert _failed(grade, "records under an active legal hold")
+    assert unmet_criteria(grade, "records under an active legal hold")
 
 
 def _by_the_schedule_alone(review: Review) -> list[Record]:
@@ -129,52 +116,52 @@ def _plan(task: Task, records: list[Record]) -> list[ToolCall]:
 
 
 def test_ignoring_the_amendments_loses_credit() -> None:
-    task = _task(3)
+    task = make_task(FAMILY, 3, "hard")
     review = _review(task)
     stale = _by_the_schedule_alone(review)
     wrong = [r.id for r, s in zip(review.records, stale, strict=True)
              if (r.action, r.reason) != (s.action, s.reason) and not r.hold]
     assert wrong
-    grade = _grade(task, _plan(task, stale))
+    grade = grade_plan(task, _plan(task, stale))
     assert not grade.passed and grade.score < 0.95
-    assert {f"manifest {i}" for i in wrong} <= set(_failed(grade, "manifest"))
+    assert {f"manifest {i}" for i in wrong} <= set(unmet_criteria(grade, "manifest"))
 
 
 def test_a_released_hold_still_applied_loses_credit() -> None:
-    task = _task(4)
+    task = make_task(FAMILY, 4, "hard")
     review = _review(task)
     released = {code for code, _, _, end in review.holds if end is not None}
     records = [replace(r, hold=r.matter) if r.matter in released else r
                for r in review.records]
     assert any(r.hold in released for r in records)
-    grade = _grade(task, _plan(task, records))
+    grade = grade_plan(task, _plan(task, records))
     assert not grade.passed
-    assert _failed(grade, "disposition") and _failed(grade, "manifest")
+    assert unmet_criteria(grade, "disposition") and unmet_criteria(grade, "manifest")
 
 
 def test_an_archive_under_the_wrong_path_is_not_an_archive() -> None:
-    task = _task(5)
+    task = make_task(FAMILY, 5, "hard")
     plan = [ToolCall(c.name, {**c.args, "destination": "archive/records/" +
                               c.args["source"].removeprefix("records/")})
             if c.name == "files.move" else c for c in _writes(task)]
-    grade = _grade(task, plan)
-    assert _failed(grade, "disposition") and not grade.passed
+    grade = grade_plan(task, plan)
+    assert unmet_criteria(grade, "disposition") and not grade.passed
 
 
 def test_manifest_case_and_spacing_do_not_matter() -> None:
-    task = _task(6, "medium")
+    task = make_task(FAMILY, 6, "medium")
     rows = [(f" {i.lower()} ", f"{action.upper()} ", reason.upper().replace(" ", "  "))
             for i, action, reason in (r.row for r in _review(task).records)]
     plan = [c if c.name != "sheets.append_rows" else _manifest(rows) for c in _writes(task)]
-    assert _grade(task, plan).score == 1.0
+    assert grade_plan(task, plan).score == 1.0
 
 
 def test_a_memo_count_given_twice_earns_nothing() -> None:
-    task = _task(7, "medium")
+    task = make_task(FAMILY, 7, "medium")
     plan = [*_writes(task), ToolCall("docs.insert_paragraphs", {
         "path": MEMO, "paragraphs": ["Kept: 0"]})]
-    grade = _grade(task, plan)
-    assert _failed(grade, "memo") and not grade.passed
+    grade = grade_plan(task, plan)
+    assert unmet_criteria(grade, "memo") and not grade.passed
 
 
 def test_no_date_or_file_kind_parts_the_actions() -> None:
@@ -196,14 +183,14 @@ def test_no_date_or_file_kind_parts_the_actions() -> None:
 
 
 def test_the_register_is_sorted_by_record_id() -> None:
-    task = _task(9, "medium")
+    task = make_task(FAMILY, 9, "medium")
     book = load_workbook_bytes(task.template.files[REGISTER])
     ids = [row[0] for row in book[REGISTER_SHEET].iter_rows(min_row=2, values_only=True)]
     assert ids == sorted(ids) and len(ids) == 11
 
 
 def test_richness_leaves_the_answer() -> None:
-    plain, rich = _task(8, richness=0.0), _task(8, richness=1.0)
+    plain, rich = make_task(FAMILY, 8, "hard", 0.0), make_task(FAMILY, 8, "hard", 1.0)
     assert [r.row for r in _review(plain).records] == [r.row for r in _review(rich).records]
     assert len(rich.template.files) > len(plain.template.files)
 
@@ -213,33 +200,33 @@ def test_the_lines_variant_takes_the_manifest_as_text_lines() -> None:
 
     task = make(FAMILY, seed=2, difficulty="medium", variant="lines")
     assert MANIFEST_LINES in task.artifacts and MANIFEST not in task.template.files
-    assert _grade(task, list(task.reference)).score == 1.0
+    assert grade_plan(task, list(task.reference)).score == 1.0
     written = next(c for c in task.reference if c.args.get("path") == MANIFEST_LINES)
     lines = written.args["content"].splitlines()
     plan = [c if c is not written else ToolCall("files.write", {
         "path": MANIFEST_LINES, "content": "\n".join([*lines, lines[0]]) + "\n"})
         for c in _writes(task)]
-    assert not _grade(task, plan).passed  # a line written twice
+    assert not grade_plan(task, plan).passed  # a line written twice
     for name in ("shotgun", "grader-crasher", "enumerator"):
         assert ADVERSARIES[name](task, 0).score == 0.0, name
 
 
 def test_missing_the_counterparty_hold_zeroes_the_grade() -> None:
-    task = _task(3, "medium")
+    task = make_task(FAMILY, 3, "medium")
     review = _review(task)
     party = next(r for r in review.records if r.hold and not r.matter)
     action, reason, _ = review.base[party.kind.name].act(party.trigger, review.now)
     records = [replace(r, hold="", action=action, reason=reason) if r is party else r
                for r in review.records]
-    grade = _grade(task, _plan(task, records))
+    grade = grade_plan(task, _plan(task, records))
     assert grade.score == 0.0
-    assert _failed(grade, "records under an active legal hold")
+    assert unmet_criteria(grade, "records under an active legal hold")
 
 
 def test_trusting_the_register_class_loses_credit() -> None:
     differed = 0
     for seed in range(3):
-        task = _task(seed)
+        task = make_task(FAMILY, seed, "hard")
         review = _review(task)
         rules = _rules(review)
         records = []
@@ -250,7 +237,7 @@ def test_trusting_the_register_class_loses_credit() -> None:
                 r = replace(r, action=action, reason=reason)
             records.append(r)
         if any(a.row != b.row for a, b in zip(records, review.records, strict=True)):
-            assert not _grade(task, _plan(task, records)).passed
+            assert not grade_plan(task, _plan(task, records)).passed
     assert differed
 
 

@@ -1,10 +1,10 @@
 """Every registered family meets the contract of check_family, and nothing else is asked."""
 
 import pytest
+from family_checks import assert_meets_contract
 
 import workgym
 from workgym.apps.terminal import sandbox_unavailable
-from workgym.checks import check_family
 
 FAMILIES = workgym.family_ids()
 
@@ -27,13 +27,11 @@ def test_family_contract(family_id: str) -> None:
     default suite's 1,297 s on 2 cores (tech/log-triage-v1 135 s). The slow test below
     takes 30 seeds, and each family's own tests cover its side channels."""
     _needs_sandbox(family_id)
-    report = check_family(family_id, seeds=1, raise_on_failure=False)
-    assert report.ok, "\n".join(report.failures)
+    assert_meets_contract(family_id, seeds=1)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("family_id", FAMILIES)
 def test_family_contract_on_many_seeds(family_id: str) -> None:
     _needs_sandbox(family_id)
-    report = check_family(family_id, seeds=30, raise_on_failure=False)
-    assert report.ok, "\n".join(report.failures)
+    assert_meets_contract(family_id, seeds=30)

@@ -3,19 +3,19 @@
 from dataclasses import replace
 
 import pytest
+from family_checks import (
+    assert_meets_contract,
+    assert_reference_solves,
+    grade_plan,
+    make_task,
+    unmet_criteria,
+)
 
 from workgym.agent.adversarial import ADVERSARIES
-from workgym.checks import check_family
-from workgym.core import Grade, Task, ToolCall, make, run_plan
+from workgym.core import Grade, Task, ToolCall, run_plan
 from workgym.families.research.cited_answer import HEADER, CitedAnswer
 
 FAMILY = "research/cited-answer-v1"
-
-
-def _task(seed: int = 0, difficulty: str = "medium", richness: float = 0.5,
-          variant: str = "default") -> Task:
-    return make(FAMILY, seed=seed, difficulty=difficulty, richness=richness,  # type: ignore[arg-type]
-                variant=variant)
 
 
 def _rows(task: Task) -> list[list[str]]:
@@ -42,24 +42,13 @@ def _plan(task: Task, rows: list[list[str]], answers: list[str] | None = None,
     return plan
 
 
-def _grade(task: Task, plan: list[ToolCall]) -> Grade:
-    with run_plan(task, plan) as episode:
-        assert all(c.ok for c in episode.calls), [c.output for c in episode.calls if not c.ok]
-        return episode.grade()
-
-
-def _failed(grade: Grade) -> set[str]:
-    return {c.name for c in grade.criteria if c.passed is not True}
-
-
 def _corpus(task: Task):
     return task.template.stores["search"].corpus
 
 
 @pytest.mark.slow
 def test_research_cited_answer_meets_the_contract() -> None:
-    report = check_family(CitedAnswer(), seeds=6, raise_on_failure=False)
-    assert report.ok, "\n".join(report.failures)
+    report = assert_meets_contract(CitedAnswer(), seeds=6)
     assert min(report.reference_calls["hard"]) >= 25
 
 
@@ -67,14 +56,13 @@ def test_research_cited_answer_meets_the_contract() -> None:
 @pytest.mark.parametrize("difficulty", ["easy", "medium", "hard"])
 def test_the_reference_solves_every_level_and_variant(difficulty: str, variant: str) -> None:
     for seed in range(2):
-        task = _task(seed, difficulty, 1.0, variant)
-        grade = _grade(task, list(task.reference))
-        assert grade.passed and grade.score == 1.0, _failed(grade)
+        task = make_task(FAMILY, seed, difficulty, 1.0, variant)
+        assert_reference_solves(task)
         assert len(task.reference) >= CitedAnswer.levels[difficulty].calls
 
 
 def test_richness_adds_documents_but_keeps_questions_and_supports() -> None:
-    plain, rich = _task(4, "hard", 0.0), _task(4, "hard", 1.0)
+    plain, rich = make_task(FAMILY, 4, "hard", 0.0), make_task(FAMILY, 4, "hard", 1.0)
     assert plain.prompt == rich.prompt and _rows(plain) == _rows(rich)
     assert [c.name for c in plain.criteria] == [c.name for c in rich.criteria]
     small, large = _corpus(plain), _corpus(rich)
@@ -85,11 +73,11 @@ def test_richness_adds_documents_but_keeps_questions_and_supports() -> None:
 
 
 def test_a_missing_fact_costs_its_fact_and_its_citation() -> None:
-    task = _task(1)
+    task = make_task(FAMILY, 1)
     rows = _rows(task)
-    grade = _grade(task, _plan(task, rows[:-1]))
+    grade = grade_plan(task, _plan(task, rows[:-1]))
     assert 0 < grade.score < 1 and not grade.passed and not grade.gated
-    missing = {n for n in _failed(grade) if n.startswith(("fact ", "citation "))}
+    missing = {n for n in unmet_criteria(grade) if n.startswith(("fact ", "citation "))}
     assert len(missing) == 2 and all(n.endswith(rows[-1][1] + " " + n.rsplit(" ", 1)[1])
                                      for n in missing)
 
@@ -99,16 +87,16 @@ def _draw(task: Task):
 
 
 def _seed_with(difficulty: str, test) -> Task:
-    return next(t for t in (_task(s, difficulty) for s in range(30)) if test(t))
+    return next(t for t in (make_task(FAMILY, s, difficulty) for s in range(30)) if test(t))
 
 
 def test_citing_an_outdated_document_fails_that_citation_only() -> None:
-    task = _task(2, "hard")
+    task = make_task(FAMILY, 2, "hard")
     facts = _draw(task).facts
     target = next(n for n, f in enumerate(facts) if f.hop.outdated)
     rows = _rows(task)
     rows[target][3] += f", {facts[target].hop.outdated[0]}"
-    grade = _grade(task, _plan(task, rows))
+    grade = grade_plan(task, _plan(task, rows))
     _only_citations_fail(grade, facts[target].label)
     assert 0.8 < grade.score < 1
 
@@ -116,22 +104,22 @@ def test_citing_an_outdated_document_fails_that_citation_only() -> None:
 def _only_citations_fail(grade: Grade, label: str) -> None:
     """The citation of ``label`` fails, and (precision-aware) its wrong row cancels the
     credit of one more citation; every fact and answer stands."""
-    failed = _failed(grade)
+    failed = unmet_criteria(grade)
     cited = {n for n in failed if n.startswith("citation ")}
     assert f"citation {label}" in cited and len(cited) <= 2
     assert failed - cited == {"every row supported"}
 
 
 def test_the_outdated_value_fails_its_fact_and_what_follows() -> None:
-    task = _task(3, "medium")
+    task = make_task(FAMILY, 3, "medium")
     draw = _draw(task)
     target = next(n for n, f in enumerate(draw.facts) if f.hop.outdated)
     fact = draw.facts[target]
     old = draw.corpus.history(fact.hop.subject_id, fact.hop.relation)[0]
     rows = _rows(task)
     rows[target][2:] = [draw.corpus.display(old.value), fact.hop.outdated[-1]]
-    grade = _grade(task, _plan(task, rows))
-    assert {f"fact {fact.label}", f"citation {fact.label}"} <= _failed(grade)
+    grade = grade_plan(task, _plan(task, rows))
+    assert {f"fact {fact.label}", f"citation {fact.label}"} <= unmet_criteria(grade)
     assert not grade.passed
 
 
@@ -149,86 +137,86 @@ def test_a_barred_source_is_no_support() -> None:
     for cell in (barred, f"{_rows(task)[target][3]}, {barred}"):
         rows = _rows(task)
         rows[target][3] = cell
-        _only_citations_fail(_grade(task, _plan(task, rows)), fact.label)
+        _only_citations_fail(grade_plan(task, _plan(task, rows)), fact.label)
 
 
 def test_citing_everything_found_earns_no_citation() -> None:
-    task = _task(5, "hard")
+    task = make_task(FAMILY, 5, "hard")
     corpus = _corpus(task)
     rows = _rows(task)
     with task.start() as episode:
         for row in rows:
             found = episode.call("search.search", {"query": row[1], "limit": 50}).value
             row[3] = ", ".join(r["id"] for r in found["results"])
-    grade = _grade(task, _plan(task, rows))
+    grade = grade_plan(task, _plan(task, rows))
     assert not any(c.passed for c in grade.criteria if c.name.startswith("citation "))
     assert all(c.passed for c in grade.criteria if c.name.startswith(("fact ", "answer ")))
     assert grade.score < 0.7 and len(corpus) > 500
 
 
 def test_extra_and_repeated_rows_cost_credit() -> None:
-    task = _task(6)
+    task = make_task(FAMILY, 6)
     rows = _rows(task)
-    base = _grade(task, _plan(task, rows[:-1]))
+    base = grade_plan(task, _plan(task, rows[:-1]))
     junk = [rows[0][0], "Nobody In Particular", rows[0][2], rows[0][3]]
-    one = _grade(task, _plan(task, [*rows[:-1], junk]))
+    one = grade_plan(task, _plan(task, [*rows[:-1], junk]))
     facts = [c for c in one.criteria if c.name.startswith("fact ")]
     assert sum(c.passed for c in facts) == sum(
         c.passed for c in base.criteria if c.name.startswith("fact ")) - 1
-    doubled = _grade(task, _plan(task, [*rows, rows[0]]))
+    doubled = grade_plan(task, _plan(task, [*rows, rows[0]]))
     assert not doubled.passed and 0 < doubled.score < 1
     # a row per candidate for every subject never pays
     many = [[r[0], r[1], v, r[3]] for r in rows for v in {x[2] for x in rows}]
-    assert _grade(task, _plan(task, many)).score < 0.5
+    assert grade_plan(task, _plan(task, many)).score < 0.5
 
 
 def test_answer_lines_are_checked_each_once() -> None:
-    task = _task(7)
+    task = make_task(FAMILY, 7)
     lines = _answers(task)
-    repeated = _grade(task, _plan(task, _rows(task), [*lines, lines[0]]))
-    assert _failed(repeated) == {"answer 1"}
-    wrong = _grade(task, _plan(task, _rows(task), [lines[0] + "x", *lines[1:]]))
-    assert _failed(wrong) == {"answer 1", "answer 2"}  # one wrong line cancels one more
+    repeated = grade_plan(task, _plan(task, _rows(task), [*lines, lines[0]]))
+    assert unmet_criteria(repeated) == {"answer 1"}
+    wrong = grade_plan(task, _plan(task, _rows(task), [lines[0] + "x", *lines[1:]]))
+    assert unmet_criteria(wrong) == {"answer 1", "answer 2"}  # one wrong line cancels one more
     # answers without the table still earn their own credit
     plan = [c for c in task.reference if c.name != "docs.insert_table"]
-    alone = _grade(task, plan)
-    assert not _failed(alone) & {"answer 1", "answer 2"} and 0 < alone.score < 0.5
+    alone = grade_plan(task, plan)
+    assert not unmet_criteria(alone) & {"answer 1", "answer 2"} and 0 < alone.score < 0.5
     assert "no table headed" in next(c.evidence for c in alone.criteria
                                      if c.name.startswith("fact "))
 
 
 def test_cells_are_compared_leniently_but_ids_exactly() -> None:
-    task = _task(8, "hard")
+    task = make_task(FAMILY, 8, "hard")
     rows = _rows(task)
     loose = [[f" {r[0]} ", r[1].upper(), f"{int(r[2]):,}" if r[2].isdigit() else r[2],
               f"[{r[3]}]"] for r in rows]
-    assert _grade(task, _plan(task, loose)).passed
+    assert grade_plan(task, _plan(task, loose)).passed
     unknown = [list(r) for r in rows]
     unknown[0][3] = unknown[0][3][:-1] + ("0" if unknown[0][3][-1] != "0" else "1")
-    assert not _grade(task, _plan(task, unknown)).passed
+    assert not grade_plan(task, _plan(task, unknown)).passed
     empty = [list(r) for r in rows]
     empty[0][3] = ""
-    assert not _grade(task, _plan(task, empty)).passed
+    assert not grade_plan(task, _plan(task, empty)).passed
 
 
 def test_markdown_tables_are_read_after_their_header_only() -> None:
-    task = _task(9, "medium", variant="markdown")
+    task = make_task(FAMILY, 9, "medium", variant="markdown")
     write = next(c for c in task.reference if c.name == "docs.replace_section")
     text = write.args["content"]
-    assert _grade(task, list(task.reference)).passed
+    assert grade_plan(task, list(task.reference)).passed
     stray = text.replace("| Question |", "| 1 | Nobody | x | art-000000 |\n\n| Question |", 1)
     plan = [replace(c, args={**c.args, "content": stray}) if c is write else c
             for c in task.reference]
-    assert _grade(task, plan).passed
+    assert grade_plan(task, plan).passed
     bad = text.replace("| Question |", "| Query |", 1)
     plan = [replace(c, args={**c.args, "content": bad}) if c is write else c
             for c in task.reference]
-    grade = _grade(task, plan)
+    grade = grade_plan(task, plan)
     assert all(not c.passed for c in grade.criteria if c.name.startswith(("fact", "citation")))
 
 
 def test_inputs_are_guarded_and_bad_files_fail_closed() -> None:
-    task = _task(10)
+    task = make_task(FAMILY, 10)
     with run_plan(task) as episode:
         assert episode.grade().passed
         episode.call("files.write", {"path": "research/source-policy.txt", "content": "x"})
@@ -243,7 +231,7 @@ def test_inputs_are_guarded_and_bad_files_fail_closed() -> None:
 @pytest.mark.parametrize("variant", ["default", "markdown"])
 def test_the_shipped_attacks_earn_nothing(variant: str) -> None:
     for level in ("easy", "hard"):
-        task = _task(11, level, variant=variant)
+        task = make_task(FAMILY, 11, level, variant=variant)
         for name, attack in ADVERSARIES.items():
             grade = attack(task, 0)
-            assert grade.valid and grade.score == 0, (name, level, _failed(grade))
+            assert grade.valid and grade.score == 0, (name, level, unmet_criteria(grade))

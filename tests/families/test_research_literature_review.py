@@ -3,17 +3,19 @@
 from dataclasses import replace
 
 import pytest
+from family_checks import (
+    assert_meets_contract,
+    assert_reference_solves,
+    grade_plan,
+    make_task,
+    unmet_criteria,
+)
 
 from workgym.agent.adversarial import ADVERSARIES
-from workgym.checks import check_family
-from workgym.core import Grade, Task, ToolCall, make, run_plan
+from workgym.core import Task, ToolCall, run_plan
 from workgym.families.research.literature_review import BOOK, SHEET, LiteratureReview
 
 FAMILY = "research/literature-review-v1"
-
-
-def _task(seed: int = 0, difficulty: str = "medium", richness: float = 0.5) -> Task:
-    return make(FAMILY, seed=seed, difficulty=difficulty, richness=richness)  # type: ignore[arg-type]
 
 
 def _rows(task: Task) -> list[list]:
@@ -38,20 +40,9 @@ def _plan(task: Task, rows: list[list] | None = None, entries: list[str] | None 
     return plan
 
 
-def _grade(task: Task, plan: list[ToolCall]) -> Grade:
-    with run_plan(task, plan) as episode:
-        assert all(c.ok for c in episode.calls), [c.output for c in episode.calls if not c.ok]
-        return episode.grade()
-
-
-def _failed(grade: Grade) -> set[str]:
-    return {c.name for c in grade.criteria if c.passed is not True}
-
-
 @pytest.mark.slow
 def test_research_literature_review_meets_the_contract() -> None:
-    report = check_family(LiteratureReview(), seeds=6, raise_on_failure=False)
-    assert report.ok, "\n".join(report.failures)
+    report = assert_meets_contract(LiteratureReview(), seeds=6)
     assert min(report.reference_calls["hard"]) >= 25
 
 
@@ -59,13 +50,11 @@ def test_research_literature_review_meets_the_contract() -> None:
 def test_the_reference_solves_every_level(difficulty: str) -> None:
     for seed in range(3):
         for richness in (0.0, 1.0):
-            task = _task(seed, difficulty, richness)
-            grade = _grade(task, list(task.reference))
-            assert grade.passed and grade.score == 1.0, _failed(grade)
+            assert_reference_solves(make_task(FAMILY, seed, difficulty, richness))
 
 
 def test_richness_adds_pdfs_and_a_log_but_keeps_the_review() -> None:
-    plain, rich = _task(4, "hard", 0.0), _task(4, "hard", 1.0)
+    plain, rich = make_task(FAMILY, 4, "hard", 0.0), make_task(FAMILY, 4, "hard", 1.0)
     assert plain.prompt == rich.prompt
     assert _rows(plain) == _rows(rich) and _entries(plain) == _entries(rich)
     pdfs = [p for p in rich.template.files if p.endswith(".pdf")]
@@ -76,19 +65,19 @@ def test_richness_adds_pdfs_and_a_log_but_keeps_the_review() -> None:
 
 
 def test_both_styles_are_posed() -> None:
-    prompts = [_task(seed).prompt for seed in range(12)]
+    prompts = [make_task(FAMILY, seed).prompt for seed in range(12)]
     assert any("APA style" in p for p in prompts) and any("IEEE style" in p for p in prompts)
 
 
 def test_a_missing_paper_costs_its_row_and_its_entry() -> None:
-    task = _task(1)
-    grade = _grade(task, _plan(task, _rows(task)[1:], _entries(task)))
+    task = make_task(FAMILY, 1)
+    grade = grade_plan(task, _plan(task, _rows(task)[1:], _entries(task)))
     assert 0 < grade.score < 1 and not grade.passed and not grade.gated
-    assert _failed(grade) == {f"row: {_rows(task)[0][0]}", "sheet lists exactly the papers"}
+    assert unmet_criteria(grade) == {f"row: {_rows(task)[0][0]}", "sheet lists exactly the papers"}
 
 
 def test_papers_outside_the_years_or_topic_cost_credit() -> None:
-    task = _task(2, "medium")
+    task = make_task(FAMILY, 2, "medium")
     title = _rows(task)[0][0]
     with task.start() as episode:
         search = next(c for c in task.reference if c.name == "search.search")
@@ -98,14 +87,14 @@ def test_papers_outside_the_years_or_topic_cost_credit() -> None:
     assert older, "the year bound leaves some paper on the topic out"
     extra = [[r["title"], "; ".join(r["authors"]), r["source"], int(r["date"][:4]), "x"]
              for r in older]
-    grade = _grade(task, _plan(task, [*_rows(task), *extra]))
+    grade = grade_plan(task, _plan(task, [*_rows(task), *extra]))
     rows = [c for c in grade.criteria if c.name.startswith("row: ")]
     assert sum(not c.passed for c in rows) == min(len(extra), len(rows))
-    assert "sheet lists exactly the papers" in _failed(grade) and title
+    assert "sheet lists exactly the papers" in unmet_criteria(grade) and title
 
 
 def test_each_field_of_a_row_is_checked() -> None:
-    task = _task(3, "hard")
+    task = make_task(FAMILY, 3, "hard")
     for column, value in ((1, lambda v: "; ".join(reversed(v.split("; "))) if ";" in v
                            else v + "; Someone Else"),
                           (2, lambda v: v + " Letters"), (3, lambda v: v + 1),
@@ -113,28 +102,29 @@ def test_each_field_of_a_row_is_checked() -> None:
                               "difference-in-differences") else "remote sensing")):
         rows = _rows(task)
         rows[0][column] = value(rows[0][column])
-        grade = _grade(task, _plan(task, rows))
-        assert not grade.passed and "sheet lists exactly the papers" in _failed(grade), column
+        grade = grade_plan(task, _plan(task, rows))
+        assert not grade.passed, column
+        assert "sheet lists exactly the papers" in unmet_criteria(grade), column
     loose = [[f"  {r[0].upper()} ", r[1].replace("; ", ";"), r[2], str(r[3]), r[4].title()]
              for r in _rows(task)]
-    assert _grade(task, _plan(task, loose)).passed
+    assert grade_plan(task, _plan(task, loose)).passed
 
 
 def test_entries_are_exact_and_ordered() -> None:
-    task = _task(5, "hard")
+    task = make_task(FAMILY, 5, "hard")
     entries = _entries(task)
     swapped = [entries[1], entries[0], *entries[2:]]
-    assert _failed(_grade(task, _plan(task, entries=swapped))) == {"entries in order"}
+    assert unmet_criteria(grade_plan(task, _plan(task, entries=swapped))) == {"entries in order"}
     dashes = [e.replace("-", "–", 1) for e in entries]
-    assert _grade(task, _plan(task, entries=dashes)).passed
+    assert grade_plan(task, _plan(task, entries=dashes)).passed
     wrong_doi = [*entries[:-1], entries[-1].rstrip(".")[:-1] + "0."]
-    assert not _grade(task, _plan(task, entries=wrong_doi)).passed
-    doubled = _grade(task, _plan(task, entries=[*entries, entries[0]]))
+    assert not grade_plan(task, _plan(task, entries=wrong_doi)).passed
+    doubled = grade_plan(task, _plan(task, entries=[*entries, entries[0]]))
     assert not doubled.passed and 0 < doubled.score < 1
 
 
 def test_a_doi_from_the_reference_list_is_wrong() -> None:
-    task = _task(6)
+    task = make_task(FAMILY, 6)
     pdf = next(c for c in task.reference if c.name == "pdf.read_pages")
     with task.start() as episode:
         text = episode.call(pdf.name, dict(pdf.args)).value["entries"][0]["text"]
@@ -144,11 +134,11 @@ def test_a_doi_from_the_reference_list_is_wrong() -> None:
     hit = next(n for n, e in enumerate(entries) if pdf.args["path"] and "doi" in e.lower())
     own = entries[hit].split("10.", 1)[1].rstrip(".")
     entries[hit] = entries[hit].replace("10." + own, other)
-    assert not _grade(task, _plan(task, entries=entries)).passed
+    assert not grade_plan(task, _plan(task, entries=entries)).passed
 
 
 def test_inputs_are_guarded_and_bad_cells_fail_closed() -> None:
-    task = _task(7, "easy", 1.0)
+    task = make_task(FAMILY, 7, "easy", 1.0)
     pdf = next(p for p in task.template.files if p.endswith(".pdf"))
     with run_plan(task) as episode:
         assert episode.grade().passed
@@ -161,13 +151,13 @@ def test_inputs_are_guarded_and_bad_cells_fail_closed() -> None:
     rows = _rows(task)
     for bad in (1e308, "9" * 5000, "NaN", -1):
         rows[0][3] = bad
-        grade = _grade(task, _plan(task, rows))
+        grade = grade_plan(task, _plan(task, rows))
         assert grade.valid and not grade.passed, bad
 
 
 def test_the_shipped_attacks_earn_nothing() -> None:
     for level in ("easy", "hard"):
-        task = _task(11, level)
+        task = make_task(FAMILY, 11, level)
         for name, attack in ADVERSARIES.items():
             grade = attack(task, 0)
-            assert grade.valid and grade.score == 0, (name, level, _failed(grade))
+            assert grade.valid and grade.score == 0, (name, level, unmet_criteria(grade))

@@ -5,42 +5,26 @@ import statistics
 from dataclasses import replace
 
 import pytest
+from family_checks import assert_meets_contract, grade_plan, make_task, unmet_criteria
 
 from workgym.agent.adversarial import ADVERSARIES
 from workgym.apps.calendar import CalendarStore
 from workgym.apps.crm import CrmStore
-from workgym.checks import check_family
-from workgym.core import Grade, Task, ToolCall, make, run_plan
+from workgym.core import ToolCall, run_plan
 from workgym.families.sales.crm_pipeline import CrmPipeline
 
 FAMILY = "sales/crm-pipeline-v1"
 
 
-def _task(seed: int = 0, difficulty: str = "hard", variant: str = "default") -> Task:
-    return make(FAMILY, seed=seed, difficulty=difficulty, richness=0.5,  # type: ignore[arg-type]
-                variant=variant)
-
-
-def _grade(task: Task, plan: list[ToolCall]) -> Grade:
-    with run_plan(task, plan) as episode:
-        assert all(c.ok for c in episode.calls), [c.output for c in episode.calls if not c.ok]
-        return episode.grade()
-
-
-def _failed(grade: Grade) -> set[str]:
-    return {c.name for c in grade.criteria if c.passed is not True}
-
-
 @pytest.mark.slow
 def test_sales_crm_pipeline_meets_the_contract() -> None:
-    report = check_family(CrmPipeline(), seeds=10, raise_on_failure=False)
-    assert report.ok, "\n".join(report.failures)
+    assert_meets_contract(CrmPipeline())
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("difficulty", ["easy", "medium", "hard"])
 def test_the_browser_reference_leaves_the_crm_the_api_leaves(difficulty: str) -> None:
-    api, gui = _task(1, difficulty), _task(1, difficulty, "browser")
+    api, gui = make_task(FAMILY, 1, difficulty), make_task(FAMILY, 1, difficulty, variant="browser")
     assert "crm" in api.apps and "browser" not in api.apps
     assert "browser" in gui.apps and "crm" not in gui.apps
     assert [c.name for c in api.criteria] == [c.name for c in gui.criteria]
@@ -59,13 +43,13 @@ def test_the_browser_reference_leaves_the_crm_the_api_leaves(difficulty: str) ->
 def test_the_adversaries_fail_on_the_browser_surface() -> None:
     for name, adversary in ADVERSARIES.items():
         for difficulty in ("easy", "hard"):
-            scores = [adversary(_task(seed, difficulty, "browser"), seed).score
+            scores = [adversary(make_task(FAMILY, seed, difficulty, variant="browser"), seed).score
                       for seed in range(2)]
             assert statistics.fmean(scores) <= 0.05, (name, difficulty, scores)
 
 
 def test_the_meetings_amount_where_a_later_mail_replaced_it_fails() -> None:
-    task = _task(1)
+    task = make_task(FAMILY, 1, "hard")
     calendar = task.template.stores["calendar"]
     assert isinstance(calendar, CalendarStore)
     said = {}
@@ -84,21 +68,21 @@ def test_the_meetings_amount_where_a_later_mail_replaced_it_fails() -> None:
                 call, swapped = replace(call, args={**call.args, "amount": meeting}), 1
         plan.append(call)
     assert swapped, "hard has a mail that replaces a meeting's amount"
-    grade = _grade(task, plan)
-    assert not grade.passed and "deals exactly right" in _failed(grade)
+    grade = grade_plan(task, plan)
+    assert not grade.passed and "deals exactly right" in unmet_criteria(grade)
 
 
 def test_meetings_logged_today_instead_of_their_day_fail() -> None:
-    task = _task(2)
+    task = make_task(FAMILY, 2, "hard")
     plan = [replace(c, args={k: v for k, v in c.args.items() if k != "date"})
             if c.name == "crm.log_activity" else c for c in task.reference]
-    grade = _grade(task, plan)
+    grade = grade_plan(task, plan)
     assert not grade.passed
-    assert any(name.startswith("meeting ") for name in _failed(grade))
+    assert any(name.startswith("meeting ") for name in unmet_criteria(grade))
 
 
 def test_moving_another_deal_fails() -> None:
-    task = _task(3, "medium")
+    task = make_task(FAMILY, 3, "medium")
     crm = task.template.stores["crm"]
     assert isinstance(crm, CrmStore)
     touched = {c.args["deal_id"] for c in task.reference if c.name == "crm.move_deal"}
@@ -107,13 +91,13 @@ def test_moving_another_deal_fails() -> None:
     plan = [*task.reference[:-2], ToolCall("crm.move_deal", {"deal_id": other.id,
                                                              "stage": stage}),
             *task.reference[-2:]]
-    grade = _grade(task, plan)
-    assert not grade.passed and "deals exactly right" in _failed(grade)
+    grade = grade_plan(task, plan)
+    assert not grade.passed and "deals exactly right" in unmet_criteria(grade)
 
 
 @pytest.mark.parametrize("edit", ["weighted", "count", "extra-row"])
 def test_a_forecast_that_is_not_right_fails(edit: str) -> None:
-    task = _task(4)
+    task = make_task(FAMILY, 4, "hard")
     write = task.reference[-1]
     header, *rows = [list(r) for r in write.args["rows"]]
     busy = next(r for r in rows if r[1])
@@ -124,12 +108,12 @@ def test_a_forecast_that_is_not_right_fails(edit: str) -> None:
     else:
         rows.append(["Closed won", 1, "100.00", "100.00"])
     plan = [*task.reference[:-1], replace(write, args={**write.args, "rows": [header, *rows]})]
-    grade = _grade(task, plan)
-    assert not grade.passed and "forecast exactly right" in _failed(grade)
+    grade = grade_plan(task, plan)
+    assert not grade.passed and "forecast exactly right" in unmet_criteria(grade)
 
 
 def test_a_forecast_under_the_crms_own_probabilities_fails() -> None:
-    task = _task(5)
+    task = make_task(FAMILY, 5, "hard")
     with run_plan(task, list(task.reference[:-2])) as episode:
         crm = episode.world.stores["crm"]
         assert isinstance(crm, CrmStore)
@@ -142,5 +126,5 @@ def test_a_forecast_under_the_crms_own_probabilities_fails() -> None:
     changed = [[r[0], r[1], r[2], by_crm[r[0].lower()]] for r in rows]
     assert changed != rows
     plan = [*task.reference[:-1], replace(write, args={**write.args, "rows": [header, *changed]})]
-    grade = _grade(task, plan)
-    assert not grade.passed and "forecast exactly right" in _failed(grade)
+    grade = grade_plan(task, plan)
+    assert not grade.passed and "forecast exactly right" in unmet_criteria(grade)

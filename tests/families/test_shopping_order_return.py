@@ -5,19 +5,14 @@ import statistics
 from dataclasses import replace
 
 import pytest
+from family_checks import assert_meets_contract, make_task, unmet_criteria
 
 from workgym.agent.adversarial import ADVERSARIES
 from workgym.apps.shop import ShopStore
-from workgym.checks import check_family
-from workgym.core import Grade, Task, ToolCall, make, run_plan
+from workgym.core import Grade, Task, ToolCall, run_plan
 from workgym.families.shopping.order_return import OrderReturn
 
 FAMILY = "shopping/order-return-v1"
-
-
-def _task(seed: int = 0, difficulty: str = "hard", variant: str = "default") -> Task:
-    return make(FAMILY, seed=seed, difficulty=difficulty, richness=0.5,  # type: ignore[arg-type]
-                variant=variant)
 
 
 def _grade(task: Task, plan: list[ToolCall]) -> tuple[Grade, ShopStore]:
@@ -26,10 +21,6 @@ def _grade(task: Task, plan: list[ToolCall]) -> tuple[Grade, ShopStore]:
         shop = episode.world.stores["shop"]
         assert isinstance(shop, ShopStore)
         return episode.grade(), shop.model_copy(deep=True)
-
-
-def _failed(grade: Grade) -> set[str]:
-    return {c.name for c in grade.criteria if c.passed is not True}
 
 
 def _shop(task: Task) -> ShopStore:
@@ -45,14 +36,13 @@ def _replace_returns(task: Task, change) -> list[ToolCall]:
 
 @pytest.mark.slow
 def test_shopping_order_return_meets_the_contract() -> None:
-    report = check_family(OrderReturn(), seeds=10, raise_on_failure=False)
-    assert report.ok, "\n".join(report.failures)
+    assert_meets_contract(OrderReturn())
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("difficulty", ["easy", "medium", "hard"])
 def test_the_browser_reference_leaves_the_store_the_api_leaves(difficulty: str) -> None:
-    api, gui = _task(1, difficulty), _task(1, difficulty, "browser")
+    api, gui = make_task(FAMILY, 1, difficulty), make_task(FAMILY, 1, difficulty, variant="browser")
     assert "shop" in api.apps and "browser" not in api.apps
     assert "browser" in gui.apps and "shop" not in gui.apps
     assert [c.name for c in api.criteria] == [c.name for c in gui.criteria]
@@ -66,14 +56,14 @@ def test_the_browser_reference_leaves_the_store_the_api_leaves(difficulty: str) 
 def test_the_adversaries_fail_on_the_browser_surface() -> None:
     for name, adversary in ADVERSARIES.items():
         for difficulty in ("easy", "hard"):
-            scores = [adversary(_task(seed, difficulty, "browser"), seed).score
+            scores = [adversary(make_task(FAMILY, seed, difficulty, variant="browser"), seed).score
                       for seed in range(2)]
             assert statistics.fmean(scores) <= 0.05, (name, difficulty, scores)
 
 
 def test_returning_an_article_the_policy_keeps_fails() -> None:
     for seed in range(10):
-        task = _task(seed)
+        task = make_task(FAMILY, seed, "hard")
         shop, body = _shop(task), task.reference[-1].args["body"]
         kept = [x.split(": ")[1] for x in body.splitlines() if x.startswith("Not returned: ")]
         mine = {c.args["order_id"] for c in task.reference if c.name == "shop.create_return"}
@@ -90,13 +80,14 @@ def test_returning_an_article_the_policy_keeps_fails() -> None:
             with run_plan(task, plan) as episode:
                 grade = episode.grade()
             assert not grade.passed
-            assert {"returns exactly right", "one return per order and reason"} <= _failed(grade)
+            assert {"returns exactly right",
+                    "one return per order and reason"} <= unmet_criteria(grade)
             return
     pytest.fail("no seed keeps an article the shop would accept")
 
 
 def test_a_wrong_reason_fails() -> None:
-    task = _task(2)
+    task = make_task(FAMILY, 2, "hard")
     swap = {"damaged": "defective", "defective": "damaged", "wrong_item": "not_as_described",
             "wrong_size": "no_longer_needed", "no_longer_needed": "wrong_size"}
     first = next(c for c in task.reference if c.name == "shop.create_return")
@@ -107,11 +98,11 @@ def test_a_wrong_reason_fails() -> None:
         return args
 
     grade, _ = _grade(task, _replace_returns(task, change))
-    assert not grade.passed and "returns exactly right" in _failed(grade)
+    assert not grade.passed and "returns exactly right" in unmet_criteria(grade)
 
 
 def test_returning_every_unit_instead_of_the_one_asked_fails() -> None:
-    task = _task(0, "medium")
+    task = make_task(FAMILY, 0, "medium")
     shop = _shop(task)
 
     def change(args: dict) -> dict:
@@ -122,11 +113,11 @@ def test_returning_every_unit_instead_of_the_one_asked_fails() -> None:
         return args
 
     grade, _ = _grade(task, _replace_returns(task, change))
-    assert not grade.passed and "returns exactly right" in _failed(grade)
+    assert not grade.passed and "returns exactly right" in unmet_criteria(grade)
 
 
 def test_the_other_refund_method_fails() -> None:
-    task = _task(3)
+    task = make_task(FAMILY, 3, "hard")
 
     def change(args: dict) -> dict:
         args["refund_method"] = ("store_credit" if args["refund_method"] == "original_payment"
@@ -134,13 +125,13 @@ def test_the_other_refund_method_fails() -> None:
         return args
 
     grade, _ = _grade(task, _replace_returns(task, change))
-    assert _failed(grade) >= {"refund method as asked"}
-    assert "returns exactly right" not in _failed(grade)
+    assert unmet_criteria(grade) >= {"refund method as asked"}
+    assert "returns exactly right" not in unmet_criteria(grade)
 
 
 @pytest.mark.parametrize("edit", ["total", "kept-all", "ids"])
 def test_a_confirmation_that_is_not_right_fails(edit: str) -> None:
-    task = _task(4)
+    task = make_task(FAMILY, 4, "hard")
     send = task.reference[-1]
     body = send.args["body"]
     lines = body.splitlines()
@@ -159,4 +150,4 @@ def test_a_confirmation_that_is_not_right_fails(edit: str) -> None:
         expected = "confirmation lists each return"
     plan = [*task.reference[:-1], replace(send, args={**send.args, "body": body})]
     grade, _ = _grade(task, plan)
-    assert not grade.passed and expected in _failed(grade)
+    assert not grade.passed and expected in unmet_criteria(grade)

@@ -6,28 +6,20 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import pytest
+from family_checks import (
+    assert_meets_contract,
+    assert_reference_solves,
+    failed_criteria,
+    grade_plan,
+    make_task,
+)
 from openpyxl import load_workbook
 
 import workgym  # noqa: F401  (registers apps and families)
-from workgym.checks import check_family
-from workgym.core import Grade, Task, ToolCall, make, run_plan
+from workgym.core import Task, ToolCall
 from workgym.families.slides.kpi_deck import KpiDeck
 
 FAMILY = "slides/kpi-deck-v1"
-
-
-def _task(seed: int = 0, difficulty: str = "medium", richness: float = 0.5) -> Task:
-    return make(FAMILY, seed=seed, difficulty=difficulty, richness=richness)  # type: ignore[arg-type]
-
-
-def _grade(task: Task, plan: list[ToolCall]) -> Grade:
-    with run_plan(task, plan) as episode:
-        assert all(c.ok for c in episode.calls), [c.output for c in episode.calls if not c.ok]
-        return episode.grade()
-
-
-def _failed(grade: Grade) -> set[str]:
-    return {c.name for c in grade.criteria if c.passed is False}
 
 
 def _changed(task: Task, name: str, change: Any, nth: int = 0) -> list[ToolCall]:
@@ -45,22 +37,19 @@ def _changed(task: Task, name: str, change: Any, nth: int = 0) -> list[ToolCall]
 
 @pytest.mark.slow
 def test_slides_kpi_deck_meets_the_contract() -> None:
-    report = check_family(KpiDeck(), seeds=10, raise_on_failure=False)
-    assert report.ok, "\n".join(report.failures)
+    assert_meets_contract(KpiDeck())
 
 
 @pytest.mark.parametrize("difficulty", ["easy", "medium", "hard"])
 def test_reference_solves_every_level(difficulty: str) -> None:
     for seed, richness in ((0, 0.0), (1, 1.0)):
-        task = _task(seed, difficulty, richness)
-        grade = _grade(task, list(task.reference))
-        assert grade.passed and grade.score == 1.0, _failed(grade)
-    assert len(_task(2, "hard").reference) >= 25
+        assert_reference_solves(make_task(FAMILY, seed, difficulty, richness))
+    assert len(make_task(FAMILY, 2, "hard").reference) >= 25
 
 
 def test_tables_are_the_quarter_totals_of_the_workbook() -> None:
     """Recompute each table from the workbook: only the quarter's months count."""
-    task = _task(3, "hard", 1.0)
+    task = make_task(FAMILY, 3, "hard", 1.0)
     book = next(p for p in task.template.files if p.startswith("reports/"))
     sheet = load_workbook(io.BytesIO(task.template.files[book]))["Monthly"]
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
@@ -81,27 +70,27 @@ def test_tables_are_the_quarter_totals_of_the_workbook() -> None:
 
 
 def test_wrong_best_region_fails() -> None:
-    task = _task(4, "medium")
-    grade = _grade(task, _changed(task, "slides.set_notes",
+    task = make_task(FAMILY, 4, "medium")
+    grade = grade_plan(task, _changed(task, "slides.set_notes",
                                   lambda a: {**a, "text": "Best: Nowhere"}))
     assert not grade.passed
-    assert "deck is exactly the brief's slides" in _failed(grade)
+    assert "deck is exactly the brief's slides" in failed_criteria(grade)
 
 
 def test_regions_out_of_order_fail() -> None:
-    task = _task(5, "medium")
+    task = make_task(FAMILY, 5, "medium")
 
     def swap(args: dict[str, Any]) -> dict[str, Any]:
         rows = list(args["rows"])
         rows[1], rows[2] = rows[2], rows[1]
         return {**args, "rows": rows}
 
-    assert not _grade(task, _changed(task, "slides.add_table", swap)).passed
+    assert not grade_plan(task, _changed(task, "slides.add_table", swap)).passed
 
 
 def test_skipping_the_amendment_fails() -> None:
     """A deck from the first brief alone (the later mail's metric left out) fails."""
-    task = _task(6, "hard")
+    task = make_task(FAMILY, 6, "hard")
     with task.start() as episode:
         messages = episode.world.stores["mail"].messages  # type: ignore[attr-defined]
         amendment = next(m for m in messages if m.subject.startswith("Re:"))
@@ -120,27 +109,27 @@ def test_skipping_the_amendment_fails() -> None:
                 call = ToolCall(call.name, {**call.args, "slide": slide - shift})
         plan.append(call)
     assert len(plan) == len(task.reference) - 3
-    grade = _grade(task, plan)
+    grade = grade_plan(task, plan)
     assert not grade.passed
-    assert "deck is exactly the brief's slides" in _failed(grade)
+    assert "deck is exactly the brief's slides" in failed_criteria(grade)
 
 
 def test_mailing_last_quarters_attendees_fails() -> None:
-    task = _task(7, "medium")
+    task = make_task(FAMILY, 7, "medium")
     with task.start() as episode:
         events = episode.world.stores["calendar"].events  # type: ignore[attr-defined]
         old = next(e for e in events if e.title.startswith("Q") and e.title.endswith(
             "KPI review") and e.organizer != episode.world.stores["calendar"].owner)  # type: ignore[attr-defined]
         wrong = [a.email for a in old.attendees]
-    grade = _grade(task, _changed(task, "mail.send", lambda a: {**a, "to": wrong}))
+    grade = grade_plan(task, _changed(task, "mail.send", lambda a: {**a, "to": wrong}))
     assert grade.score == 0.0
 
 
 def test_a_deck_changed_after_mailing_or_not_attached_fails() -> None:
-    task = _task(8, "easy")
+    task = make_task(FAMILY, 8, "easy")
     later = ToolCall("slides.set_notes", {"path": task.artifacts[0], "slide": 1, "text": "x"})
-    grade = _grade(task, [*task.reference, later])
-    assert "deck mailed" in _failed(grade)
-    grade = _grade(task, _changed(task, "mail.send", lambda a: {**a, "attachments": []}))
-    assert {"deck mailed"} < _failed(grade)
+    grade = grade_plan(task, [*task.reference, later])
+    assert "deck mailed" in failed_criteria(grade)
+    grade = grade_plan(task, _changed(task, "mail.send", lambda a: {**a, "attachments": []}))
+    assert {"deck mailed"} < failed_criteria(grade)
     assert grade.score < 0.7

@@ -8,29 +8,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from family_checks import assert_meets_contract, failed_criteria, grade_plan, make_task
 
 import workgym  # noqa: F401  (registers apps and families)
 from workgym.apps.calendar import CalendarStore
 from workgym.apps.lms import LmsStore
-from workgym.checks import check_family
-from workgym.core import Episode, Grade, Task, ToolCall, make, run_plan
+from workgym.core import Episode, Task, ToolCall
 from workgym.families.study.semester_plan import PLAN, SHEET, SemesterPlan
 
 FAMILY = "study/semester-plan-v1"
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-
-def _task(seed: int = 0, difficulty: str = "medium", richness: float = 0.5) -> Task:
-    return make(FAMILY, seed=seed, difficulty=difficulty, richness=richness)  # type: ignore[arg-type]
-
-
-def _grade(task: Task, plan: list[ToolCall]) -> Grade:
-    with run_plan(task, plan) as episode:
-        return episode.grade()
-
-
-def _failed(grade: Grade) -> set[str]:
-    return {c.name for c in grade.criteria if c.passed is False}
 
 
 def _answer(task: Task) -> dict[str, str]:
@@ -153,13 +140,12 @@ def _overlapping(one: list[tuple[str, int, int]], other: list[tuple[str, int, in
 
 @pytest.mark.slow
 def test_study_semester_plan_meets_the_contract() -> None:
-    report = check_family(SemesterPlan(), seeds=10, raise_on_failure=False)
-    assert report.ok, "\n".join(report.failures)
+    assert_meets_contract(SemesterPlan())
 
 
 @pytest.mark.parametrize(("seed", "level"), [(0, "easy"), (1, "medium"), (2, "hard")])
 def test_what_the_tools_show_allows_exactly_the_reference_plan(seed: int, level: str) -> None:
-    task = _task(seed, level, 1.0)
+    task = make_task(FAMILY, seed, level, 1.0)
     with task.start() as episode:
         plans = _plans_seen_by_an_agent(episode, task)
     assert plans == [_answer(task)]
@@ -169,7 +155,7 @@ def test_what_the_tools_show_allows_exactly_the_reference_plan(seed: int, level:
 @pytest.mark.parametrize("level", ["easy", "medium", "hard"])
 def test_many_worlds_allow_exactly_one_plan_and_every_rule_matters(level: str) -> None:
     for seed in range(10, 25):
-        task = _task(seed, level, 1.0)
+        task = make_task(FAMILY, seed, level, 1.0)
         with task.start() as episode:
             assert _plans_seen_by_an_agent(episode, task) == [_answer(task)]
             assert len(_plans_seen_by_an_agent(episode, task, prerequisites=False)) >= 2
@@ -177,7 +163,7 @@ def test_many_worlds_allow_exactly_one_plan_and_every_rule_matters(level: str) -
 
 
 def test_ignoring_the_prerequisites_or_the_calendar_allows_other_plans() -> None:
-    task = _task(8, "medium", 1.0)
+    task = make_task(FAMILY, 8, "medium", 1.0)
     with task.start() as episode:
         assert len(_plans_seen_by_an_agent(episode, task, prerequisites=False)) >= 2
         assert len(_plans_seen_by_an_agent(episode, task, calendar=False)) >= 2
@@ -185,19 +171,19 @@ def test_ignoring_the_prerequisites_or_the_calendar_allows_other_plans() -> None
 
 def test_the_other_cohorts_edition_does_not_give_the_plan() -> None:
     for seed in (1, 4):
-        task = _task(seed, "hard", 0.0)
+        task = make_task(FAMILY, seed, "hard", 0.0)
         with task.start() as episode:
             assert _plans_seen_by_an_agent(episode, task, wrong_edition=True) != [_answer(task)]
 
 
 def test_the_reference_scores_one_and_a_partial_plan_partial_credit() -> None:
-    task = _task(1, "hard")
-    assert _grade(task, list(task.reference)).score == 1.0
+    task = make_task(FAMILY, 1, "hard")
+    assert grade_plan(task, list(task.reference), calls_ok=False).score == 1.0
     first = next(c for c in task.reference if c.name == "lms.enrol")
-    grade = _grade(task, [c for c in task.reference if c is not first])
+    grade = grade_plan(task, [c for c in task.reference if c is not first], calls_ok=False)
     assert not grade.passed
     assert 0.0 < grade.score < 1.0
-    assert "enrolments are exactly the plan" in _failed(grade)
+    assert "enrolments are exactly the plan" in failed_criteria(grade)
 
 
 def _every_section(task: Task) -> list[str]:
@@ -206,27 +192,27 @@ def _every_section(task: Task) -> list[str]:
 
 def test_enrolling_in_everything_the_portal_takes_scores_zero() -> None:
     for seed in range(2):
-        task = _task(seed, "medium")
+        task = make_task(FAMILY, seed, "medium")
         greedy = [ToolCall("lms.enrol", {"section_id": s}) for s in _every_section(task)]
         others = [c for c in task.reference if c.name != "lms.enrol"]
-        grade = _grade(task, [*greedy, *others])
+        grade = grade_plan(task, [*greedy, *others], calls_ok=False)
         assert grade.score == 0.0
-        assert "enrolled credits within the maximum" in _failed(grade)
+        assert "enrolled credits within the maximum" in failed_criteria(grade)
 
 
 def test_listing_every_course_in_the_plan_scores_zero() -> None:
-    task = _task(2, "hard")
+    task = make_task(FAMILY, 2, "hard")
     lms = _lms(task)
     rows = [[c.code, s.id, c.credits] for c in lms.courses for s in c.sections]
     plan = [ToolCall("sheets.append_rows", {"path": PLAN, "sheet": SHEET, "rows": rows})
             if c.name == "sheets.append_rows" else c for c in task.reference]
-    grade = _grade(task, plan)
+    grade = grade_plan(task, plan, calls_ok=False)
     assert grade.score == 0.0
-    assert "planned credits within the maximum" in _failed(grade)
+    assert "planned credits within the maximum" in failed_criteria(grade)
 
 
 def test_a_wrong_section_dropped_again_is_forgiven() -> None:
-    task = _task(4, "medium")
+    task = make_task(FAMILY, 4, "medium")
     answer = set(_answer(task).values())
     wrong = next(s for s in _every_section(task) if s not in answer
                  and s.split("-")[0] not in _answer(task))
@@ -236,21 +222,21 @@ def test_a_wrong_section_dropped_again_is_forgiven() -> None:
     with task.start() as episode:
         attempt = episode.call("lms.enrol", {"section_id": wrong})
     plan = [*fix, *task.reference] if attempt.ok else list(task.reference)
-    assert _grade(task, plan).score == 1.0
+    assert grade_plan(task, plan, calls_ok=False).score == 1.0
 
 
 def test_moving_a_shift_out_of_the_way_zeroes_the_score() -> None:
-    task = _task(5, "hard")
+    task = make_task(FAMILY, 5, "hard")
     shift = next(e for e in _calendar(task).events
                  if e.title.startswith("Shift at"))
-    grade = _grade(task, [ToolCall("calendar.cancel_event", {"event_id": shift.id}),
-                          *task.reference])
+    grade = grade_plan(task, [ToolCall("calendar.cancel_event", {"event_id": shift.id}),
+                          *task.reference], calls_ok=False)
     assert grade.score == 0.0
-    assert "calendar events kept" in _failed(grade)
+    assert "calendar events kept" in failed_criteria(grade)
 
 
 def test_wrong_lecture_times_fail_their_items() -> None:
-    task = _task(6, "easy")
+    task = make_task(FAMILY, 6, "easy")
     plan: list[ToolCall] = []
     for call in task.reference:
         if call.name == "calendar.create_event":
@@ -258,13 +244,13 @@ def test_wrong_lecture_times_fail_their_items() -> None:
             args["timezone"] = "UTC"  # the meeting's clock time, read in the wrong zone
             call = ToolCall(call.name, args)
         plan.append(call)
-    grade = _grade(task, plan)
+    grade = grade_plan(task, plan, calls_ok=False)
     assert not grade.passed
-    assert any(name.startswith("lecture ") for name in _failed(grade))
+    assert any(name.startswith("lecture ") for name in failed_criteria(grade))
 
 
 def test_richness_keeps_the_answer_and_its_ids() -> None:
-    lean, rich = _task(7, "hard", 0.0), _task(7, "hard", 1.0)
+    lean, rich = make_task(FAMILY, 7, "hard", 0.0), make_task(FAMILY, 7, "hard", 1.0)
     assert [c.name for c in lean.criteria] == [c.name for c in rich.criteria]
     items = [[(c.name, c.args) for c in t.reference if c.items] for t in (lean, rich)]
     assert items[0] == items[1]
@@ -275,7 +261,7 @@ def test_the_answer_does_not_stand_out_by_section_letter_or_order() -> None:
     letters: Counter[str] = Counter()
     firsts: set[bool] = set()
     for seed in range(8):
-        task = _task(seed, "easy", 0.0)
+        task = make_task(FAMILY, seed, "easy", 0.0)
         answer = _answer(task)
         letters.update(s[-1] for s in answer.values())
         offered = sorted(c.code for c in _lms(task).courses)
@@ -287,7 +273,7 @@ def test_the_answer_does_not_stand_out_by_section_letter_or_order() -> None:
 def test_no_commitment_merely_touches_a_class() -> None:
     """A shift that ends as a class begins would leave "overlap" open to two readings."""
     for seed in range(4):
-        task = _task(seed, "hard", 0.0)
+        task = make_task(FAMILY, seed, "hard", 0.0)
         starts = {m.start for c in _lms(task).courses for s in c.sections for m in s.meetings}
         ends = {m.end for c in _lms(task).courses for s in c.sections for m in s.meetings}
         for event in _calendar(task).events:

@@ -3,27 +3,20 @@
 from typing import Any
 
 import pytest
+from family_checks import (
+    assert_meets_contract,
+    assert_reference_solves,
+    failed_criteria,
+    grade_plan,
+    make_task,
+)
 
 import workgym  # noqa: F401  (registers apps and families)
-from workgym.checks import check_family
-from workgym.core import Grade, Task, ToolCall, make, run_plan
+from workgym.core import Task, ToolCall, run_plan
 from workgym.families.support.ticket_resolution import TicketResolution
 
 FAMILY = "support/ticket-resolution-v1"
 DECISIONS = ("refund", "declined", "cancelled", "escalated", "withdrawn")
-
-
-def _task(seed: int = 0, difficulty: str = "medium", richness: float = 0.5) -> Task:
-    return make(FAMILY, seed=seed, difficulty=difficulty, richness=richness)  # type: ignore[arg-type]
-
-
-def _grade(task: Task, plan: list[ToolCall]) -> Grade:
-    with run_plan(task, plan) as episode:
-        return episode.grade()
-
-
-def _failed(grade: Grade) -> set[str]:
-    return {c.name for c in grade.criteria if c.passed is False}
 
 
 def _ticket_of(call: ToolCall) -> str | None:
@@ -46,33 +39,30 @@ def _decision(task: Task, ticket: str) -> str:
 
 @pytest.mark.slow
 def test_support_ticket_resolution_meets_the_contract() -> None:
-    report = check_family(TicketResolution(), seeds=10, raise_on_failure=False)
-    assert report.ok, "\n".join(report.failures)
+    assert_meets_contract(TicketResolution())
 
 
 @pytest.mark.parametrize("difficulty", ["easy", "medium", "hard"])
 def test_reference_solves_every_level(difficulty: str) -> None:
     for seed, richness in ((0, 0.0), (1, 1.0)):
-        task = _task(seed, difficulty, richness)
-        grade = _grade(task, list(task.reference))
-        assert grade.passed and grade.score == 1.0, _failed(grade)
-    assert len(_task(2, "hard").reference) >= 25
+        assert_reference_solves(make_task(FAMILY, seed, difficulty, richness), calls_ok=False)
+    assert len(make_task(FAMILY, 2, "hard").reference) >= 25
 
 
 def test_half_the_queue_earns_partial_credit() -> None:
-    task = _task(3, "hard")
+    task = make_task(FAMILY, 3, "hard")
     skipped = set(_queue(task)[::2])
     plan = [c for c in task.reference if c.name not in ("mail.send", "tickets.update",
                                                           "tickets.transition")
             or _ticket_of(c) not in skipped]
-    grade = _grade(task, plan)
+    grade = grade_plan(task, plan, calls_ok=False)
     assert not grade.passed and 0.2 < grade.score < 0.9
-    assert {f"reply {t}" for t in skipped} <= _failed(grade)
-    assert not any(f"reply {t}" in _failed(grade) for t in _queue(task) if t not in skipped)
+    assert {f"reply {t}" for t in skipped} <= failed_criteria(grade)
+    assert not any(f"reply {t}" in failed_criteria(grade) for t in _queue(task) if t not in skipped)
 
 
 def test_replying_every_decision_earns_nothing_for_replies() -> None:
-    task = _task(4, "hard")
+    task = make_task(FAMILY, 4, "hard")
     plan: list[ToolCall] = []
     for call in task.reference:
         if call.name != "mail.send":
@@ -82,7 +72,7 @@ def test_replying_every_decision_earns_nothing_for_replies() -> None:
         for decision in DECISIONS:
             plan.append(ToolCall("mail.send", {**call.args, "body": (
                 f"Ticket: {ticket}\nDecision: {decision}\n")}))
-    grade = _grade(task, plan)
+    grade = grade_plan(task, plan, calls_ok=False)
     replies = [c for c in grade.criteria if c.name.startswith("reply ")]
     assert replies and not any(c.passed for c in replies)
 
@@ -90,7 +80,7 @@ def test_replying_every_decision_earns_nothing_for_replies() -> None:
 def test_returns_for_every_return_request_cost_the_right_ones() -> None:
     """A return created for each request, whatever the policy says, loses the credit of
     the returns that were due: the shop's own deadline is not the policy's window."""
-    task = _task(5, "hard")
+    task = make_task(FAMILY, 5, "hard")
     due = [c for c in task.reference if c.name == "shop.create_return"]
     extra: list[ToolCall] = []
     with task.start() as episode:
@@ -104,14 +94,14 @@ def test_returns_for_every_return_request_cost_the_right_ones() -> None:
                 "order_id": order, "items": [{"line": line, "quantity": 1}],
                 "reason": "damaged"}))
     assert due and extra
-    grade = _grade(task, [*task.reference, *extra])
+    grade = grade_plan(task, [*task.reference, *extra], calls_ok=False)
     assert not grade.passed
     assert any(c.name.startswith("return ") and not c.passed for c in grade.criteria)
 
 
 @pytest.mark.parametrize("tamper", ["wiki", "ticket", "restock"])
 def test_tampering_with_the_inputs_zeroes_the_score(tamper: str) -> None:
-    task = _task(6, "medium")
+    task = make_task(FAMILY, 6, "medium")
     with task.start() as episode:
         everyone = episode.call("tickets.search", {"project": "SUP", "limit": 100}).value
     queue = set(_queue(task))
@@ -140,7 +130,7 @@ def _answer(task: Task) -> list[Any]:
 
 def test_richness_keeps_the_answer() -> None:
     for seed in (7, 8):
-        lean, rich = _task(seed, "hard", 0.0), _task(seed, "hard", 1.0)
+        lean, rich = make_task(FAMILY, seed, "hard", 0.0), make_task(FAMILY, seed, "hard", 1.0)
         assert [c.name for c in lean.criteria] == [c.name for c in rich.criteria]
         assert _answer(lean) == _answer(rich)
         assert len(rich.template.stores["mail"].messages) > len(  # type: ignore[attr-defined]
@@ -152,7 +142,7 @@ def test_ticket_ids_follow_creation_and_priority_is_no_hint() -> None:
     decision (every priority meets refunds and other decisions across seeds)."""
     seen: dict[str, set[str]] = {}
     for seed in range(6):
-        task = _task(seed, "hard", 1.0)
+        task = make_task(FAMILY, seed, "hard", 1.0)
         store = task.template.stores["tickets"]
         tickets = store.tickets  # type: ignore[attr-defined]
         assert [t.created for t in tickets] == sorted(t.created for t in tickets)

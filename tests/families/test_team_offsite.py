@@ -3,12 +3,13 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from family_checks import criteria_results, play_calls
 
 import workgym  # noqa: F401  (registers the apps)
 from workgym.apps.calendar import CalendarStore
 from workgym.apps.mail import MailStore
 from workgym.content.scheduling import first_puzzle
-from workgym.core import Episode, Task, ToolCall, rng_for, run_plan
+from workgym.core import Task, ToolCall, rng_for, run_plan
 from workgym.families.calendar.team_offsite import TeamOffsite
 
 FAMILY = TeamOffsite()
@@ -20,18 +21,6 @@ def task(seed: int, difficulty: str = "medium", richness: float = 0.5) -> Task:
 
 def create_call(t: Task) -> ToolCall:
     return next(c for c in t.reference if c.name == "calendar.create_event")
-
-
-def run(t: Task, calls: list[ToolCall]) -> Episode:
-    episode = t.start()
-    for call in calls:
-        result = episode.call(call.name, dict(call.args))
-        assert result.ok, (call.name, result.text)
-    return episode
-
-
-def results(episode: Episode) -> dict[str, bool | None]:
-    return {c.name: c.passed for c in episode.grade().criteria}
 
 
 @pytest.mark.parametrize("difficulty", ["easy", "medium", "hard"])
@@ -109,7 +98,7 @@ def test_the_answer_is_the_unique_earliest_slot_and_smallest_room():
 def test_wrong_slot_fails_the_time_criterion_only():
     t = task(3, "medium")
     create = create_call(t)
-    episode = run(t, [c for c in t.reference if c.name != "mail.send" and c is not create])
+    episode = play_calls(t, [c for c in t.reference if c.name != "mail.send" and c is not create])
     start = datetime.fromisoformat(create.args["start"])
     end = datetime.fromisoformat(create.args["end"])
     for hours in range(1, 200):  # the next time the room is free
@@ -118,7 +107,7 @@ def test_wrong_slot_fails_the_time_criterion_only():
                  "end": (end + shift).isoformat()}
         if episode.call("calendar.create_event", moved).ok:
             break
-    got = results(episode)
+    got = criteria_results(episode.grade())
     assert got["event at the right time"] is False
     assert got["exactly the right attendees"] is True and got["the right room"] is True
     assert 0 < episode.grade().score < 1
@@ -133,8 +122,8 @@ def test_extra_or_missing_attendee_costs_credit():
     for attendees in ([*create.args["attendees"], outsider], create.args["attendees"][1:]):
         calls = [ToolCall(c.name, {**c.args, "attendees": attendees}) if c is create else c
                  for c in t.reference]
-        with run(t, calls) as episode:
-            got = results(episode)
+        with play_calls(t, calls) as episode:
+            got = criteria_results(episode.grade())
             assert got["exactly the right attendees"] is False
             assert got["event at the right time"] is True
             assert 0 < episode.grade().score < 1
@@ -145,17 +134,17 @@ def test_cancelling_or_moving_someone_elses_event_gates_the_score():
     victim = t.template.stores["calendar"].events[0].id
     for extra in (ToolCall("calendar.cancel_event", {"event_id": victim}),
                   ToolCall("calendar.update_event", {"event_id": victim, "title": "mine now"})):
-        with run(t, [*t.reference, extra]) as episode:
+        with play_calls(t, [*t.reference, extra]) as episode:
             grade = episode.grade()
             assert grade.gated and grade.score == 0.0
-            assert results(episode)["other events unchanged"] is False
+            assert criteria_results(episode.grade())["other events unchanged"] is False
 
 
 def test_a_stray_event_gates_the_score():
     t = task(6, "medium")
     create = create_call(t)
     spare = {**create.args, "room": None, "title": "Placeholder"}
-    with run(t, [*t.reference, ToolCall("calendar.create_event", spare)]) as episode:
+    with play_calls(t, [*t.reference, ToolCall("calendar.create_event", spare)]) as episode:
         grade = episode.grade()
         assert grade.gated and grade.score == 0.0
 
@@ -168,8 +157,8 @@ def test_invitations_are_checked_per_attendee_and_precisely():
     attendee = first.args["to"][0]
     name = next(c for c in t.criteria if c.name.startswith("invitation to")).name
     # no invitation for the first attendee
-    with run(t, [*others, *rest]) as episode:
-        got = results(episode)
+    with play_calls(t, [*others, *rest]) as episode:
+        got = criteria_results(episode.grade())
         assert got[name] is False and got["no invitations to others"] is True
         assert 0 < episode.grade().score < 1
     # the right day but the organizer's time instead of the attendee's
@@ -182,17 +171,17 @@ def test_invitations_are_checked_per_attendee_and_precisely():
         day, begin = create.args["start"].split("T")
         wrong = f"When: {day} {begin}-{create.args['end'].split('T')[1]} {owner_zone}"
         bad = ToolCall("mail.send", {**first.args, "body": wrong})
-        with run(t, [*others, bad, *rest]) as episode:
-            assert results(episode)[name] is False
+        with play_calls(t, [*others, bad, *rest]) as episode:
+            assert criteria_results(episode.grade())[name] is False
     # two When lines (every candidate listed) do not pass
     double = ToolCall("mail.send", {**first.args, "body": body + "\n" + body})
-    with run(t, [*others, double, *rest]) as episode:
-        assert results(episode)[name] is False
+    with play_calls(t, [*others, double, *rest]) as episode:
+        assert criteria_results(episode.grade())[name] is False
     # an invitation to someone who is not an attendee
     stray = ToolCall("mail.send", {**first.args, "to": [cal.owner.replace(
         cal.owner.split("@")[0], "not.invited")]})
-    with run(t, [*t.reference, stray]) as episode:
-        got = results(episode)
+    with play_calls(t, [*t.reference, stray]) as episode:
+        got = criteria_results(episode.grade())
         assert got["no invitations to others"] is False and got[name] is True
 
 
@@ -262,7 +251,7 @@ def test_taking_a_cancelled_slot_earns_nothing_for_the_time():
                                                   "end": cancelled.end, "timezone": "UTC"})
         episode = t.start()
         episode.call(fake.name, dict(fake.args))
-        assert results(episode)["event at the right time"] is not True
+        assert criteria_results(episode.grade())["event at the right time"] is not True
         episode.close()
 
 
@@ -273,18 +262,18 @@ def test_no_invitations_to_others_needs_a_right_invitation():
     day = start.strftime("%Y-%m-%d")
     plan = [ToolCall(c.name, {**c.args, "body": c.args["body"].replace(day, "2020-01-06")})
             if c.name == "mail.send" else c for c in t.reference]
-    with run(t, plan) as episode:
-        got = results(episode)
+    with play_calls(t, plan) as episode:
+        got = criteria_results(episode.grade())
     assert got["no invitations to others"] is False
     assert not any(v for name, v in got.items() if name.startswith("invitation to"))
     with run_plan(t) as episode:
-        assert results(episode)["no invitations to others"] is True
+        assert criteria_results(episode.grade())["no invitations to others"] is True
 
 
 def test_an_invitation_after_a_flood_of_newlines_is_still_read():
     t = task(3, "medium")
     send = next(c for c in t.reference if c.name == "mail.send")
     flood = ToolCall("mail.send", {**send.args, "body": "\n" * 40_000 + send.args["body"]})
-    with run(t, [*t.reference, flood]) as episode:
+    with play_calls(t, [*t.reference, flood]) as episode:
         grade = episode.grade()
     assert grade.valid and grade.passed

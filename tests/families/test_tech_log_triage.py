@@ -8,30 +8,16 @@ from dataclasses import replace
 from datetime import datetime
 
 import pytest
+from family_checks import assert_meets_contract, criteria_results, grade_plan, make_task
 
 import workgym  # noqa: F401  (registers apps and families)
 from workgym.apps.terminal import sandbox_unavailable
-from workgym.checks import check_family
-from workgym.core import Grade, Task, ToolCall, make, run_plan
+from workgym.core import Task, ToolCall
 from workgym.families.tech.log_triage import PRIORITY, LogTriage
 
 FAMILY = "tech/log-triage-v1"
 pytestmark = pytest.mark.skipif(sandbox_unavailable() is not None,
                                 reason=f"no sandbox here: {sandbox_unavailable()}")
-
-
-def _task(seed: int = 0, difficulty: str = "medium", richness: float = 0.5) -> Task:
-    return make(FAMILY, seed=seed, difficulty=difficulty, richness=richness)  # type: ignore[arg-type]
-
-
-def _grade(task: Task, plan: list[ToolCall]) -> Grade:
-    with run_plan(task, plan) as ep:
-        assert all(c.ok for c in ep.calls), [c.output for c in ep.calls if not c.ok]
-        return ep.grade()
-
-
-def _by(grade: Grade) -> dict[str, bool | None]:
-    return {c.name: c.passed for c in grade.criteria}
 
 
 def _create(task: Task) -> ToolCall:
@@ -61,14 +47,13 @@ def _logs(task: Task, service: str) -> list[str]:
 
 @pytest.mark.slow
 def test_meets_the_contract() -> None:
-    report = check_family(LogTriage(), seeds=10, raise_on_failure=False)
-    assert report.ok, "\n".join(report.failures)
+    assert_meets_contract(LogTriage())
 
 
 def test_the_answer_follows_from_the_files_alone() -> None:
     """Recompute root, first failure, severity and assignee from the workspace."""
     for seed in range(6):
-        task = _task(seed, ("easy", "medium", "hard")[seed % 3])
+        task = make_task(FAMILY, seed, ("easy", "medium", "hard")[seed % 3])
         files = task.template.files
         services = {r["service"]: r for r in csv.DictReader(io.StringIO(
             files["inventory/services.csv"].decode()))}
@@ -101,7 +86,7 @@ def test_the_answer_follows_from_the_files_alone() -> None:
 def test_the_root_does_not_stand_out_by_its_error_count() -> None:
     picked = 0
     for seed in range(12):
-        task = _task(seed, "hard")
+        task = make_task(FAMILY, seed, "hard")
         counts = {}
         for path in task.template.files:
             if path.startswith("logs/") and path.count("/") == 2:
@@ -115,30 +100,30 @@ def test_the_root_does_not_stand_out_by_its_error_count() -> None:
 def test_the_first_error_of_the_root_is_not_always_the_first_failure() -> None:
     noisy = 0
     for seed in range(8):
-        task = _task(seed, "medium")
+        task = make_task(FAMILY, seed, "medium")
         errors = [line for line in _logs(task, _fields(task)["Service"]) if " ERROR " in line]
         noisy += errors[0].split()[0] != _fields(task)["First failure"]
     assert noisy >= 3
 
 
 def test_filing_two_tickets_fails_every_field() -> None:
-    task = _task(1)
+    task = make_task(FAMILY, 1)
     other = replace(_create(task), args={**_create(task).args, "title": "maybe this one"})
     plan = list(task.reference)
     plan.insert(plan.index(_create(task)), other)
-    grade = _grade(task, plan)
+    grade = grade_plan(task, plan)
     fields = [c for c in grade.criteria if c.name.startswith("ticket ")]
     assert fields and not any(c.passed for c in fields)
     assert all("2 tickets filed" in c.evidence for c in fields)
 
 
 def test_blaming_the_alerting_service_fails() -> None:
-    task = _task(2, "medium")
+    task = make_task(FAMILY, 2, "medium")
     alert = next(m.text for m in task.template.stores["chat"].messages
                  if m.text.startswith("[FIRING]"))
     blamed = re.search(r"on (\S+):", alert).group(1)
-    grade = _grade(task, _swap(task, description={"Service": blamed}))
-    assert not _by(grade)[f"ticket for {_fields(task)['Service']}"]
+    grade = grade_plan(task, _swap(task, description={"Service": blamed}))
+    assert not criteria_results(grade)[f"ticket for {_fields(task)['Service']}"]
     assert grade.score < 1
 
 
@@ -147,36 +132,36 @@ def test_blaming_the_alerting_service_fails() -> None:
     ("First failure", "{first_error}"), ("Severity", "SEV0"),
 ])
 def test_near_misses_in_the_description_fail(field: str, value: str) -> None:
-    task = _task(3, "hard")
+    task = make_task(FAMILY, 3, "hard")
     fields = _fields(task)
     errors = [line for line in _logs(task, fields["Service"]) if " ERROR " in line]
     wrong = value.format(sig=fields["Signature"], first=fields["First failure"],
                          first_error=errors[0].split()[0])
     if wrong == fields[field]:
         pytest.skip("the root's first error is its first failure in this task")
-    grade = _grade(task, _swap(task, description={field: wrong}))
+    grade = grade_plan(task, _swap(task, description={field: wrong}))
     names = {"Signature": "ticket signature", "First failure": "ticket first failure",
              "Severity": "ticket severity"}
-    assert not _by(grade)[names[field]] and grade.score < 1
+    assert not criteria_results(grade)[names[field]] and grade.score < 1
 
 
 def test_the_post_goes_to_the_owning_team_and_names_the_ticket() -> None:
-    task = _task(4)
+    task = make_task(FAMILY, 4)
     plan = list(task.reference)
     post = plan[-1]
-    elsewhere = _grade(task, [*plan[:-1], replace(post, args={**post.args,
+    elsewhere = grade_plan(task, [*plan[:-1], replace(post, args={**post.args,
                                                               "channel": "#incidents"})])
-    assert not _by(elsewhere)["nothing posted elsewhere"] and elsewhere.score == 0.0
+    assert not criteria_results(elsewhere)["nothing posted elsewhere"] and elsewhere.score == 0.0
     text = re.sub(r"Ticket: OPS-(\d+)", lambda m: f"Ticket: OPS-{int(m.group(1)) - 1}",
                   post.args["text"])
-    wrong = _grade(task, [*plan[:-1], replace(post, args={**post.args, "text": text})])
-    by = _by(wrong)
+    wrong = grade_plan(task, [*plan[:-1], replace(post, args={**post.args, "text": text})])
+    by = criteria_results(wrong)
     assert not any(ok for name, ok in by.items() if name.startswith("post"))
     assert by[f"ticket for {_fields(task)['Service']}"]
 
 
 def test_richness_keeps_the_answer_and_the_ticket_id() -> None:
-    plain, rich = _task(5, "hard", 0.0), _task(5, "hard", 1.0)
+    plain, rich = make_task(FAMILY, 5, "hard", 0.0), make_task(FAMILY, 5, "hard", 1.0)
     assert _create(plain).args == _create(rich).args
     assert plain.reference[-1].args == rich.reference[-1].args
     assert len(rich.template.files) > len(plain.template.files)

@@ -1,40 +1,30 @@
 """travel/trip-booking: the contract, then the family's own wrong-answer tests."""
 
 import pytest
+from family_checks import assert_meets_contract, grade_plan, make_task
 
 import workgym  # noqa: F401  (registers apps and families)
-from workgym.checks import check_family
-from workgym.core import Grade, Task, ToolCall, make, run_plan
+from workgym.core import ToolCall
 from workgym.families.travel.trip_booking import TripBooking
 
 FAMILY = "travel/trip-booking-v1"
 
 
-def _task(seed: int = 0, difficulty: str = "medium", richness: float = 0.5) -> Task:
-    return make(FAMILY, seed=seed, difficulty=difficulty, richness=richness)  # type: ignore[arg-type]
-
-
-def _grade(task: Task, plan: list[ToolCall]) -> Grade:
-    with run_plan(task, plan) as episode:
-        return episode.grade()
-
-
 @pytest.mark.slow
 def test_travel_trip_booking_meets_the_contract() -> None:
-    report = check_family(TripBooking(), seeds=10, raise_on_failure=False)
-    assert report.ok, "\n".join(report.failures)
+    assert_meets_contract(TripBooking())
 
 
 def test_a_partial_trip_earns_partial_credit() -> None:
-    task = _task(1, "hard")
+    task = make_task(FAMILY, 1, "hard")
     plan = [c for c in task.reference if c.name != "travel.book_hotel"]
-    grade = _grade(task, plan)
+    grade = grade_plan(task, plan, calls_ok=False)
     assert not grade.passed
     assert 0.0 < grade.score < 1.0
 
 
 def test_booking_every_flight_of_a_leg_earns_no_booking_credit() -> None:
-    task = _task(2, "medium")
+    task = make_task(FAMILY, 2, "medium")
     leg = next(c for c in task.reference if c.name == "travel.search_flights")
     with task.start() as episode:
         found = episode.call("travel.search_flights", {**leg.args, "cabin": None}).value
@@ -42,21 +32,21 @@ def test_booking_every_flight_of_a_leg_earns_no_booking_credit() -> None:
         "traveller_id"]
     extra = [ToolCall("travel.book_flight", {"flight_id": f["id"], "traveller_id": traveller,
                                              "cabin": "economy"}) for f in found["results"]]
-    grade = _grade(task, [*task.reference, *extra])
+    grade = grade_plan(task, [*task.reference, *extra], calls_ok=False)
     assert "bookings are exactly the trip" in {c.name for c in grade.criteria
                                                if c.passed is False}
 
 
 def test_cancelling_a_calendar_event_zeroes_the_score() -> None:
-    task = _task(3, "easy")
+    task = make_task(FAMILY, 3, "easy")
     event = task.template.stores["calendar"].events[0].id
-    grade = _grade(task, [*task.reference, ToolCall("calendar.cancel_event",
-                                                    {"event_id": event})])
+    grade = grade_plan(task, [*task.reference, ToolCall("calendar.cancel_event",
+                                                    {"event_id": event})], calls_ok=False)
     assert grade.score == 0.0
 
 
 def test_richness_keeps_the_answer() -> None:
-    lean, rich = _task(4, "hard", 0.0), _task(4, "hard", 1.0)
+    lean, rich = make_task(FAMILY, 4, "hard", 0.0), make_task(FAMILY, 4, "hard", 1.0)
     assert [c.name for c in lean.criteria] == [c.name for c in rich.criteria]
 
 
@@ -65,11 +55,11 @@ def test_fee_invoices_do_not_stand_out_by_id() -> None:
     not, and richness never moves them."""
     lowest = set()
     for seed in range(8):
-        task = _task(seed, "hard", 1.0)
+        task = make_task(FAMILY, seed, "hard", 1.0)
         paid = {c.args["invoice_id"] for c in task.reference if c.name == "payments.pay_invoice"}
         ids = sorted(i.id for i in task.template.stores["payments"].invoices)  # type: ignore[attr-defined]
         lowest.add(ids[0] in paid)
-        plain = _task(seed, "hard", 0.0)
+        plain = make_task(FAMILY, seed, "hard", 0.0)
         assert paid == {c.args["invoice_id"] for c in plain.reference
                         if c.name == "payments.pay_invoice"}
     assert lowest == {True, False}
