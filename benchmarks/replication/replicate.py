@@ -15,6 +15,9 @@ run folder or checkpoint left off), in this order:
   the share of tasks with any reward under binary and under dense reward;
 - ``sft``: LoRA SFT on the exported rows (assistant tokens only, bf16 autocast);
 - ``sft-holdout``: the SFT model on the holdout, as ``base-holdout``;
+- ``sft-signal``: the SFT model on the tasks of ``base-signal``, as there: whether a GSPO
+  stage started from it would see any reward (a group whose rewards are all equal has
+  no advantage, so it gives no policy gradient);
 - ``base-bfcl``, ``sft-bfcl``: a fixed BFCL-V4 subset through ``workgym serve-local``
   (the local model behind an OpenAI-compatible HTTP server on loopback);
 - ``table``: the transfer table (``workgym transfer``), the paired dense-score delta and
@@ -172,6 +175,10 @@ class Experiment:
         return _eval(self.sft_runs / "holdout", self.holdout(), adapter=self.adapter, k=1,
                      temperature=0.0)
 
+    def stage_sft_signal(self) -> dict[str, Any]:
+        return _eval(self.out / "sft-signal", self.signal_tasks(), adapter=self.adapter,
+                     k=self.args.signal_k, temperature=0.7)
+
     def _bfcl(self, side: Path, adapter: Path | None) -> dict[str, Any]:
         port = 8765
         workgym = str(Path(sys.executable).with_name("workgym"))
@@ -207,8 +214,8 @@ class Experiment:
         return write_results(self.out, HERE, self.args)
 
 
-STAGES = ("export", "base-holdout", "base-signal", "sft", "sft-holdout", "base-bfcl",
-          "sft-bfcl", "table")
+STAGES = ("export", "base-holdout", "base-signal", "sft", "sft-holdout", "sft-signal",
+          "base-bfcl", "sft-bfcl", "table")
 
 
 def main() -> None:

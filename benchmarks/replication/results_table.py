@@ -60,7 +60,9 @@ def write_results(out: Path, here: Path, args: argparse.Namespace) -> dict[str, 
         "export": stages.get("export", {}).get("result"),
         "sft": stages.get("sft", {}).get("result"),
         "behaviour": {"base": _behaviour(base), "sft": _behaviour(sft)},
-        "signal": _signal(_graded(out / "base-signal")),
+        "signal": {side: found for side, folder in (("base", out / "base-signal"),
+                                                    ("sft", out / "sft-signal"))
+                   if (found := _signal(_graded(folder))) is not None},
     }
     if base and sft:
         score = paired_delta({t.task_id: t.score for t in base}, {t.task_id: t.score for t in sft},
@@ -87,8 +89,15 @@ def write_results(out: Path, here: Path, args: argparse.Namespace) -> dict[str, 
     lines += ["## Behaviour on the holdout", "", "```json",
               json.dumps(result["behaviour"], indent=2), "```", ""]
     if result["signal"]:
-        lines += ["## Signal share on train tasks (base model)", "", "```json",
-                  json.dumps(result["signal"], indent=2), "```", ""]
+        lines += ["## Signal share on train tasks", "",
+                  ("The share of tasks where some of the k samples (temperature 0.7) passes "
+                   "(binary reward) or scores above 0 (dense reward)."), "",
+                  "| model | tasks | k | binary share | dense share | mean dense reward |",
+                  "| --- | --- | --- | --- | --- | --- |"]
+        lines += [f"| {side} | {s['tasks']} | {s['k']} | {s['binary_share']:.1%} | "
+                  f"{s['dense_share']:.1%} | {s['mean_dense_reward']:.4f} |"
+                  for side, s in result["signal"].items()]
+        lines.append("")
     (here / "results.md").write_text("\n".join(lines), encoding="utf-8")
     return {k: result[k] for k in ("wall_s", "behaviour") if k in result} | (
         {"mean_score": result["mean_score"]} if "mean_score" in result else {})
