@@ -73,13 +73,11 @@ def reference_refresh_callback(every: int) -> Any:
         def __init__(self) -> None:
             self.every = every
             self.added = False
-            self.refreshes = 0
 
         def on_step_end(self, args: Any, state: Any, control: Any, model: Any = None,
                         **kwargs: Any) -> None:
             if model is not None and state.global_step % self.every == 0:
                 self.added = refresh_reference(_unwrapped(model)) or self.added
-                self.refreshes += 1
 
         def on_train_end(self, args: Any, state: Any, control: Any, model: Any = None,
                          **kwargs: Any) -> None:
