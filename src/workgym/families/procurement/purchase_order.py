@@ -36,7 +36,8 @@ Difficulty:
     Knobs set the categories with an order, preferred suppliers whose requisitions are all
     refused, other suppliers (cheaper for some items but not preferred), the approved,
     rejected, pending and over-limit requisitions, approvals and withdrawals by mail, and
-    a price list not yet valid. Reference calls: easy 16, medium 21, hard 29.
+    a price list not yet valid. Reference calls, at least: easy 16, medium 19, hard 27
+    (one refusal mail per requester, so the floor is every refusal to one person).
     ``richness`` adds everyday mails, budget holders' confirmations of approvals the sheet
     already shows, and price lists of suppliers that are never preferred. A superseded or
     not yet valid list's prices move up or down alike, so price says nothing of which
@@ -178,9 +179,9 @@ class PurchaseOrder(TaskFamily[Knobs]):
         easy=Level(Knobs(categories=2, empty=0, others=1, approved=2, rejected=1, over=1,
                          by_mail=0, withdrawn=0, future=False), calls=16),
         medium=Level(Knobs(categories=2, empty=1, others=1, approved=2, rejected=2, over=1,
-                           by_mail=1, withdrawn=0, future=False), calls=21),
+                           by_mail=1, withdrawn=0, future=False), calls=19),
         hard=Level(Knobs(categories=3, empty=1, others=2, approved=3, rejected=2, over=2,
-                         by_mail=1, withdrawn=1, future=True), calls=29),
+                         by_mail=1, withdrawn=1, future=True), calls=27),
     )
 
     def generate(self, spec: TaskSpec) -> Task:
