@@ -170,14 +170,12 @@ MaxSteps = Annotated[int | None, typer.Option(
 
 def _train(kind: str, config_path: Path, output_dir: Path | None, max_steps: int | None) -> None:
     _need_train_extra()
-    from pydantic import ValidationError
-
     from workgym.train import load_config
 
     try:
         config = load_config(config_path, kind,  # type: ignore[arg-type]
                              {"output_dir": output_dir, "max_steps": max_steps})
-    except (ValueError, ValidationError) as exc:
+    except ValueError as exc:
         raise _fail(str(exc)) from None
     err.print(f"{kind}: {config.model.path} -> {config.output_dir} ({config.max_steps} steps)")
     try:

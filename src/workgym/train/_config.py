@@ -10,9 +10,16 @@ import json
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
-from workgym.core import DIFFICULTIES, Difficulty, RewardScheme
+from workgym.core import DIFFICULTIES, Difficulty, RewardScheme, validation_message
 
 CONFIG_FILENAME = "workgym_config.json"
 """Name of the resolved config saved in every output folder."""
@@ -313,7 +320,8 @@ def load_config(path: str | Path, kind: Literal["sft", "gspo"],
     Relative ``data`` and ``output_dir`` paths stay relative to the working directory.
 
     Raises:
-        ValueError: unreadable file, a config for the other trainer, or invalid fields.
+        ValueError: unreadable file, a config for the other trainer, or invalid fields
+            (one line: each field's dotted path and pydantic's reason).
     """
     path = Path(path)
     try:
@@ -334,4 +342,7 @@ def load_config(path: str | Path, kind: Literal["sft", "gspo"],
     data.update({k: v for k, v in (overrides or {}).items() if v is not None})
     model: type[SFTTrainConfig | GSPOTrainConfig] = (
         SFTTrainConfig if kind == "sft" else GSPOTrainConfig)
-    return model.model_validate(data)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ValueError(f"config {path}: {validation_message(exc)}") from None
