@@ -3,10 +3,12 @@
 The tests import it by its bare name (pytest puts this folder on ``sys.path``).
 """
 
-from collections.abc import Callable
+import statistics
+from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 import workgym  # noqa: F401  (registers apps and families)
+from workgym.agent.adversarial import ADVERSARIES
 from workgym.checks import FamilyCheckReport, check_family
 from workgym.core import Difficulty, Episode, Grade, Task, TaskFamily, ToolCall, make, run_plan
 
@@ -94,3 +96,37 @@ def assert_reference_solves(task: Task, *, calls_ok: bool = True) -> None:
     failed criteria are the message)."""
     grade = grade_plan(task, list(task.reference), calls_ok=calls_ok)
     assert grade.passed and grade.score == 1.0, failed_criteria(grade)
+
+
+def assert_surfaces_agree(family: str, app: str, difficulty: str, seed: int = 1) -> list[Any]:
+    """Assert the family poses one task through the ``app`` API (the default variant) and
+    through the browser (variant ``browser``): the same criteria, each reference scoring
+    1.0 with every call succeeding, and the same ``app`` store after both. The two final
+    stores (API first), for a test's further checks."""
+    api = make_task(family, seed, difficulty)
+    gui = make_task(family, seed, difficulty, variant="browser")
+    assert app in api.apps and "browser" not in api.apps, api.apps
+    assert "browser" in gui.apps and app not in gui.apps, gui.apps
+    assert [c.name for c in api.criteria] == [c.name for c in gui.criteria]
+    stores = []
+    for task in (api, gui):
+        with run_plan(task, list(task.reference)) as episode:
+            assert all(c.ok for c in episode.calls), [c.output for c in episode.calls
+                                                      if not c.ok]
+            grade = episode.grade()
+            assert grade.score == 1.0, (task.spec.variant, failed_criteria(grade))
+            stores.append(episode.world.stores[app].model_copy(deep=True))
+    assert stores[0].model_dump() == stores[1].model_dump()
+    return stores
+
+
+def assert_adversaries_fail(family: str, difficulties: Sequence[str] = ("easy", "hard"), *,
+                            variant: str = "default", seeds: int = 2,
+                            most: float = 0.05) -> None:
+    """Assert every adversarial policy scores at most ``most`` on average over ``seeds``
+    seeds of each of ``difficulties`` under ``variant``."""
+    for name, adversary in ADVERSARIES.items():
+        for difficulty in difficulties:
+            scores = [adversary(make_task(family, seed, difficulty, variant=variant), seed).score
+                      for seed in range(seeds)]
+            assert statistics.fmean(scores) <= most, (name, difficulty, scores)

@@ -1,16 +1,20 @@
 """hr/onboarding: the contract, then the wrong answers the grader must refuse."""
 
-import statistics
 from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
-from family_checks import assert_meets_contract, grade_plan, make_task, passed_criteria
+from family_checks import (
+    assert_adversaries_fail,
+    assert_meets_contract,
+    assert_surfaces_agree,
+    grade_plan,
+    make_task,
+    passed_criteria,
+)
 
-from workgym.agent.adversarial import ADVERSARIES
-from workgym.apps.hr import HrStore
 from workgym.apps.mail import MailStore
-from workgym.core import ToolCall, run_plan
+from workgym.core import ToolCall
 from workgym.families.hr.onboarding import Onboarding
 
 FAMILY = "hr/onboarding-v1"
@@ -24,27 +28,12 @@ def test_hr_onboarding_meets_the_contract() -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("difficulty", ["easy", "hard"])
 def test_the_browser_reference_leaves_the_portal_the_api_leaves(difficulty: str) -> None:
-    api, gui = make_task(FAMILY, 1, difficulty), make_task(FAMILY, 1, difficulty, variant="browser")
-    assert "hr" in api.apps and "browser" not in api.apps
-    assert "browser" in gui.apps and "hr" not in gui.apps
-    assert [c.name for c in api.criteria] == [c.name for c in gui.criteria]
-    stores = []
-    for task in (api, gui):
-        with run_plan(task, list(task.reference)) as episode:
-            assert all(c.ok for c in episode.calls)
-            assert episode.grade().score == 1.0
-            hr = episode.world.stores["hr"]
-            assert isinstance(hr, HrStore)
-            stores.append(hr.model_dump())
-    assert stores[0] == stores[1]
+    assert_surfaces_agree(FAMILY, "hr", difficulty)
 
 
 @pytest.mark.slow
 def test_the_adversaries_fail_on_the_browser_surface() -> None:
-    for name, adversary in ADVERSARIES.items():
-        scores = [adversary(make_task(FAMILY, seed, "easy", variant="browser"), seed).score
-                  for seed in range(2)]
-        assert statistics.fmean(scores) <= 0.05, (name, scores)
+    assert_adversaries_fail(FAMILY, ("easy",), variant="browser")
 
 
 def test_one_person_onboarded_of_three_earns_part_of_the_credit() -> None:

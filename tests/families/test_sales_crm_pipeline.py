@@ -1,13 +1,18 @@
 """sales/crm-pipeline: the contract, then the wrong answers the grader must refuse."""
 
 import re
-import statistics
 from dataclasses import replace
 
 import pytest
-from family_checks import assert_meets_contract, grade_plan, make_task, unmet_criteria
+from family_checks import (
+    assert_adversaries_fail,
+    assert_meets_contract,
+    assert_surfaces_agree,
+    grade_plan,
+    make_task,
+    unmet_criteria,
+)
 
-from workgym.agent.adversarial import ADVERSARIES
 from workgym.apps.calendar import CalendarStore
 from workgym.apps.crm import CrmStore
 from workgym.core import ToolCall, run_plan
@@ -24,28 +29,12 @@ def test_sales_crm_pipeline_meets_the_contract() -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("difficulty", ["easy", "medium", "hard"])
 def test_the_browser_reference_leaves_the_crm_the_api_leaves(difficulty: str) -> None:
-    api, gui = make_task(FAMILY, 1, difficulty), make_task(FAMILY, 1, difficulty, variant="browser")
-    assert "crm" in api.apps and "browser" not in api.apps
-    assert "browser" in gui.apps and "crm" not in gui.apps
-    assert [c.name for c in api.criteria] == [c.name for c in gui.criteria]
-    stores = []
-    for task in (api, gui):
-        with run_plan(task, list(task.reference)) as episode:
-            assert all(c.ok for c in episode.calls)
-            assert episode.grade().score == 1.0
-            crm = episode.world.stores["crm"]
-            assert isinstance(crm, CrmStore)
-            stores.append(crm.model_dump())
-    assert stores[0] == stores[1]
+    assert_surfaces_agree(FAMILY, "crm", difficulty)
 
 
 @pytest.mark.slow
 def test_the_adversaries_fail_on_the_browser_surface() -> None:
-    for name, adversary in ADVERSARIES.items():
-        for difficulty in ("easy", "hard"):
-            scores = [adversary(make_task(FAMILY, seed, difficulty, variant="browser"), seed).score
-                      for seed in range(2)]
-            assert statistics.fmean(scores) <= 0.05, (name, difficulty, scores)
+    assert_adversaries_fail(FAMILY, variant="browser")
 
 
 def test_the_meetings_amount_where_a_later_mail_replaced_it_fails() -> None:

@@ -1,13 +1,17 @@
 """shopping/order-return: the contract, the browser surface against the API, and the wrong
 answers the grader must refuse."""
 
-import statistics
 from dataclasses import replace
 
 import pytest
-from family_checks import assert_meets_contract, make_task, unmet_criteria
+from family_checks import (
+    assert_adversaries_fail,
+    assert_meets_contract,
+    assert_surfaces_agree,
+    make_task,
+    unmet_criteria,
+)
 
-from workgym.agent.adversarial import ADVERSARIES
 from workgym.apps.shop import ShopStore
 from workgym.core import Grade, Task, ToolCall, run_plan
 from workgym.families.shopping.order_return import OrderReturn
@@ -42,23 +46,13 @@ def test_shopping_order_return_meets_the_contract() -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("difficulty", ["easy", "medium", "hard"])
 def test_the_browser_reference_leaves_the_store_the_api_leaves(difficulty: str) -> None:
-    api, gui = make_task(FAMILY, 1, difficulty), make_task(FAMILY, 1, difficulty, variant="browser")
-    assert "shop" in api.apps and "browser" not in api.apps
-    assert "browser" in gui.apps and "shop" not in gui.apps
-    assert [c.name for c in api.criteria] == [c.name for c in gui.criteria]
-    api_grade, api_shop = _grade(api, list(api.reference))
-    gui_grade, gui_shop = _grade(gui, list(gui.reference))
-    assert api_grade.score == gui_grade.score == 1.0
-    assert api_shop.returns and api_shop.model_dump() == gui_shop.model_dump()
+    api_shop, _ = assert_surfaces_agree(FAMILY, "shop", difficulty)
+    assert api_shop.returns
 
 
 @pytest.mark.slow
 def test_the_adversaries_fail_on_the_browser_surface() -> None:
-    for name, adversary in ADVERSARIES.items():
-        for difficulty in ("easy", "hard"):
-            scores = [adversary(make_task(FAMILY, seed, difficulty, variant="browser"), seed).score
-                      for seed in range(2)]
-            assert statistics.fmean(scores) <= 0.05, (name, difficulty, scores)
+    assert_adversaries_fail(FAMILY, variant="browser")
 
 
 def test_returning_an_article_the_policy_keeps_fails() -> None:
