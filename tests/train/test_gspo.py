@@ -196,3 +196,20 @@ def test_train_gspo_command(tiny_model: Path, reference_data: list, tmp_path: Pa
     logged = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
     assert any("workgym/score" in rec for rec in logged)
     assert (tmp_path / "out" / "adapter_model.safetensors").is_file()
+
+
+def test_a_template_without_tool_calls_is_refused_before_the_weights_load(
+        tiny_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    import workgym.train._gspo as gspo
+
+    def no_weights(config: Any) -> Any:
+        raise AssertionError("the weights loaded before the template was checked")
+
+    monkeypatch.setattr(gspo, "load_model", no_weights)
+    config = GSPOTrainConfig(
+        model={"path": str(tiny_model), "chat_template": "smollm2"}, lora=None,
+        output_dir=tmp_path / "gspo", tasks={"families": [FAMILY], "seeds": "0"},
+        num_generations=2, per_device_train_batch_size=2, max_steps=1)
+    with pytest.raises(ValueError, match="'smollm2' cannot render tool calls.*"
+                                         "'chat_template: qwen2_5'"):
+        train_gspo(config)

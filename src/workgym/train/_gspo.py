@@ -28,6 +28,7 @@ from workgym.train._model import (
     peft_config,
     quiet,
     quiet_trainer,
+    require_tool_template,
 )
 from workgym.train._reference import reference_refresh_callback
 from workgym.train._sft import TrainResult, write_log
@@ -338,6 +339,7 @@ def train_gspo(config: GSPOTrainConfig, *, progress: bool = False,
     config.save()
     with quiet(progress):
         tokenizer = load_tokenizer(config.model, padding_side="left")
+        require_tool_template(tokenizer, config.model.chat_template)  # before the weights load
         model = load_model(config.model)
     stop_ids = {tokenizer.eos_token_id, tokenizer.pad_token_id} - {None}
     if config.stages:

@@ -76,6 +76,27 @@ def set_chat_template(tokenizer: Any, choice: str | None) -> None:
         tokenizer.chat_template = named_chat_template(DEFAULT_TOOL_TEMPLATE)
 
 
+def require_tool_template(tokenizer: Any, choice: str | None) -> None:
+    """Refuse a tokenizer whose chat template cannot render a whole tool-calling exchange
+    (user, assistant with tool calls, tool), which TRL's multi-turn GRPO needs.
+
+    Raises:
+        ValueError: the template drops tool calls or results, naming the choice and what
+            to choose instead.
+    """
+    from trl.chat_template_utils import supports_tool_calling
+
+    if supports_tool_calling(tokenizer):
+        return
+    named = f"chat_template {choice!r}" if choice else "the tokenizer's chat template"
+    hint = (" (it renders a conversation as text, for SFT on rows exported with "
+            "render='text')" if choice in TEMPLATES else "")
+    raise ValueError(f"{named} cannot render tool calls and their results{hint}; GSPO "
+                     f"runs episodes through TRL's tool loop, which needs one that can: set "
+                     f"'chat_template: {DEFAULT_TOOL_TEMPLATE}' (ChatML with <tool_call> "
+                     "blocks, the special tokens SmolLM2 has) or another TRL template")
+
+
 def load_tokenizer(config: ModelConfig, padding_side: str = "right") -> Any:
     """The tokenizer, with a tool-calling chat template and a padding token."""
     from transformers import AutoTokenizer
