@@ -68,14 +68,17 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from workgym.core import Store, World
 
 StoreT = TypeVar("StoreT", bound="Store")
+T = TypeVar("T")
 
 __all__ = [
     "Action",
@@ -92,6 +95,7 @@ __all__ = [
     "NotFound",
     "Page",
     "PageState",
+    "PortalSite",
     "Redirect",
     "Request",
     "Response",
@@ -610,6 +614,39 @@ class Site:
             Heading("Page not found"),
             Text(why or f"There is no page at {path} on {self.name}."),
             Link(f"Go to the {self.name} home page", "/")], status=404)
+
+
+class PortalSite(Site, Generic[StoreT]):
+    """The website of a portal app over its store: the store, typed; the store's ``name``
+    in the banner; the world's date; and the app's lookup errors as not-found pages.
+
+    Subclasses set ``store_name``, ``store_type`` (the store's class) and
+    ``lookup_error`` (the error the app's lookups raise for an unknown id).
+    """
+
+    store_type: ClassVar[type[Store]]
+    lookup_error: ClassVar[type[Exception]]
+
+    @property
+    def store(self) -> StoreT:
+        return cast("StoreT", self.served_store(self.store_type))
+
+    @property
+    def name(self) -> str:
+        return str(getattr(self.store, "name", "") or self.host)
+
+    @property
+    def _today(self) -> date:
+        return self.world.now.date()
+
+    def _find(self, rule: Callable[..., T], *args: Any) -> T:
+        """``rule(*args)``; the app's lookup error becomes a not-found page whose text is
+        the error's first clause as a sentence."""
+        try:
+            return rule(*args)
+        except self.lookup_error as exc:
+            first = str(exc).split(";")[0]
+            raise NotFound(first[0].upper() + first[1:] + ".") from None
 
 
 def sites_in(world: World) -> dict[str, Site]:

@@ -46,13 +46,12 @@ from workgym.apps._web import (
     Invalid,
     Link,
     Node,
-    NotFound,
     Page,
+    PortalSite,
     Redirect,
     Request,
     Section,
     Select,
-    Site,
     Table,
     Text,
     TextArea,
@@ -1151,34 +1150,17 @@ class CrmApp(App):
 # -- the website ---------------------------------------------------------------------------------
 
 
-class CrmSite(Site):
+class CrmSite(PortalSite[CrmStore]):
     """The CRM's website over the same store (see the module docstring)."""
 
     store_name = "crm"
-
-    @property
-    def store(self) -> CrmStore:
-        return self.served_store(CrmStore)
-
-    @property
-    def name(self) -> str:
-        return self.store.name
-
-    @property
-    def _today(self) -> date:
-        return self.world.now.date()
+    store_type = CrmStore
+    lookup_error = CrmError
 
     def nav(self) -> Sequence[Link]:
         return [Link("Accounts", "/accounts"), Link("Contacts", "/contacts"),
                 Link("Deals", "/deals"), Link("Activities", "/activities"),
                 Link("Forecast", "/forecast")]
-
-    def _find(self, rule: Callable[..., T], *args: Any) -> T:
-        try:
-            return rule(*args)
-        except CrmError as exc:
-            first = str(exc).split(";")[0]
-            raise NotFound(first[0].upper() + first[1:] + ".") from None
 
     def _deal_table(self, caption: str, deals: Sequence[Deal]) -> Table:
         store = self.store

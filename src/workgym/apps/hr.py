@@ -65,11 +65,11 @@ from workgym.apps._web import (
     Node,
     NotFound,
     Page,
+    PortalSite,
     Redirect,
     Request,
     Section,
     Select,
-    Site,
     Table,
     Text,
     TextArea,
@@ -1573,22 +1573,12 @@ _LEAVE_STATES: tuple[str, ...] = get_args(LeaveStatus)
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
-class HrSite(Site):
+class HrSite(PortalSite[HrStore]):
     """The HR portal's website over the same store (see the module docstring)."""
 
     store_name = "hr"
-
-    @property
-    def store(self) -> HrStore:
-        return self.served_store(HrStore)
-
-    @property
-    def name(self) -> str:
-        return self.store.name
-
-    @property
-    def _today(self) -> date:
-        return self.world.now.date()
+    store_type = HrStore
+    lookup_error = HrError
 
     def nav(self) -> Sequence[Link]:
         links = [Link("Employees", "/employees"), Link("Leave", "/leave"),
@@ -1596,13 +1586,6 @@ class HrSite(Site):
         if self.store.account is None:
             links.append(Link("Payroll", "/payroll"))
         return links
-
-    def _find(self, rule: Callable[..., T], *args: Any) -> T:
-        try:
-            return rule(*args)
-        except HrError as exc:
-            first = str(exc).split(";")[0]
-            raise NotFound(first[0].upper() + first[1:] + ".") from None
 
     def _employee_select(self, name: str = "employee") -> Select:
         return Select(name, "Employee", [(e.id, f"{e.name} ({e.id})")

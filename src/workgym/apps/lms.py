@@ -51,13 +51,12 @@ from workgym.apps._web import (
     Invalid,
     Link,
     Node,
-    NotFound,
     Page,
+    PortalSite,
     Redirect,
     Request,
     Section,
     Select,
-    Site,
     Table,
     Text,
     TextArea,
@@ -1159,22 +1158,12 @@ class LmsApp(App):
 # -- the website ---------------------------------------------------------------------------------
 
 
-class LmsSite(Site):
+class LmsSite(PortalSite[LmsStore]):
     """The campus portal's website over the same store (see the module docstring)."""
 
     store_name = "lms"
-
-    @property
-    def store(self) -> LmsStore:
-        return self.served_store(LmsStore)
-
-    @property
-    def name(self) -> str:
-        return self.store.name
-
-    @property
-    def _today(self) -> date:
-        return self.world.now.date()
+    store_type = LmsStore
+    lookup_error = LmsError
 
     def nav(self) -> Sequence[Link]:
         links = [Link("Courses", "/courses")]
@@ -1184,13 +1173,6 @@ class LmsSite(Site):
             links += [Link("Timetable", "/timetable"),
                       Link("My grades", f"/students/{_q(self.store.account)}")]
         return links
-
-    def _find(self, rule: Callable[..., T], *args: Any) -> T:
-        try:
-            return rule(*args)
-        except LmsError as exc:
-            first = str(exc).split(";")[0]
-            raise NotFound(first[0].upper() + first[1:] + ".") from None
 
     @page("/")
     def home(self, request: Request) -> Page:

@@ -49,11 +49,11 @@ from workgym.apps._web import (
     Node,
     NotFound,
     Page,
+    PortalSite,
     Redirect,
     Request,
     Section,
     Select,
-    Site,
     Table,
     Text,
     TextArea,
@@ -1039,22 +1039,12 @@ _ORDER_STATES: tuple[str, ...] = get_args(OrderStatus)
 _RETURN_STATES: tuple[str, ...] = get_args(ReturnStatus)
 
 
-class ShopSite(Site):
+class ShopSite(PortalSite[ShopStore]):
     """The shop's website over the same store (see the module docstring)."""
 
     store_name = "shop"
-
-    @property
-    def store(self) -> ShopStore:
-        return self.served_store(ShopStore)
-
-    @property
-    def name(self) -> str:
-        return self.store.name
-
-    @property
-    def _today(self) -> date:
-        return self.world.now.date()
+    store_type = ShopStore
+    lookup_error = ShopError
 
     def nav(self) -> Sequence[Link]:
         links = [Link("Products", "/products"), Link("Orders", "/orders"),
@@ -1390,13 +1380,6 @@ class ShopSite(Site):
             Table("Orders", ["Order", "Placed", "Status", "Total"], [
                 [Link(o.id, f"/orders/{_q(o.id)}"), o.placed, o.status,
                  cents_text(o.subtotal_cents + o.shipping_cents)] for o in orders])])
-
-    def _find(self, rule: Any, *args: Any) -> Any:
-        try:
-            return rule(*args)
-        except ShopError as exc:
-            first = str(exc).split(";")[0]
-            raise NotFound(first[0].upper() + first[1:] + ".") from None
 
 
 def _q(text: str) -> str:

@@ -48,12 +48,11 @@ from workgym.apps._web import (
     Invalid,
     Link,
     Node,
-    NotFound,
     Page,
+    PortalSite,
     Redirect,
     Request,
     Select,
-    Site,
     Table,
     Text,
     TextArea,
@@ -1127,30 +1126,17 @@ class TravelApp(App):
 # -- the website ---------------------------------------------------------------------------------
 
 
-class TravelSite(Site):
+class TravelSite(PortalSite[TravelStore]):
     """The travel desk's website over the same store (see the module docstring)."""
 
     store_name = "travel"
-
-    @property
-    def store(self) -> TravelStore:
-        return self.served_store(TravelStore)
-
-    @property
-    def name(self) -> str:
-        return self.store.name
+    store_type = TravelStore
+    lookup_error = TravelError
 
     def nav(self) -> Sequence[Link]:
         return [Link("Flights", "/flights"), Link("Trains", "/trains"),
                 Link("Hotels", "/hotels"), Link("Bookings", "/bookings"),
                 Link("Travellers", "/travellers"), Link("Places", "/places")]
-
-    def _find(self, rule: Callable[..., T], *args: Any) -> T:
-        try:
-            return rule(*args)
-        except TravelError as exc:
-            first = str(exc).split(";")[0]
-            raise NotFound(first[0].upper() + first[1:] + ".") from None
 
     def _places(self, name: str, label: str, value: str) -> Select:
         return Select(name, label, [("", "Choose a place"), *(
