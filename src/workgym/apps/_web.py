@@ -28,16 +28,19 @@ store changes.
 A site class registers itself by subclassing; :func:`sites_in` finds the sites of a
 world: every registered class whose store the world holds, under the hosts its
 ``hosts`` method names (by default the store's ``host`` field). A new portal (crm, hr,
-lms, travel) is a store, an app over it, and a ``Site`` subclass over the same store;
-both surfaces call the same rule functions, which raise an error naming the form field
-it is about, so the app turns it into a ``ToolError`` and the site into ``Invalid``::
+lms, shop, travel) is a store, an app over it, and a :class:`PortalSite` over the same
+store; both surfaces call the same rule functions, which raise an error naming the form
+field it is about, so the app turns it into a ``ToolError`` and the site into
+``Invalid`` (and ``_find`` turns an unknown id into :class:`NotFound`)::
 
-    class CrmSite(Site):
+    class CrmSite(PortalSite[CrmStore]):
         store_name = "crm"                       # world.stores["crm"].host names it
+        store_type = CrmStore                    # self.store, checked to be one
+        lookup_error = CrmError                  # raised by the lookups for unknown ids
 
         @page("/leads/{lead_id}")
         def lead(self, request: Request, lead_id: str) -> Page:
-            lead = find_lead(self.world.stores["crm"], lead_id)   # NotFound if none
+            lead = self._find(lead_for, self.store, lead_id)   # NotFound if none
             return Page(lead.name, [Heading(lead.name), Details([("Stage", lead.stage)]),
                                     Form("stage", [Select("stage", "Stage", STAGES),
                                                    Button("Move")])])
@@ -45,7 +48,7 @@ it is about, so the app turns it into a ``ToolError`` and the site into ``Invali
         @action("/leads/{lead_id}")
         def move(self, request: Request, lead_id: str) -> Redirect | Invalid:
             try:
-                move_lead(self.world.stores["crm"], lead_id, request.form["stage"])
+                move_lead(self.store, lead_id, request.form["stage"])
             except CrmError as exc:
                 return Invalid({exc.field: str(exc)})
             return Redirect(f"/leads/{lead_id}", "Lead moved.")
