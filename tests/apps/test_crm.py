@@ -1,15 +1,13 @@
-import http.client
 import json
 import random
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
-from html.parser import HTMLParser
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from site_checks import crawl_site
 
-from workgym.apps._web import serve_sites
 from workgym.apps.crm import MAX_DEALS, CrmStore, crm_of, forecast, weighted
 from workgym.content.crm import crm_store
 from workgym.core import Episode, GradeError, Task, TaskSpec, WorldTemplate
@@ -434,36 +432,6 @@ async def test_the_mcp_path_gives_the_same_results_and_world(start_episode):
 # -- real HTML over loopback HTTP ----------------------------------------------------------------
 
 
-class _Links(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.hrefs: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "a":
-            self.hrefs += [v for k, v in attrs if k == "href" and v and v.startswith("/")]
-
-
 def test_every_page_a_visitor_can_reach_is_html_over_http():
-    world = WorldTemplate(now=NOW, stores={"crm": crm_store(random.Random(3), now=NOW, deals=15, activities=15)}).materialize()
-    try:
-        with serve_sites(world) as server:
-            connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
-            seen, queue = set(), ["/"]
-            while queue and len(seen) < 80:
-                path = queue.pop(0)
-                if path in seen:
-                    continue
-                seen.add(path)
-                connection.request("GET", f"http://crm.example{path}")
-                answer = connection.getresponse()
-                body = answer.read().decode()
-                assert answer.status == 200, (path, body[:300])
-                assert body.startswith("<!doctype html>") and "</html>" in body, path
-                links = _Links()
-                links.feed(body)
-                queue += [h for h in links.hrefs if h not in seen]
-            connection.close()
-        assert len(seen) >= 40
-    finally:
-        world.cleanup()
+    store = crm_store(random.Random(3), now=NOW, deals=15, activities=15)
+    assert len(crawl_site({"crm": store}, NOW, "crm.example")) >= 40
