@@ -162,9 +162,10 @@ def test_process_limit(ep, monkeypatch):
 
 @needs_sandbox
 def test_fork_bomb_is_held_to_the_process_limit_even_as_root(ep):
-    started = time.monotonic()
-    out = run(ep, "f(){ f | f & }; f; sleep 1; ls /proc | grep -c '^[0-9]'", timeout_s=10)
-    assert time.monotonic() - started < 8
+    # Held, not timed out: the command ends by itself, well inside its 30 s, because forks
+    # fail at the limit (on a loaded machine the bomb's forks take seconds to fail).
+    out = run(ep, "f(){ f | f & }; f; sleep 1; ls /proc | grep -c '^[0-9]'", timeout_s=30)
+    assert not out["timed_out"], out
     assert "cannot fork" in out["stderr"].lower()
     assert int(out["stdout"].split()[-1]) <= TerminalApp.limits.processes + 1
     if os.geteuid() == 0:
