@@ -1,7 +1,7 @@
 """travel/trip-booking: the contract, then the family's own wrong-answer tests."""
 
 import pytest
-from family_checks import assert_meets_contract, grade_plan, make_task
+from family_checks import assert_meets_contract, assert_reference_solves, grade_plan, make_task
 
 import workgym  # noqa: F401  (registers apps and families)
 from workgym.core import ToolCall
@@ -63,3 +63,9 @@ def test_fee_invoices_do_not_stand_out_by_id() -> None:
         assert paid == {c.args["invoice_id"] for c in plain.reference
                         if c.name == "payments.pay_invoice"}
     assert lowest == {True, False}
+
+
+def test_a_desk_without_a_trip_of_one_answer_is_redrawn() -> None:
+    """Hard seed 66's first desk has no trip whose every leg and stay has one answer (its
+    generation raised before); another desk is drawn, and the task is sound on it."""
+    assert_reference_solves(make_task(FAMILY, 66, "hard"))

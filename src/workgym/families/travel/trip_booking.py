@@ -80,6 +80,9 @@ ACCOUNTS = ("Operating account", "Travel account", "Marketing account", "Events 
 _EARLIEST = ("07:00", "08:00", "09:00", "10:00")
 _TRAIN_HOURS = (3, 4, 5)
 _CENTRE_KM = ("2.0", "3.0", "4.0")
+DESKS = 8
+"""Desks drawn for a task before giving up: a desk on which no trip of the level has one
+answer per leg and stay is redrawn (seed 66 at hard: one redraw)."""
 
 
 class Knobs(BaseModel, frozen=True):
@@ -234,15 +237,26 @@ class TripBooking(TaskFamily[Knobs]):
                             hotels_per_city=6)
         firm, *hosts = companies(rng, 1 + k.cities + 4)
         me, manager, travel_mgr, *colleagues = people(rng, 7, domain=firm.domain)
-        crew = [me, *colleagues]
-        rng.shuffle(crew)
-        for person in crew:
-            desk.add_traveller(person.name, person.email,
-                               rng.choice(("standard", "senior")) if person is me
-                               else rng.choice(("standard", "senior", "executive")), home=HOME)
-        traveller = next(t for t in desk.travellers if t.email == me.email)
-        cap = desk.policies[traveller.policy_class].hotel_night_cap
-        rules, visits, legs, stays = self._trip(rng, desk, k, now, cap)
+        for attempt in range(1, DESKS + 1):
+            crew = [me, *colleagues]
+            rng.shuffle(crew)
+            for person in crew:
+                desk.add_traveller(person.name, person.email,
+                                   rng.choice(("standard", "senior")) if person is me
+                                   else rng.choice(("standard", "senior", "executive")),
+                                   home=HOME)
+            traveller = next(t for t in desk.travellers if t.email == me.email)
+            cap = desk.policies[traveller.policy_class].hotel_night_cap
+            trip = self._trip(rng, desk, k, now, cap)
+            if trip is not None:
+                break
+            # no trip on this desk has one answer per leg and stay: another desk (a seed
+            # whose first desk has one is unchanged)
+            desk = travel_store(rng_for(spec, f"desk {attempt}"), now=now, places=9, days=16,
+                                travellers=0, hotels_per_city=6)
+        else:
+            raise ValueError(f"no trip with one answer per leg and stay on {DESKS} desks")
+        rules, visits, legs, stays = trip
         fees = sorted(rng.sample(range(k.cities), k.fees))
 
         calendar = CalendarStore(owner=me.email, people={me.email: CalendarPerson(
@@ -290,9 +304,9 @@ class TripBooking(TaskFamily[Knobs]):
     # -- the trip ---------------------------------------------------------------------------
 
     def _trip(self, rng: random.Random, desk: TravelStore, k: Knobs, now: datetime,
-              cap: str) -> tuple[_Rules, list[Place], list[_Leg], list[_Stay]]:
+              cap: str) -> tuple[_Rules, list[Place], list[_Leg], list[_Stay]] | None:
         """Rules, cities and days for which every leg and stay has one answer (redrawn
-        until so)."""
+        until so); None when 2,000 draws find none on this desk."""
         away = [p for p in desk.places if p.code != HOME]
         first = now.date() + timedelta(days=1)
         account = rng.choice(ACCOUNTS)
@@ -312,7 +326,7 @@ class TripBooking(TaskFamily[Knobs]):
                      for n, c in enumerate(cities)]
             if all(legs) and all(stays):
                 return rules, cities, [x for x in legs if x], [x for x in stays if x]
-        raise ValueError("no trip with one answer per leg and stay; change the desk")
+        return None
 
     @staticmethod
     def _visit_days(legs: list[_Leg]) -> list[date]:
