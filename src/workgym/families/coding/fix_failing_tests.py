@@ -44,9 +44,9 @@ Difficulty:
     comments, a bug no visible test catches (hard), the ticket starting in Backlog
     (hard: three transitions) and how much of the code the reference reads. Reference
     calls, at least: easy 17, medium 17, hard 25 (each module with a bug is written and
-    its tests run once, so bugs that share a module take fewer calls). ``richness`` adds other tickets (some with
-    comments) in the project and in an infrastructure project, and feature branches; the
-    history of main, and so every commit id, stays the same.
+    its tests run once, so bugs that share a module take fewer calls). ``richness`` adds
+    other tickets (some with comments) in the project and in an infrastructure project,
+    and feature branches; the history of main, and so every commit id, stays the same.
 
 Version history:
     v1: first version.

@@ -233,11 +233,12 @@ class TripBooking(TaskFamily[Knobs]):
         k = self.knobs(spec)
         rng = rng_for(spec, "task")  # the answer's stream: it ignores richness
         now = datetime(2026, rng.randint(1, 11), rng.randint(1, 20), 8, 0, tzinfo=UTC)
-        desk = travel_store(rng_for(spec, "desk"), now=now, places=9, days=16, travellers=0,
-                            hotels_per_city=6)
         firm, *hosts = companies(rng, 1 + k.cities + 4)
         me, manager, travel_mgr, *colleagues = people(rng, 7, domain=firm.domain)
-        for attempt in range(1, DESKS + 1):
+        for attempt in range(DESKS):  # a desk with no trip of one answer is redrawn
+            # the first desk's stream is "desk", so a seed whose first desk serves is unchanged
+            desk = travel_store(rng_for(spec, "desk" if attempt == 0 else f"desk {attempt}"),
+                                now=now, places=9, days=16, travellers=0, hotels_per_city=6)
             crew = [me, *colleagues]
             rng.shuffle(crew)
             for person in crew:
@@ -250,10 +251,6 @@ class TripBooking(TaskFamily[Knobs]):
             trip = self._trip(rng, desk, k, now, cap)
             if trip is not None:
                 break
-            # no trip on this desk has one answer per leg and stay: another desk (a seed
-            # whose first desk has one is unchanged)
-            desk = travel_store(rng_for(spec, f"desk {attempt}"), now=now, places=9, days=16,
-                                travellers=0, hotels_per_city=6)
         else:
             raise ValueError(f"no trip with one answer per leg and stay on {DESKS} desks")
         rules, visits, legs, stays = trip
